@@ -1,0 +1,190 @@
+"""The command line: parse arguments, call the engine, pick a renderer, map errors to exit codes.
+
+This is the only module that prints or exits. Everything it shows comes from
+a Trace built by `pipeline.trace`.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from . import samples as sample_lib
+from .errors import AdtraceError, OptionError
+from .pipeline import trace
+from .values import constant_value, parse_assignments
+
+
+class _ExpressionFirst(click.Command):
+    """Lets an expression or value start with '-' ('-x^2 + 1', x=-2) without '--'.
+
+    Click would read '-x^2 + 1' as a cluster of short options; here anything
+    that is not one of our own options is moved behind a '--' in order.
+    """
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        takes_value: dict[str, bool] = {}
+        for param in self.get_params(ctx):
+            if isinstance(param, click.Option):
+                for opt in [*param.opts, *param.secondary_opts]:
+                    takes_value[opt] = not param.is_flag and not param.count
+        options: list[str] = []
+        positional: list[str] = []
+        it = iter(args)
+        for arg in it:
+            if arg == "--":
+                positional.extend(it)
+                break
+            name = arg.split("=", 1)[0] if arg.startswith("--") else arg
+            if name in takes_value:
+                options.append(arg)
+                if takes_value[name] and "=" not in arg:
+                    options.append(next(it, ""))
+            else:
+                positional.append(arg)
+        return super().parse_args(ctx, [*options, "--", *positional] if positional else options)
+
+
+def _csv(value: str | None) -> list[str] | None:
+    return [v.strip() for v in value.split(",") if v.strip()] if value else None
+
+
+def _parse_seed(text: str | None) -> float | dict[str, float] | None:
+    """'2' → 2.0;  'f=1,g=0' → {'f': 1.0, 'g': 0.0}."""
+    if text is None:
+        return None
+    if "=" not in text:
+        return constant_value(text, "the seed")
+    seeds: dict[str, float] = {}
+    for part in text.split(","):
+        name, eq, value = part.partition("=")
+        if not eq or not name.strip():
+            raise OptionError(f"--seed takes NAME=VALUE pairs separated by commas, like f=1,g=0 (got '{part}')")
+        seeds[name.strip()] = constant_value(value, name.strip())
+    return seeds
+
+
+@click.command(cls=_ExpressionFirst, context_settings={"help_option_names": ["-h", "--help"]})
+@click.argument("arguments", nargs=-1)
+@click.option(
+    "-f",
+    "--file",
+    "program_file",
+    type=click.File("r", encoding="utf-8"),
+    help="Read the program from a file ('-' for stdin).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    help="What to print on stdout.",
+)
+@click.option(
+    "--digits",
+    type=click.IntRange(1, 17),
+    default=4,
+    show_default=True,
+    help="Significant digits shown (JSON is always full precision).",
+)
+@click.option("--outputs", help="Comma-separated names of the outputs (default: the last statement).")
+@click.option(
+    "--seed", help="Seed: a number, output seeds like f=1,g=0 (reverse) or input seeds like x1=1,x2=0 (forward)."
+)
+@click.option(
+    "--mode",
+    type=click.Choice(["reverse", "forward", "both"]),
+    default="reverse",
+    show_default=True,
+    help="Which AD mode to trace.",
+)
+@click.option(
+    "--notation",
+    type=click.Choice(["w", "v"]),
+    default="w",
+    show_default=True,
+    help="Number nodes w1… or, as Griewank & Walther do, v-1, v0, v1…",
+)
+@click.option("--sample", "sample_name", help="Run one of the shipped samples by name.")
+@click.option("--list-samples", is_flag=True, help="List the shipped samples and exit.")
+@click.option("--width", type=click.IntRange(40, 400), help="Terminal width to lay out for (default: the terminal's).")
+@click.version_option(package_name="adtrace")
+def main(
+    arguments: tuple[str, ...],
+    program_file: Any,
+    fmt: str,
+    digits: int,
+    outputs: str | None,
+    seed: str | None,
+    mode: str,
+    notation: str,
+    sample_name: str | None,
+    list_samples: bool,
+    width: int | None,
+) -> None:
+    """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
+
+    \b
+    Examples:
+      adtrace 'x1*x2 + sin(x1)' x1=2 x2=3
+      adtrace '-x^2 + 1' x=3 --format json
+      adtrace 'u = x*y; v = sin(x); f = u + v; g = u*v' x=2 y=3 --outputs f,g
+      adtrace --sample neuron
+    """
+    out = Console(width=width, highlight=False)
+    err = Console(stderr=True, width=width, highlight=False)
+    source = ""
+    try:
+        if list_samples:
+            _print_samples(out)
+            return
+        args = list(arguments)
+        if sample_name:
+            sample = sample_lib.get(sample_name)
+            source = sample.source
+            args = [*sample.values, *args]
+            outputs = outputs or ",".join(sample.outputs) or None
+        elif program_file is not None:
+            source = program_file.read()
+        elif args:
+            source = args.pop(0)
+        else:
+            raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
+        values = parse_assignments(args)
+        result = trace(source, values, outputs=_csv(outputs), seed=_parse_seed(seed), mode=mode, notation=notation)  # type: ignore[arg-type]
+    except AdtraceError as error:
+        _print_error(err, error, source)
+        sys.exit(error.exit_code)
+    for warning in result.warnings:
+        err.print(Text(f"warning: {warning}", style="yellow"))
+    if fmt == "json":
+        click.echo(result.to_json())
+        return
+    from .render.terminal import render
+
+    out.print(render(result, digits))
+
+
+def _print_samples(out: Console) -> None:
+    table = Table(title="Samples (run one with adtrace --sample NAME)", title_justify="left")
+    table.add_column("name", style="bold")
+    table.add_column("description")
+    table.add_column("program")
+    for s in sample_lib.all_samples():
+        table.add_row(s.name, s.description, Text(s.source.replace("\n", "; ") + "   " + " ".join(s.values)))
+    out.print(table)
+
+
+def _print_error(err: Console, error: AdtraceError, source: str) -> None:
+    if error.source is None and source:
+        error.with_source(source)
+    where = error.location()
+    err.print(Text.assemble(("error: ", "bold red"), error.message + (f" ({where})" if where else "")), soft_wrap=True)
+    for line in error.caret_lines():
+        err.print(Text("  " + line), soft_wrap=True)

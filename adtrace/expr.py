@@ -1,0 +1,159 @@
+"""Formulas as small trees, and the one printer for plain text, adtrace syntax and LaTeX.
+
+Renderers never build formula strings by hand: a node's definition, a local
+partial with its arguments filled in, or the same with numbers substituted are
+all `Expr` trees printed here, so parentheses and notation agree everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from string import Template
+from typing import Literal
+
+from . import syntax as st
+from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
+
+Format = Literal["plain", "code", "latex"]
+
+
+@dataclass(frozen=True, slots=True)
+class Const:
+    """A number, printed as `text` (its source spelling, or a formatted value)."""
+
+    value: float
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Sym:
+    """A named quantity: an input (`x1`), a node (`w3`) or a rule argument (`a`)."""
+
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Apply:
+    prim: Primitive
+    args: tuple[Expr, ...]
+
+
+Expr = Const | Sym | Apply
+
+_ATOMIC = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[^\W\d_]\w*")
+
+
+def from_syntax(node: st.Node) -> Expr:
+    """A syntax tree as a formula (names become symbols, pi and e stay named)."""
+    if isinstance(node, st.Num):
+        return Const(node.value, node.text)
+    if isinstance(node, st.Name):
+        if node.name in CONSTANTS:
+            return Const(CONSTANTS[node.name], node.name)
+        return Sym(node.name)
+    return Apply(BY_NAME[node.op], tuple(from_syntax(a) for a in node.args))
+
+
+@cache
+def partial_rule(prim: Primitive, k: int) -> Expr:
+    """The symbolic local partial ∂prim/∂(argument k), over the symbols a and b."""
+    from .parser import parse_expression  # the parser's tables come from primitives too
+
+    return from_syntax(parse_expression(prim.partials[k]))
+
+
+def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
+    """Replace symbols by formulas (rule arguments by node names, or names by numbers)."""
+    if isinstance(expr, Sym):
+        return mapping.get(expr.name, expr)
+    if isinstance(expr, Const):
+        return expr
+    return Apply(expr.prim, tuple(substitute(a, mapping) for a in expr.args))
+
+
+def latex_name(name: str) -> str:
+    """x1 → x_{1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
+    base, _, version = name.partition("@")
+    match = re.fullmatch(r"([^\W\d_]+?)_?(\d+)", base)
+    if match:
+        letters, digits = match.groups()
+        text = f"{_latex_letters(letters)}_{{{digits}}}"
+    else:
+        text = _latex_letters(base)
+    return f"{text}^{{({version})}}" if version else text
+
+
+_GREEK = frozenset(
+    (
+        "alpha beta gamma delta epsilon zeta eta theta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi "
+        "chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega"
+    ).split()
+)
+
+
+def _latex_letters(letters: str) -> str:
+    if letters in _GREEK:
+        return "\\" + letters
+    if len(letters) == 1 and letters.isascii():
+        return letters
+    return f"\\mathrm{{{letters}}}" if letters.isascii() else letters
+
+
+def show(expr: Expr, fmt: Format = "plain") -> str:
+    """Print a formula with the fewest parentheses that keep its structure."""
+    return _show(expr, fmt)[0]
+
+
+def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
+    if isinstance(expr, Sym):
+        return (latex_name(expr.name) if fmt == "latex" else expr.name), ATOM
+    if isinstance(expr, Const):
+        text = expr.text
+        if fmt == "latex":
+            text = _latex_number(text)
+        if _ATOMIC.fullmatch(expr.text):
+            return text, ATOM
+        if expr.text.startswith("-") and _ATOMIC.fullmatch(expr.text[1:]):
+            return text, NEG
+        return text, 0
+    notation = getattr(expr.prim, fmt)
+    parts: dict[str, str] = {}
+    for k, arg in enumerate(expr.args):
+        text, prec = _show(arg, fmt)
+        need = notation.arg_prec[k]
+        if prec < need or (k > 0 and need > 0 and text.startswith("-")):
+            text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
+        parts["ab"[k]] = text
+    return Template(notation.template).substitute(parts), notation.prec
+
+
+def _latex_number(text: str) -> str:
+    if text in CONSTANTS:
+        return "\\pi" if text == "pi" else "e"
+    mantissa, e, exponent = text.partition("e")
+    if e and exponent:
+        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    if text == "inf":
+        return "\\infty"
+    return text
+
+
+def number(value: float, digits: int = 4) -> str:
+    """A value with `digits` significant digits, in adtrace syntax (2.584, 1e-05, -3)."""
+    if value != value:
+        return "nan"
+    text = f"{value:.{digits}g}"
+    if text == "-0":
+        return "0"
+    return text
+
+
+def evaluate(expr: Expr, env: dict[str, float]) -> float:
+    """The numeric value of a formula, symbols looked up in `env` (used to check formulas)."""
+    if isinstance(expr, Const):
+        return expr.value
+    if isinstance(expr, Sym):
+        return env[expr.name]
+    return expr.prim.evaluate(*(evaluate(a, env) for a in expr.args))

@@ -1,0 +1,106 @@
+"""The forward pass: values, then each node's local partials, then (forward mode) tangents.
+
+Local partials depend only on the forward values, so they are computed once
+and shared by every reverse pass (adjoints) and every forward-mode pass
+(tangents): both modes multiply the same numbers, in opposite directions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import EvaluationError
+from .expr import number, show
+from .graph import Graph
+
+_FAILURES = (ValueError, ZeroDivisionError, OverflowError)
+
+
+def evaluate(graph: Graph, inputs: Mapping[str, float]) -> list[float]:
+    """Every node's value, in topological order; a failing node raises EvaluationError."""
+    nodes = graph.nodes
+    values = [node.const for node in nodes]
+    for name, index in graph.inputs.items():
+        values[index] = float(inputs[name])
+    for i, node in enumerate(nodes):
+        args = node.args
+        if not args:
+            continue
+        try:
+            value = node.prim.evaluate(*[values[a] for a in args])
+        except OverflowError:
+            raise _failure(graph, values, i, "overflows (too large for a float)") from None
+        except _FAILURES:
+            raise _failure(graph, values, i, "is undefined") from None
+        if value - value != 0:  # inf or nan, without a function call
+            raise _failure(graph, values, i, "is not finite (overflow)" if value == value else "is undefined")
+        values[i] = value
+    return values
+
+
+def local_partials(graph: Graph, values: list[float]) -> tuple[list[tuple[float, ...]], dict[int, str]]:
+    """∂w_i/∂(argument k) for every node and argument, plus convention notes at kinks."""
+    partials: list[tuple[float, ...]] = [()] * len(values)
+    notes: dict[int, str] = {}
+    nodes = graph.nodes
+    for i, node in enumerate(nodes):
+        args = node.args
+        if not args:
+            continue
+        prim = node.prim
+        argv = [values[a] for a in args]
+        try:
+            grads = prim.grad(*argv, values[i])
+        except _FAILURES:
+            raise _failure(graph, values, i, "has no derivative") from None
+        for k, d in enumerate(grads):
+            if d - d != 0 and not nodes[args[k]].is_const:
+                raise _failure(graph, values, i, "has no derivative")
+        partials[i] = grads
+        if prim.kink is not None:
+            note = prim.kink(*argv)
+            if note:
+                notes[i] = note
+    return partials, notes
+
+
+def tangents(
+    graph: Graph, partials: list[tuple[float, ...]], seeds: Mapping[int, float]
+) -> tuple[list[float], list[tuple[float, ...]]]:
+    """Forward mode: ẇ_i = Σ_k ∂w_i/∂w_k · ẇ_k over the node's arguments.
+
+    Returns the tangents and, per node, the product for each argument (0 for
+    constants), so a renderer can show every term without multiplying.
+    """
+    nodes = graph.nodes
+    tangent = [0.0] * len(nodes)
+    products: list[tuple[float, ...]] = [()] * len(nodes)
+    for index, seed in seeds.items():
+        tangent[index] = seed
+    for i, node in enumerate(nodes):
+        args = node.args
+        if not args:
+            continue
+        terms = tuple(0.0 if nodes[a].is_const else d * tangent[a] for a, d in zip(args, partials[i], strict=True))
+        total = 0.0
+        for term in terms:
+            total += term
+        if total - total != 0:
+            raise _failure(graph, tangent, i, "has a tangent that is not finite")
+        products[i] = terms
+        tangent[i] = total
+    return tangent, products
+
+
+def _failure(graph: Graph, values: list[float], i: int, what: str) -> EvaluationError:
+    node = graph.nodes[i]
+    shown_args = ", ".join(
+        f"{graph.label(a)} = {number(values[a], 6)}" for a in dict.fromkeys(node.args) if not graph.nodes[a].is_const
+    )
+    at = f" at {shown_args}" if shown_args else ""
+    reason = f": {node.prim.domain}" if node.prim.domain else ""
+    return EvaluationError(
+        f"{graph.label(i)} = {show(graph.definition(i))} {what}{at}{reason}",
+        node.span,
+        graph.source,
+    )

@@ -1,0 +1,138 @@
+"""text → graph → values → local partials → passes → Trace: the engine, start to end.
+
+`trace()` is the Python API and what the CLI calls; it does all the
+arithmetic, so everything downstream only formats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import InputValueError, OptionError
+from .forward import evaluate, local_partials, tangents
+from .graph import Graph, build
+from .parser import suggest
+from .reverse import adjoints
+from .trace import Mode, Notation, ReversePass, TangentPass, Trace
+from .values import coerce
+
+Seed = float | int | Mapping[str, float]
+
+
+def trace(
+    source: str,
+    values: Mapping[str, float | int | str] | None = None,
+    /,
+    *,
+    outputs: list[str] | None = None,
+    seed: Seed | None = None,
+    mode: Mode = "reverse",
+    notation: Notation = "w",
+    **named_values: float | int | str,
+) -> Trace:
+    """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
+
+    >>> t = trace("x1*x2 + sin(x1)", x1=2, x2=3)
+    >>> round(t.gradient["x1"], 4)
+    2.5839
+
+    Values may be numbers or constant expressions ("pi/4"). `seed` is a number
+    (single output) or a mapping from output names (reverse mode) or input
+    names (forward mode) to seeds.
+    """
+    if mode not in ("reverse", "forward", "both"):
+        raise OptionError(f"unknown mode '{mode}': use reverse, forward or both")
+    if notation not in ("w", "v"):
+        raise OptionError(f"unknown notation '{notation}': use w or v")
+    given = coerce({**(values or {}), **named_values})
+    graph = build(source, outputs)
+    warnings = list(graph.warnings)
+    inputs = _check_inputs(graph, given, warnings)
+    vals = evaluate(graph, inputs)
+    partials, notes = local_partials(graph, vals)
+    reverse_seeds, forward_seeds = _split_seeds(graph, seed, mode)
+
+    reverse: tuple[ReversePass, ...] = ()
+    forward: tuple[TangentPass, ...] = ()
+    unit_reverse = tuple(_reverse(graph, partials, {o.node: 1.0}, o.name) for o in graph.outputs)
+    if mode in ("reverse", "both"):
+        reverse = (_reverse(graph, partials, reverse_seeds),) if reverse_seeds is not None else unit_reverse
+    if mode in ("forward", "both"):
+        if forward_seeds is not None:
+            forward = (_forward(graph, partials, forward_seeds),)
+        else:
+            forward = tuple(_forward(graph, partials, {i: 1.0}, name) for name, i in graph.inputs.items())
+    jacobian = {p.output: {name: p.adjoints[i] for name, i in graph.inputs.items()} for p in unit_reverse if p.output}
+    return Trace(graph, inputs, vals, partials, notes, mode, reverse, forward, jacobian, notation, tuple(warnings))
+
+
+def _reverse(
+    graph: Graph, partials: list[tuple[float, ...]], seeds: dict[int, float], output: str | None = None
+) -> ReversePass:
+    adj, products = adjoints(graph, partials, seeds)
+    return ReversePass(seeds, adj, products, output)
+
+
+def _forward(
+    graph: Graph, partials: list[tuple[float, ...]], seeds: dict[int, float], name: str | None = None
+) -> TangentPass:
+    tan, products = tangents(graph, partials, seeds)
+    return TangentPass(seeds, tan, products, name)
+
+
+def _check_inputs(graph: Graph, given: dict[str, float], warnings: list[str]) -> dict[str, float]:
+    for name in given:
+        if name in graph.assigned:
+            raise InputValueError(f"'{name}' is assigned in the program, so it can't also be given a value")
+    missing = [name for name in graph.inputs if name not in given]
+    extra = [name for name in given if name not in graph.inputs]
+    for name in extra:
+        warnings.append(
+            f"{name}={given[name]:g} is not used: '{name}' is not in the expression{suggest(name, missing)}"
+        )
+    if missing:
+        name = missing[0]
+        node = graph.nodes[graph.inputs[name]]
+        hint = suggest(name, extra)
+        listed = ", ".join(f"{n}=…" for n in missing)
+        raise InputValueError(
+            f"no value for input '{name}': add {listed} after the expression{hint}",
+            node.span,
+            graph.source,
+        )
+    return {name: given[name] for name in graph.inputs}
+
+
+def _split_seeds(
+    graph: Graph, seed: Seed | None, mode: Mode
+) -> tuple[dict[int, float] | None, dict[int, float] | None]:
+    """User seeds → (reverse seeds on outputs, forward seeds on inputs); None means 'one pass per unit vector'."""
+    if seed is None:
+        return None, None
+    if isinstance(seed, (int, float)):
+        if mode == "forward":
+            if len(graph.inputs) != 1:
+                raise OptionError("a single-number seed needs a single input in forward mode: use --seed x1=1,x2=0")
+            return None, {next(iter(graph.inputs.values())): float(seed)}
+        if len(graph.outputs) != 1:
+            raise OptionError("a single-number seed needs a single output: use --seed f=1,g=0")
+        return {graph.outputs[0].node: float(seed)}, None
+    outputs = {o.name: o.node for o in graph.outputs}
+    reverse: dict[int, float] = {}
+    forward: dict[int, float] = {}
+    for name, value in seed.items():
+        if name in outputs and mode != "forward":
+            reverse[outputs[name]] = reverse.get(outputs[name], 0.0) + float(value)
+        elif name in graph.inputs and mode != "reverse":
+            forward[graph.inputs[name]] = float(value)
+        else:
+            wanted = "an output" if mode == "reverse" else "an input" if mode == "forward" else "an output or an input"
+            pool = (
+                list(outputs)
+                if mode == "reverse"
+                else list(graph.inputs)
+                if mode == "forward"
+                else [*outputs, *graph.inputs]
+            )
+            raise OptionError(f"--seed names '{name}', which is not {wanted}{suggest(name, pool)}")
+    return (reverse or None), (forward or None)

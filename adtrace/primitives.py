@@ -1,0 +1,409 @@
+"""The one table of primitive operations.
+
+Each `Primitive` record holds everything adtrace knows about an operation:
+how to evaluate it, its local partials (as numbers and as formulas), how to
+print it (plain text, adtrace syntax, LaTeX), the rule a learner should see
+and the convention used where it is not differentiable. The parser's operator
+table, the rules card and the per-primitive tests are all derived from it, so
+adding `tanh` means adding one record here.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+Number = float
+
+# Printing precedences: a sub-expression is wrapped in parentheses when it
+# binds less tightly than its position requires.
+ADD, MUL, NEG, POW, ATOM = 10, 20, 30, 40, 100
+
+
+@dataclass(frozen=True, slots=True)
+class Notation:
+    """How a primitive prints in one format.
+
+    `template` uses `$a` and `$b` for the arguments; `prec` is how tightly
+    the result binds; `arg_prec[k]` is the least precedence argument k may
+    have without being put in parentheses.
+    """
+
+    template: str
+    prec: int
+    arg_prec: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Primitive:
+    """One operation: evaluation, local partials, printing and teaching text."""
+
+    name: str
+    """The op name used in JSON and in the rules card (`add`, `sin`, …)."""
+    arity: int
+    evaluate: Callable[..., Number]
+    grad: Callable[..., tuple[Number, ...]]
+    """Numeric local partials, called as grad(*args, ans): one per argument."""
+    partials: tuple[str, ...]
+    """Symbolic local partials in adtrace syntax over the arguments `a`, `b`."""
+    plain: Notation
+    code: Notation
+    latex: Notation
+    rule: str
+    """The name of the differentiation rule, as a teacher says it."""
+    reads: str
+    """How the operation reads in a sentence: '$a times $b'."""
+    domain: str = ""
+    """Why evaluation can fail, said to a student ('log is defined only for x > 0')."""
+    kink: Callable[..., str | None] | None = None
+    """Given the argument values, a note when the partials use a convention."""
+    token: str | None = None
+    """The operator token for infix or prefix operators."""
+    functions: tuple[str, ...] = field(default=())
+    """Names the primitive is called by as a function (first is canonical)."""
+
+    @property
+    def is_function(self) -> bool:
+        return bool(self.functions)
+
+
+def _infix(
+    sym: str, code: str, latex: str, prec: int, right_assoc: bool = False
+) -> tuple[Notation, Notation, Notation]:
+    left, right = (prec + 1, prec) if right_assoc else (prec, prec + 1)
+    return (
+        Notation(f"$a{sym}$b", prec, (left, right)),
+        Notation(f"$a{code}$b", prec, (left, right)),
+        Notation(f"$a{latex}$b", prec, (left, right)),
+    )
+
+
+def _func(name: str, latex: str, arity: int = 1) -> tuple[Notation, Notation, Notation]:
+    params = ", ".join(("$a", "$b")[:arity])
+    zeros = (0,) * arity
+    return (
+        Notation(f"{name}({params})", ATOM, zeros),
+        Notation(f"{name}({params})", ATOM, zeros),
+        Notation(latex, ATOM, zeros),
+    )
+
+
+def _sigmoid(a: Number) -> Number:
+    if a >= 0:
+        return 1.0 / (1.0 + math.exp(-a))
+    ea = math.exp(a)
+    return ea / (1.0 + ea)
+
+
+def _step(a: Number) -> Number:
+    """Heaviside step with H(0) = 1/2, the convention behind relu, max and min at a kink."""
+    return 1.0 if a > 0 else 0.0 if a < 0 else 0.5
+
+
+def _sign(a: Number) -> Number:
+    return 1.0 if a > 0 else -1.0 if a < 0 else 0.0
+
+
+def _pow(a: Number, b: Number) -> Number:
+    return math.pow(a, b)
+
+
+def _pow_grad(a: Number, b: Number, ans: Number) -> tuple[Number, Number]:
+    da = b * math.pow(a, b - 1) if b != 0 else 0.0
+    if a > 0:
+        db = ans * math.log(a)
+    elif a == 0 and b > 0:
+        db = 0.0
+    else:
+        db = math.nan
+    return da, db
+
+
+def _at_zero(what: str) -> Callable[[Number], str | None]:
+    def note(a: Number) -> str | None:
+        return what if a == 0 else None
+
+    return note
+
+
+def _at_tie(a: Number, b: Number) -> str | None:
+    if a == b:
+        return "at a tie (a = b) the partials are not defined; adtrace splits them, 1/2 each (as PyTorch does)"
+    return None
+
+
+PRIMITIVES: tuple[Primitive, ...] = (
+    Primitive(
+        "add",
+        2,
+        lambda a, b: a + b,
+        lambda a, b, ans: (1.0, 1.0),
+        ("1", "1"),
+        *_infix(" + ", " + ", " + ", ADD),
+        rule="sum rule",
+        reads="the sum of $a and $b",
+        token="+",
+    ),
+    Primitive(
+        "sub",
+        2,
+        lambda a, b: a - b,
+        lambda a, b, ans: (1.0, -1.0),
+        ("1", "-1"),
+        *_infix(" - ", " - ", " - ", ADD),
+        rule="difference rule",
+        reads="the difference of $a and $b",
+        token="-",
+    ),
+    Primitive(
+        "mul",
+        2,
+        lambda a, b: a * b,
+        lambda a, b, ans: (b, a),
+        ("b", "a"),
+        *_infix("·", "*", " \\cdot ", MUL),
+        rule="product rule",
+        reads="the product of $a and $b",
+        token="*",
+    ),
+    Primitive(
+        "div",
+        2,
+        lambda a, b: a / b,
+        lambda a, b, ans: (1.0 / b, -ans / b),
+        ("1/b", "-a/b^2"),
+        Notation("$a/$b", MUL, (MUL, MUL + 1)),
+        Notation("$a/$b", MUL, (MUL, MUL + 1)),
+        Notation("\\frac{$a}{$b}", ATOM, (0, 0)),
+        rule="quotient rule",
+        reads="the quotient of $a by $b",
+        domain="division by zero is undefined",
+        token="/",
+    ),
+    Primitive(
+        "pow",
+        2,
+        _pow,
+        _pow_grad,
+        ("b*a^(b - 1)", "a^b*log(a)"),
+        Notation("$a^$b", POW, (POW + 1, POW)),
+        Notation("$a^$b", POW, (POW + 1, POW)),
+        Notation("{$a}^{$b}", POW, (POW + 1, 0)),
+        rule="power rule",
+        reads="$a raised to the power $b",
+        domain="a^b needs a > 0 when b is not a whole number, and a ≠ 0 when b < 0",
+        token="^",
+        functions=("pow",),
+    ),
+    Primitive(
+        "neg",
+        1,
+        lambda a: -a,
+        lambda a, ans: (-1.0,),
+        ("-1",),
+        Notation("-$a", NEG, (NEG + 1,)),
+        Notation("-$a", NEG, (NEG + 1,)),
+        Notation("-$a", NEG, (NEG + 1,)),
+        rule="negation rule",
+        reads="minus $a",
+        token="-",
+    ),
+    Primitive(
+        "sin",
+        1,
+        math.sin,
+        lambda a, ans: (math.cos(a),),
+        ("cos(a)",),
+        *_func("sin", "\\sin($a)"),
+        rule="derivative of sine",
+        reads="the sine of $a",
+        functions=("sin",),
+    ),
+    Primitive(
+        "cos",
+        1,
+        math.cos,
+        lambda a, ans: (-math.sin(a),),
+        ("-sin(a)",),
+        *_func("cos", "\\cos($a)"),
+        rule="derivative of cosine",
+        reads="the cosine of $a",
+        functions=("cos",),
+    ),
+    Primitive(
+        "tan",
+        1,
+        math.tan,
+        lambda a, ans: (1.0 + ans * ans,),
+        ("1/cos(a)^2",),
+        *_func("tan", "\\tan($a)"),
+        rule="derivative of tangent",
+        reads="the tangent of $a",
+        functions=("tan",),
+    ),
+    Primitive(
+        "exp",
+        1,
+        math.exp,
+        lambda a, ans: (ans,),
+        ("exp(a)",),
+        *_func("exp", "\\exp($a)"),
+        rule="exp is its own derivative",
+        reads="e to the power $a",
+        domain="the result is too large for a floating-point number",
+        functions=("exp",),
+    ),
+    Primitive(
+        "log",
+        1,
+        math.log,
+        lambda a, ans: (1.0 / a,),
+        ("1/a",),
+        *_func("log", "\\log($a)"),
+        rule="derivative of the natural log",
+        reads="the natural log of $a",
+        domain="log is defined only for positive numbers",
+        functions=("log", "ln"),
+    ),
+    Primitive(
+        "sqrt",
+        1,
+        math.sqrt,
+        lambda a, ans: (0.5 / ans,),
+        ("1/(2*sqrt(a))",),
+        *_func("sqrt", "\\sqrt{$a}"),
+        rule="derivative of the square root",
+        reads="the square root of $a",
+        domain="sqrt is defined only for numbers ≥ 0, and differentiable only for numbers > 0",
+        functions=("sqrt",),
+    ),
+    Primitive(
+        "tanh",
+        1,
+        math.tanh,
+        lambda a, ans: (1.0 - ans * ans,),
+        ("1 - tanh(a)^2",),
+        *_func("tanh", "\\tanh($a)"),
+        rule="derivative of tanh",
+        reads="the hyperbolic tangent of $a",
+        functions=("tanh",),
+    ),
+    Primitive(
+        "sigmoid",
+        1,
+        _sigmoid,
+        lambda a, ans: (ans * (1.0 - ans),),
+        ("sigmoid(a)*(1 - sigmoid(a))",),
+        *_func("sigmoid", "\\sigma($a)"),
+        rule="derivative of the logistic sigmoid",
+        reads="the sigmoid of $a",
+        functions=("sigmoid",),
+    ),
+    Primitive(
+        "relu",
+        1,
+        lambda a: a if a > 0 else 0.0,
+        lambda a, ans: (_step(a),),
+        ("step(a)",),
+        *_func("relu", "\\operatorname{relu}($a)"),
+        rule="derivative of relu",
+        reads="relu of $a",
+        kink=_at_zero("relu is not differentiable at 0; adtrace uses step(0) = 1/2 (PyTorch uses 0)"),
+        functions=("relu",),
+    ),
+    Primitive(
+        "abs",
+        1,
+        abs,
+        lambda a, ans: (_sign(a),),
+        ("sign(a)",),
+        *_func("abs", "\\lvert $a \\rvert"),
+        rule="derivative of absolute value",
+        reads="the absolute value of $a",
+        kink=_at_zero("abs is not differentiable at 0; adtrace uses the subgradient sign(0) = 0 (as PyTorch does)"),
+        functions=("abs",),
+    ),
+    Primitive(
+        "max",
+        2,
+        max,
+        lambda a, b, ans: (_step(a - b), _step(b - a)),
+        ("step(a - b)", "step(b - a)"),
+        *_func("max", "\\max($a, $b)", 2),
+        rule="derivative of max",
+        reads="the larger of $a and $b",
+        kink=_at_tie,
+        functions=("max",),
+    ),
+    Primitive(
+        "min",
+        2,
+        min,
+        lambda a, b, ans: (_step(b - a), _step(a - b)),
+        ("step(b - a)", "step(a - b)"),
+        *_func("min", "\\min($a, $b)", 2),
+        rule="derivative of min",
+        reads="the smaller of $a and $b",
+        kink=_at_tie,
+        functions=("min",),
+    ),
+    Primitive(
+        "step",
+        1,
+        _step,
+        lambda a, ans: (0.0,),
+        ("0",),
+        *_func("step", "\\operatorname{step}($a)"),
+        rule="derivative of the step function",
+        reads="the step function of $a",
+        kink=_at_zero("step jumps at 0 and has no derivative there; adtrace uses 0"),
+        functions=("step",),
+    ),
+    Primitive(
+        "sign",
+        1,
+        _sign,
+        lambda a, ans: (0.0,),
+        ("0",),
+        *_func("sign", "\\operatorname{sign}($a)"),
+        rule="derivative of the sign function",
+        reads="the sign of $a",
+        kink=_at_zero("sign jumps at 0 and has no derivative there; adtrace uses 0"),
+        functions=("sign",),
+    ),
+)
+
+BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
+FUNCTIONS: dict[str, Primitive] = {f: p for p in PRIMITIVES for f in p.functions}
+INFIX: dict[str, Primitive] = {p.token: p for p in PRIMITIVES if p.token and p.arity == 2}
+PREFIX: dict[str, Primitive] = {p.token: p for p in PRIMITIVES if p.token and p.arity == 1}
+CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+
+# Leaves of the graph: they are not operations, but every node has a primitive.
+INPUT = Primitive(
+    "input",
+    0,
+    lambda: 0.0,
+    lambda ans: (),
+    (),
+    Notation("", ATOM, ()),
+    Notation("", ATOM, ()),
+    Notation("", ATOM, ()),
+    rule="",
+    reads="an input",
+)
+CONST = Primitive(
+    "const",
+    0,
+    lambda: 0.0,
+    lambda ans: (),
+    (),
+    Notation("", ATOM, ()),
+    Notation("", ATOM, ()),
+    Notation("", ATOM, ()),
+    rule="",
+    reads="a constant",
+)
+
+ARG_NAMES = ("a", "b")

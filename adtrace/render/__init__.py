@@ -1,0 +1,1 @@
+"""Renderers: each turns a Trace into one format. They format; they never compute."""

@@ -1,0 +1,41 @@
+"""The reverse pass: adjoints, one recorded product per edge.
+
+w̄_j = seed_j + Σ over parents p of w_j:  w̄_p · ∂w_p/∂w_j.
+Walking the topological order backwards, every parent's adjoint is final
+before it is used, so each sum is complete when it is made: this is the
+`+=` of micrograd, kept as data so a learner can see every term.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .errors import EvaluationError
+from .expr import number
+from .graph import Graph
+
+
+def adjoints(
+    graph: Graph, partials: list[tuple[float, ...]], seeds: Mapping[int, float]
+) -> tuple[list[float], list[tuple[float, ...]]]:
+    """Adjoints of every node, and per node the products w̄_p·∂w_p/∂w_j aligned with graph.parents."""
+    n = len(graph.nodes)
+    adjoint = [0.0] * n
+    products: list[tuple[float, ...]] = [()] * n
+    parents = graph.parents
+    for j in range(n - 1, -1, -1):
+        total = seeds.get(j, 0.0)
+        edges = parents[j]
+        if edges:
+            terms = tuple([adjoint[p] * partials[p][pos] for p, pos in edges])
+            for term in terms:
+                total += term
+            products[j] = terms
+        if total - total != 0:
+            raise EvaluationError(
+                f"the adjoint of {graph.label(j)} is not finite ({number(total)}): the derivative overflows",
+                graph.nodes[j].span,
+                graph.source,
+            )
+        adjoint[j] = total
+    return adjoint, products

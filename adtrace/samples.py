@@ -1,0 +1,62 @@
+"""Worked examples shipped with adtrace: `samples/NAME.adt`, a program with a small header.
+
+Format (documented in samples/README.md):
+
+    # description: one line saying what the sample teaches
+    # values: x1=2 x2=3
+    # outputs: f,g            (optional)
+    x1*x2 + sin(x1)          (the program: any adtrace expression or statements)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import OptionError
+from .parser import suggest
+
+
+@dataclass(frozen=True)
+class Sample:
+    name: str
+    description: str
+    source: str
+    values: tuple[str, ...]
+    outputs: tuple[str, ...]
+
+
+def samples_dir() -> Path:
+    """The packaged copy in a wheel, or the repository's samples/ in a source checkout."""
+    packaged = Path(__file__).parent / "_samples"
+    return packaged if packaged.is_dir() else Path(__file__).resolve().parent.parent / "samples"
+
+
+def load(path: Path) -> Sample:
+    header: dict[str, str] = {}
+    body: list[str] = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, rest = line.lstrip("# ").partition(":")
+        if line.startswith("#") and sep and key.strip() in ("description", "values", "outputs") and not body:
+            header[key.strip()] = rest.strip()
+        elif line.strip() and not (line.startswith("#") and not body):
+            body.append(line)
+    return Sample(
+        name=path.stem,
+        description=header.get("description", ""),
+        source="\n".join(body),
+        values=tuple(header.get("values", "").split()),
+        outputs=tuple(o for o in header.get("outputs", "").replace(" ", "").split(",") if o),
+    )
+
+
+def all_samples() -> list[Sample]:
+    return [load(p) for p in sorted(samples_dir().glob("*.adt"))]
+
+
+def get(name: str) -> Sample:
+    path = samples_dir() / f"{name}.adt"
+    if not path.is_file():
+        names = [s.name for s in all_samples()]
+        raise OptionError(f"no sample named '{name}'{suggest(name, names)} (adtrace --list-samples lists them)")
+    return load(path)

@@ -1,0 +1,68 @@
+"""The syntax tree the parser builds: unresolved names, with spans for errors."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import Span
+
+
+@dataclass(frozen=True, slots=True)
+class Num:
+    value: float
+    text: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Name:
+    name: str
+    span: Span
+
+
+@dataclass(frozen=True, slots=True)
+class Op:
+    """An operator or function application; `op` is a primitive's name."""
+
+    op: str
+    args: tuple[Node, ...]
+    span: Span
+
+
+Node = Num | Name | Op
+
+
+@dataclass(frozen=True, slots=True)
+class Assign:
+    target: str
+    target_span: Span
+    value: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Program:
+    """Statements in order; a single expression is a program of one bare statement."""
+
+    source: str
+    statements: tuple[Assign | Node, ...]
+
+
+def sexpr(node: Node) -> str:
+    """A compact S-expression, for tests and debugging: (add x (mul 2 y))."""
+    parts: list[str] = []
+    stack: list[Node | str] = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, Num):
+            parts.append(item.text)
+        elif isinstance(item, Name):
+            parts.append(item.name)
+        else:
+            parts.append(f"({item.op}")
+            stack.append(")")
+            for arg in reversed(item.args):
+                stack.append(arg)
+                stack.append(" ")
+    return "".join(parts)

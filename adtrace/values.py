@@ -1,0 +1,88 @@
+"""NAME=VALUE arguments → input values; a value may be a constant expression (pi/4, -2, 1e-3)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from . import syntax as st
+from .errors import AdtraceError, InputValueError, Span
+from .lexer import tokenize
+from .parser import parse_expression
+from .primitives import BY_NAME, CONSTANTS
+
+
+def parse_assignments(arguments: Iterable[str]) -> dict[str, float]:
+    """['x1=2', 'x2=pi/4'] → {'x1': 2.0, 'x2': 0.785…}; errors point into the argument."""
+    values: dict[str, float] = {}
+    for arg in arguments:
+        name, eq, text = arg.partition("=")
+        name = name.strip()
+        if not eq:
+            raise InputValueError(
+                f"'{arg}' is not NAME=VALUE: write it like x1=2 (quote the whole expression if it has spaces)",
+                Span(0, len(arg)),
+                arg,
+            )
+        tokens = tokenize(name) if name else []
+        if len(tokens) != 2 or tokens[0].kind != "name":
+            raise InputValueError(f"'{name}' is not a valid input name", Span(0, max(1, len(name))), arg)
+        if name in values:
+            raise InputValueError(f"{name} is given a value twice", Span(0, len(name)), arg)
+        values[name] = constant_value(text, name, offset=len(name) + 1, full=arg)
+    return values
+
+
+def coerce(values: Mapping[str, float | int | str]) -> dict[str, float]:
+    """Python-API values: numbers as they are, strings as constant expressions."""
+    out: dict[str, float] = {}
+    for name, value in values.items():
+        if isinstance(value, str):
+            out[name] = constant_value(value, name)
+        elif isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise InputValueError(f"the value of {name} must be a number, not {type(value).__name__}")
+        else:
+            out[name] = float(value)
+    return out
+
+
+def constant_value(text: str, name: str, offset: int = 0, full: str | None = None) -> float:
+    """Evaluate a constant expression; every error names the input it belongs to."""
+    source = full if full is not None else text
+    if not text.strip():
+        raise InputValueError(f"no value after '{name}=': write it like {name}=2", Span(offset, offset + 1), source)
+    try:
+        tree = parse_expression(text)
+    except AdtraceError as err:
+        span = Span(err.span.start + offset, err.span.end + offset) if err.span else None
+        raise InputValueError(f"the value of {name} is not a number: {err.message}", span, source) from None
+    results: list[float] = []
+    stack: list[tuple[st.Node, bool]] = [(tree, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if isinstance(node, st.Num):
+            results.append(node.value)
+        elif isinstance(node, st.Name):
+            if node.name not in CONSTANTS:
+                span = Span(node.span.start + offset, node.span.end + offset)
+                raise InputValueError(
+                    f"the value of {name} must be a number or a constant expression, not the name '{node.name}'",
+                    span,
+                    source,
+                )
+            results.append(CONSTANTS[node.name])
+        elif not expanded:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in reversed(node.args))
+        else:
+            count = len(node.args)
+            args = results[-count:]
+            del results[-count:]
+            try:
+                value = BY_NAME[node.op].evaluate(*args)
+            except (ValueError, ZeroDivisionError, OverflowError):
+                value = float("nan")
+            results.append(value)
+    value = results[0]
+    if value - value != 0:
+        raise InputValueError(f"the value of {name} is not a finite number", Span(offset, offset + len(text)), source)
+    return value

@@ -1,0 +1,141 @@
+"""The engine end to end on the seed example, plus programs, seeds and forward mode."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from conftest import central_difference, close
+
+from adtrace import AdtraceError, trace
+from adtrace.errors import EvaluationError, InputValueError, NameResolutionError, OptionError
+from adtrace.expr import show
+from adtrace.forward import evaluate as forward_values
+from adtrace.graph import build
+
+
+def test_seed_example_numbers() -> None:
+    t = trace("x1*x2 + sin(x1)", x1=2, x2=3)
+    assert round(t.value, 4) == 6.9093
+    assert round(t.gradient["x1"], 4) == 2.5839
+    assert t.gradient["x2"] == 2.0
+
+
+def test_seed_example_decomposition() -> None:
+    t = trace("x1*x2 + sin(x1)", x1=2, x2=3)
+    rows = [f"{t.label(i)} = {show(t.definition(i))}" for i in t.graph.numbered]
+    assert rows == ["w1 = x1", "w2 = x2", "w3 = w1·w2", "w4 = sin(w1)", "w5 = w3 + w4"]
+    assert t.values == [2.0, 3.0, 6.0, math.sin(2.0), 6.0 + math.sin(2.0)]
+    parents = {t.label(i): [t.label(p) for p, _ in t.graph.parents[i]] for i in t.graph.numbered}
+    assert parents == {"w1": ["w3", "w4"], "w2": ["w3"], "w3": ["w5"], "w4": ["w5"], "w5": []}
+
+
+def test_seed_example_every_reverse_term() -> None:
+    t = trace("x1*x2 + sin(x1)", x1=2, x2=3)
+    rpass = t.reverse[0]
+    w1_terms = t.terms(rpass, 0)
+    assert [(t.label(x.parent), x.parent_adjoint, x.partial, x.product) for x in w1_terms] == [
+        ("w3", 1.0, 3.0, 3.0),
+        ("w4", 1.0, math.cos(2.0), math.cos(2.0)),
+    ]
+    assert [show(t.partial_formula(x.parent, x.position)) for x in w1_terms] == ["w2", "cos(w1)"]
+    assert [show(t.partial_formula(x.parent, x.position)) for x in t.terms(rpass, 1)] == ["w1"]
+    assert rpass.adjoints == [3.0 + math.cos(2.0), 2.0, 1.0, 1.0, 1.0]
+    assert rpass.seeds == {4: 1.0}
+
+
+def test_constants_are_inline_not_numbered() -> None:
+    t = trace("2*x + pi/4", x=1)
+    rows = [f"{t.label(i)} = {show(t.definition(i))}" for i in t.graph.numbered]
+    assert rows == ["w1 = x", "w2 = 2·w1", "w3 = w2 + (pi/4)"]
+    assert t.gradient == {"x": 2.0}
+
+
+def test_variable_used_twice_by_one_operation_gives_two_terms() -> None:
+    t = trace("x*x", x=3)
+    assert [(p, pos) for p, pos in t.graph.parents[0]] == [(1, 0), (1, 1)]
+    assert [x.product for x in t.terms(t.reverse[0], 0)] == [3.0, 3.0]
+    assert t.gradient == {"x": 6.0}
+
+
+def test_values_may_be_constant_expressions() -> None:
+    t = trace("sin(x)", x="pi/2")
+    assert t.value == 1.0
+
+
+@pytest.mark.parametrize(
+    ("source", "values", "error", "message"),
+    [
+        ("log(x)", {"x": -1}, EvaluationError, "w2 = log(w1) is undefined at w1 = -1"),
+        ("sqrt(x)", {"x": -4}, EvaluationError, "w2 = sqrt(w1) is undefined at w1 = -4"),
+        ("1/x", {"x": 0}, EvaluationError, "w2 = 1/w1 is undefined at w1 = 0"),
+        ("exp(x)", {"x": 1000}, EvaluationError, "w2 = exp(w1) overflows"),
+        ("x^y", {"x": -8, "y": 0.5}, EvaluationError, "w3 = w1^w2 is undefined"),
+        ("x*y", {"x": 1}, InputValueError, "no value for input 'y'"),
+        ("x", {"x": "y"}, InputValueError, "not the name 'y'"),
+        ("a = x; a*2", {"a": 1, "x": 2}, InputValueError, "assigned in the program"),
+        ("z = a + 1; a = x", {"x": 1}, NameResolutionError, "used before it is assigned"),
+        ("2 + 3", {}, EvaluationError, "depends on no input"),
+    ],
+)
+def test_errors_name_the_problem(
+    source: str, values: dict[str, object], error: type[AdtraceError], message: str
+) -> None:
+    with pytest.raises(error, match=None) as info:
+        trace(source, values)  # type: ignore[arg-type]
+    assert message in info.value.message
+
+
+def test_unused_value_is_a_warning() -> None:
+    t = trace("x*2", x=1, y=2)
+    assert any("y=2 is not used" in w for w in t.warnings)
+
+
+def test_program_names_versions_and_outputs() -> None:
+    t = trace("a = x1*x2; b = sin(x1); z = a + b", x1=2, x2=3)
+    assert [t.graph.nodes[i].name for i in t.graph.numbered] == ["x1", "x2", "a", "b", "z"]
+    assert round(t.gradient["x1"], 4) == 2.5839
+    t = trace("y = x*x; y = y*y; y = y*y", x=2)
+    assert [t.graph.nodes[i].name for i in t.graph.numbered] == ["x", "y", "y@2", "y@3"]
+    assert t.value == 256.0 and t.gradient == {"x": 8 * 2.0**7}
+
+
+def test_several_outputs_give_the_jacobian_both_ways() -> None:
+    src = "u = x*y; v = sin(x); f = u + v; g = u*v"
+    t = trace(src, x=2, y=3, outputs=["f", "g"], mode="both")
+    assert len(t.reverse) == 2 and len(t.forward) == 2
+    graph = build(src, ["f", "g"])
+    for out in ("f", "g"):
+        node = next(o.node for o in graph.outputs if o.name == out)
+
+        def f(p: dict[str, float], node: int = node) -> float:
+            return forward_values(graph, p)[node]
+
+        for name in ("x", "y"):
+            fd = central_difference(f, {"x": 2.0, "y": 3.0}, name)
+            assert close(t.jacobian[out][name], fd)
+    for tpass in t.forward:
+        assert tpass.input is not None
+        for o in graph.outputs:
+            assert close(tpass.tangents[o.node], t.jacobian[o.name][tpass.input], 1e-12, 1e-12)
+
+
+def test_seeds_scale_and_select() -> None:
+    t = trace("x1*x2 + sin(x1)", x1=2, x2=3, seed=2)
+    assert t.reverse[0].adjoints[0] == pytest.approx(2 * t.gradient["x1"])
+    t = trace("u = x*y; f = u + 1; g = u*u", x=2, y=3, outputs=["f", "g"], seed={"f": 1, "g": 0})
+    assert t.reverse[0].adjoints[0] == pytest.approx(t.jacobian["f"]["x"])
+    with pytest.raises(OptionError, match="not an output"):
+        trace("x*y", x=1, y=2, seed={"q": 1})
+
+
+def test_forward_mode_directional_derivative() -> None:
+    t = trace("x1*x2 + sin(x1)", x1=2, x2=3, mode="forward", seed={"x1": 1, "x2": 2})
+    expected = t.jacobian["z"]["x1"] * 1 + t.jacobian["z"]["x2"] * 2
+    assert t.forward[0].tangents[t.graph.outputs[0].node] == pytest.approx(expected)
+
+
+def test_big_chain_is_iterative() -> None:
+    source = "y = x\n" + "y = y*1.0001 + 0.5\n" * 20_000
+    t = trace(source, x=0.1)
+    assert t.gradient["x"] == pytest.approx(1.0001**20_000)
