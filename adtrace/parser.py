@@ -112,10 +112,10 @@ class _Parser:
                 kind = "function" if tok.text in FUNCTIONS else "constant"
                 raise self.error(f"can't assign to '{tok.text}': it is a built-in {kind}", tok)
             self.advance()
-            self.advance()
+            equals = self.advance()
             if self.peek().kind in ("eof", "newline") or self.peek().text == ";":
                 raise self.error(f"expected an expression after '{tok.text} ='", self.peek())
-            return st.Assign(tok.text, tok.span, self.expr(0))
+            return st.Assign(tok.text, tok.span, self.operand(0, after=equals))
         return self.expr(0)
 
     def _unexpected_after_expression(self, tok: Token) -> ParseError:

@@ -8,6 +8,7 @@ graphs stay small: one float per node and per edge, no strings.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
@@ -93,6 +94,25 @@ class Trace:
     def gradient(self) -> dict[str, float]:
         """∂(first output)/∂(each input)."""
         return self.jacobian[self.graph.outputs[0].name]
+
+    @property
+    def forward_jacobian(self) -> dict[str, dict[str, float]] | None:
+        """The Jacobian as forward mode found it (one unit-seed pass per input), or None."""
+        passes = {p.input: p for p in self.forward if p.input is not None}
+        if not passes or len(passes) != len(self.graph.inputs):
+            return None
+        return {o.name: {x: passes[x].tangents[o.node] for x in self.graph.inputs} for o in self.graph.outputs}
+
+    def modes_agree(self, rel: float = 1e-9) -> bool | None:
+        """Whether forward and reverse mode gave the same Jacobian (None if forward mode did not build one)."""
+        forward = self.forward_jacobian
+        if forward is None:
+            return None
+        return all(
+            math.isclose(forward[o][x], self.jacobian[o][x], rel_tol=rel, abs_tol=rel)
+            for o in forward
+            for x in forward[o]
+        )
 
     # -- helpers for renderers: lookups, never arithmetic --------------
     def label(self, i: int) -> str:

@@ -21,7 +21,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             "op": node.prim.name,
             "name": node.name,
             "args": [graph.nodes[a].const if graph.nodes[a].is_const else trace.label(a) for a in node.args],
-            "parents": [trace.label(p) for p, _ in graph.parents[i]],
+            "parents": [trace.label(p) for p in dict.fromkeys(p for p, _ in graph.parents[i])],
             "definition": show(trace.definition(i), "code"),
             "value": trace.values[i],
         }

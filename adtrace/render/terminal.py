@@ -17,7 +17,7 @@ from rich.text import Text
 
 from ..expr import Apply, Const, Expr, Sym, number, partial_rule, show
 from ..primitives import ARG_NAMES, Primitive
-from ..trace import ReversePass, TangentPass, Trace
+from ..trace import ReversePass, Trace
 from .words import (
     ADJOINT_NOTATION,
     PARENTS,
@@ -44,11 +44,23 @@ def styled(text: str) -> Text:
 
 
 def section(title: str, *body: RenderableType) -> Panel:
-    return Panel(Group(*body), title=f"[bold]{title}[/]", title_align="left", box=box.ROUNDED, padding=(0, 1))
+    """A titled panel; `render` numbers the sections in the order they appear."""
+    return Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED, padding=(0, 1))
+
+
+def _numbered(parts: list[RenderableType]) -> list[RenderableType]:
+    number = 0
+    for part in parts:
+        if isinstance(part, Panel) and isinstance(part.title, str) and part.box is box.ROUNDED:
+            number += 1
+            part.title = Text(f"{number}. {part.title}", style="bold")
+    return parts
 
 
 def render(trace: Trace, digits: int = 4) -> Group:
     """The whole trace, in the order a teacher explains it."""
+    from .modes import mode_comparison, tangent_steps, why_seeds
+
     parts: list[RenderableType] = [
         header(trace),
         decomposition(trace),
@@ -61,9 +73,10 @@ def render(trace: Trace, digits: int = 4) -> Group:
     for k, tpass in enumerate(trace.forward):
         parts.append(tangent_steps(trace, tpass, k, digits))
     parts.append(result(trace, digits))
-    if trace.warnings:
-        parts.append(Text("\n".join(f"warning: {w}" for w in trace.warnings), style="yellow"))
-    return Group(*parts)
+    parts.append(why_seeds(trace, digits))
+    if trace.mode == "both":
+        parts.append(mode_comparison(trace, digits))
+    return Group(*_numbered(parts))
 
 
 def to_text(trace: Trace, width: int = 100, digits: int = 4) -> str:
@@ -77,17 +90,18 @@ def to_text(trace: Trace, width: int = 100, digits: int = 4) -> str:
 
 def header(trace: Trace) -> Panel:
     given = ", ".join(f"{name} = {number(value, 6)}" for name, value in trace.inputs.items())
+    lines = [line.rstrip() for line in trace.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     text = Text()
     text.append("expression  ", style="dim")
-    text.append(trace.source.strip())
+    text.append(("\n" + " " * 12).join(lines))
     text.append("\ninputs      ", style="dim")
     text.append(given or "none")
     outs = ", ".join(o.name for o in trace.graph.outputs)
     text.append("\noutput" + ("s     " if len(trace.graph.outputs) > 1 else "      "), style="dim")
     text.append(outs)
-    return Panel(
-        text, title="[bold]adtrace[/]: reverse-mode automatic differentiation", title_align="left", box=box.HEAVY
-    )
+    mode = {"reverse": "reverse mode", "forward": "forward mode", "both": "forward and reverse mode"}[trace.mode]
+    title = Text.assemble(("adtrace", "bold"), f": automatic differentiation, {mode}")
+    return Panel(text, title=title, title_align="left", box=box.HEAVY)
 
 
 def node_title(trace: Trace, i: int) -> str:
@@ -105,7 +119,7 @@ def decomposition(trace: Trace) -> Panel:
         lines.append_text(styled(f"{out.name} = {trace.label(out.node)}\n"))
     lines.rstrip()
     intro = Text("Inputs first, in order of appearance; then each operation in evaluation order.", style="dim")
-    return section("1. Decomposition into primitives", intro, lines)
+    return section("Decomposition into primitives", intro, lines)
 
 
 def graph_table(trace: Trace) -> Panel:
@@ -121,12 +135,13 @@ def graph_table(trace: Trace) -> Panel:
             if node.is_input
             else ", ".join(show(graph.operand(a, trace.notation)) for a in node.args)
         )
-        parents = ", ".join(trace.label(p) for p, _ in graph.parents[i])
+        uses = [p for p, _ in graph.parents[i]]
+        parents = ", ".join(trace.label(p) + (" (twice)" if uses.count(p) > 1 else "") for p in dict.fromkeys(uses))
         out = output_name_of(trace, i)
         if out is not None:
             parents = f"{parents}, output {out}" if parents else f"output {out}"
         table.add_row(styled(trace.label(i)), styled(inputs), styled(parents or "none"))
-    return section("2. The graph", Text(PARENTS, style="dim"), table)
+    return section("The graph", Text(PARENTS, style="dim"), table)
 
 
 def forward_table(trace: Trace, digits: int) -> Panel:
@@ -145,7 +160,7 @@ def forward_table(trace: Trace, digits: int) -> Panel:
             Text(with_values),
             Text(value, style="green"),
         )
-    return section("3. Forward pass: evaluate every node, inputs to output", table)
+    return section("Forward pass: evaluate every node, inputs to output", table)
 
 
 def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
@@ -178,7 +193,7 @@ def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
                 )
             )
     body.append(Text(ADJOINT_NOTATION.format(w=trace.notation, z=target), style="dim"))
-    title = "4. Seed" if len(trace.reverse) == 1 else f"4.{k + 1} Seed for reverse pass {k + 1} of {len(trace.reverse)}"
+    title = "Seed" if len(trace.reverse) == 1 else f"Seed for reverse pass {k + 1} of {len(trace.reverse)}"
     return section(title, *body)
 
 
@@ -195,9 +210,9 @@ def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Pane
     graph = trace.graph
     for j in reversed(graph.numbered):
         blocks.append(reverse_step(trace, rpass, j, digits))
-    title = "5. Reverse pass: adjoints, output to inputs"
+    title = "Reverse pass: adjoints, output to inputs"
     if len(trace.reverse) > 1:
-        title = f"5.{k + 1} Reverse pass {k + 1} of {len(trace.reverse)}: adjoints of {seed_target(trace, rpass)}"
+        title = f"Reverse pass {k + 1} of {len(trace.reverse)}: adjoints of {seed_target(trace, rpass)}"
     return section(title, *blocks)
 
 
@@ -208,16 +223,17 @@ def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
     seed = rpass.seeds.get(j)
     adj = number(rpass.adjoints[j], digits)
     text = Text()
+    output = output_name_of(trace, j)
     if not terms:
-        if seed is not None:
-            name = output_name_of(trace, j) or ""
-            text.append_text(styled(f"{label} = {bar(name)} = {number(seed, digits)}"))
-            text.append("   (seed: this node is the output " + name + ")", style="dim")
+        if output is not None:
+            shown = number(rpass.seeds.get(j, 0.0), digits)
+            text.append_text(styled(f"{label} = {bar(output)} = {shown}"))
+            text.append(f"   (seed: this node is the output {output})", style="dim")
         else:
             text.append_text(styled(f"{label} = 0"))
             text.append("   (no parents: the output does not depend on this node)", style="dim")
         return text
-    seed_sym = [bar(output_name_of(trace, j) or "")] if seed is not None else []
+    seed_sym = [bar(output or "")] if seed is not None else []
     seed_num = [number(seed, digits)] if seed is not None else []
     symbols = seed_sym + [f"{bar(trace.label(t.parent))}·∂{trace.label(t.parent)}/∂{trace.label(j)}" for t in terms]
     rules = seed_sym + [
@@ -268,56 +284,43 @@ def _dedupe(lines: list[str]) -> list[str]:
     return kept
 
 
-def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int) -> Panel:
-    """Forward mode: ẇi = Σ ∂wi/∂wk·ẇk over the node's arguments."""
-    lines: list[RenderableType] = [styled(f"seed: {tangent_seed_words(trace, tpass)}")]
-    graph = trace.graph
-    for i in graph.numbered:
-        node = graph.nodes[i]
-        label = dot(trace.label(i))
-        if node.is_input:
-            lines.append(styled(f"{label} = {dot(node.name or '')} = {number(tpass.tangents[i], digits)}"))
-            continue
-        live = [(pos, a) for pos, a in enumerate(node.args) if not graph.nodes[a].is_const]
-        symbols = [f"∂{trace.label(i)}/∂{trace.label(a)}·{dot(trace.label(a))}" for _, a in live]
-        rules = [_times(trace.partial_formula(i, pos), Sym(dot(trace.label(a)))) for pos, a in live]
-        numbers = [
-            _times(
-                trace.with_values(trace.partial_formula(i, pos), digits),
-                Const(tpass.tangents[a], number(tpass.tangents[a], digits)),
-            )
-            for pos, a in live
-        ]
-        indent = " " * len(label)
-        text = [
-            f"{label} = " + " + ".join(symbols),
-            f"{indent} = " + " + ".join(rules),
-            f"{indent} = " + " + ".join(numbers),
-        ]
-        text.append(f"{indent} = {number(tpass.tangents[i], digits)}")
-        lines.append(styled("\n".join(_dedupe(text))))
-    by = tpass.input or "the seed direction"
-    title = f"Forward mode, pass {k + 1} of {len(trace.forward)}: tangents ẇ = ∂w/∂{by}"
-    return section(title, *lines)
-
-
 def result(trace: Trace, digits: int) -> Panel:
+    """The output values and the derivatives, read from the passes that were shown."""
+    from .modes import jacobian_table
+
     graph = trace.graph
+    values = Text("  ".join(f"{o.name} = {number(trace.values[o.node], digits)}" for o in graph.outputs), style="bold")
+    shown_reverse = any(p.output is not None for p in trace.reverse)
+    forward = trace.forward_jacobian
+    jacobian = forward if forward is not None and not shown_reverse else trace.jacobian
+    body: list[RenderableType] = [values]
+    if not shown_reverse and forward is None:
+        body.append(Text("(derivatives from one unit-seed reverse pass per output, not shown above)", style="dim"))
+    if len(graph.outputs) > 1:
+        rows = (
+            "one row per reverse pass (seed e_k on output k)"
+            if jacobian is trace.jacobian
+            else "one column per forward pass"
+        )
+        body += [Text(f"The Jacobian J, {rows}:", style="dim"), jacobian_table(trace, jacobian, digits)]
+        return section("Result", *body, *_seeded_results(trace, digits))
+    out = graph.outputs[0]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("derivative")
     table.add_column("value", justify="right")
-    single = len(graph.outputs) == 1
-    for out in graph.outputs:
-        for name, i in graph.inputs.items():
-            via = ""
-            if single and trace.reverse and trace.reverse[0].output == out.name:
-                via = f" = {bar(trace.label(i))}"
-            table.add_row(
-                styled(f"∂{out.name}/∂{name}{via}"),
-                Text(number(trace.jacobian[out.name][name], digits), style="bold green"),
-            )
-    values = Text("  ".join(f"{o.name} = {number(trace.values[o.node], digits)}" for o in graph.outputs), style="bold")
-    body: list[RenderableType] = [values, table]
+    for name, i in graph.inputs.items():
+        via = f" = {bar(trace.label(i))}" if shown_reverse else ""
+        table.add_row(
+            styled(f"∂{out.name}/∂{name}{via}"),
+            Text(number(jacobian[out.name][name], digits), style="bold green"),
+        )
+    return section("Result", *body, table, *_seeded_results(trace, digits))
+
+
+def _seeded_results(trace: Trace, digits: int) -> list[RenderableType]:
+    """The vector–Jacobian (reverse) and Jacobian–vector (forward) products of user seeds."""
+    graph = trace.graph
+    body: list[RenderableType] = []
     for rpass in trace.reverse:
         if rpass.output is None:
             vjp = ", ".join(f"{bar(name)} = {number(rpass.adjoints[i], digits)}" for name, i in graph.inputs.items())
@@ -326,4 +329,4 @@ def result(trace: Trace, digits: int) -> Panel:
         if tpass.input is None:
             jvp = ", ".join(f"{dot(o.name)} = {number(tpass.tangents[o.node], digits)}" for o in graph.outputs)
             body.append(styled(f"with the seed {tangent_seed_words(trace, tpass)}: J·seed gives {jvp}"))
-    return section("6. Result", *body)
+    return body
