@@ -177,7 +177,9 @@ def _print_samples(out: Console) -> None:
     table.add_column("description")
     table.add_column("program")
     for s in sample_lib.all_samples():
-        table.add_row(s.name, s.description, Text(s.source.replace("\n", "; ") + "   " + " ".join(s.values)))
+        statements = [line.split("#", 1)[0].strip() for line in s.source.splitlines()]
+        program = "; ".join(line for line in statements if line)
+        table.add_row(s.name, s.description, Text(program + "   " + " ".join(s.values)))
     out.print(table)
 
 
