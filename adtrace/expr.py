@@ -14,7 +14,7 @@ from string import Template
 from typing import Literal
 
 from . import syntax as st
-from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
+from .primitives import ADD, ATOM, BY_NAME, CONSTANTS, NEG, Primitive
 
 Format = Literal["plain", "code", "latex"]
 
@@ -123,7 +123,8 @@ def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     for k, arg in enumerate(expr.args):
         text, prec = _show(arg, fmt)
         need = notation.arg_prec[k]
-        if prec < need or (k > 0 and need > 0 and text.startswith("-")):
+        negative_factor = need > ADD + 1 and isinstance(arg, Const) and text.startswith("-")
+        if prec < need or (k > 0 and need > 0 and text.startswith("-")) or negative_factor:
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
         parts["ab"[k]] = text
     return Template(notation.template).substitute(parts), notation.prec

@@ -16,7 +16,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ..expr import Apply, Const, Expr, Sym, number, partial_rule, show
-from ..primitives import ARG_NAMES, Primitive
+from ..primitives import ARG_NAMES, ATOM, Primitive
 from ..trace import ReversePass, Trace
 from .words import (
     ADJOINT_NOTATION,
@@ -201,7 +201,7 @@ def rule_text(prim: Primitive, k: int) -> str:
     """'product rule: ∂(a·b)/∂a = b' — the textbook rule a partial comes from."""
     symbols = tuple(Sym(ARG_NAMES[m]) for m in range(prim.arity))
     expr = show(Apply(prim, symbols))
-    expr = f"({expr})" if not prim.is_function else f" {expr}"
+    expr = f"({expr})" if prim.plain.prec < ATOM else f" {expr}"
     return f"{prim.rule}: ∂{expr}/∂{ARG_NAMES[k]} = {show(partial_rule(prim, k))}"
 
 
