@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from . import syntax as st
 from .errors import EvaluationError, NameResolutionError, OptionError, Span
-from .expr import Apply, Const, Expr, Sym
+from .expr import Apply, Const, Expr, Sym, from_syntax, show
 from .parser import parse, suggest
 from .primitives import BY_NAME, CONST, CONSTANTS, INPUT, Primitive
 
@@ -208,7 +208,7 @@ class _Lowering:
         values = [self.nodes[a].const for a in args]
         if list(args) == list(range(len(self.nodes) - len(args), len(self.nodes))):
             del self.nodes[-len(args) :]  # the folded constants were made just for this operation
-        text = " ".join(self.source[node.span.start : node.span.end].split())
+        text = show(from_syntax(node), "code")
         try:
             value = prim.evaluate(*values)
         except (ValueError, ZeroDivisionError, OverflowError):
