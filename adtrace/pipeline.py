@@ -141,7 +141,7 @@ def _check_inputs(
         hint = suggest(name, extra)
         listed = ", ".join(f"{n}=…" for n in missing)
         raise InputValueError(
-            f"no value for input '{name}': add {listed} after the expression{hint}",
+            f"no value for input '{name}': add {listed} after the expression{hint} (or --symbolic to keep it a symbol)",
             node.span,
             graph.source,
         )

@@ -275,7 +275,7 @@ class Simplifier:
                 gathered[k] = (gathered[k][0], _tidy(gathered[k][1] + exponent))
             else:
                 gathered[k] = (base, exponent)
-        kept = [(k, b, e) for k, (b, e) in gathered.items() if e != 0]
+        kept: list[tuple[str, Expr, Number]] = [(k, b, e) for k, (b, e) in gathered.items() if e != 0]
         kept.sort(key=lambda item: (self.rank(item[1]), _natural(item[0])))
         top: list[Expr] = []
         bottom: list[Expr] = []
@@ -289,7 +289,7 @@ class Simplifier:
             top.append(const(magnitude))
         for _, base, exponent in kept:
             target = top if exponent > 0 else bottom
-            power = abs(exponent)
+            power: Number = exponent if exponent > 0 else -exponent
             target.append(base if power == 1 else Apply(POW, (base, const(power))))
         if negative:  # the sign goes on the first factor: -2·x, -x·y, -1/x
             first = top[0] if top else const(Fraction(1))

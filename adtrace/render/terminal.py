@@ -18,6 +18,7 @@ from rich.text import Text
 from ..expr import Apply, Const, Expr, Sym, number, partial_rule, show
 from ..primitives import ARG_NAMES, Primitive
 from ..trace import ReversePass, TangentPass, Trace
+from . import symbolic as symbolic_view
 from .words import (
     ADJOINT_NOTATION,
     PARENTS,
@@ -49,6 +50,8 @@ def section(title: str, *body: RenderableType) -> Panel:
 
 def render(trace: Trace, digits: int = 4) -> Group:
     """The whole trace, in the order a teacher explains it."""
+    if trace.symbolic_only:
+        return symbolic_view.render(trace, digits)
     parts: list[RenderableType] = [
         header(trace),
         decomposition(trace),
@@ -235,6 +238,7 @@ def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
     lines = [
         f"{label} = " + " + ".join(symbols),
         f"{indent} = " + " + ".join(rules),
+        *symbolic_view.step_lines(trace, rpass, j, indent),
         f"{indent} = " + " + ".join(numbers),
     ]
     if len(products) > 1:
@@ -322,6 +326,7 @@ def result(trace: Trace, digits: int) -> Panel:
         if rpass.output is None:
             vjp = ", ".join(f"{bar(name)} = {number(rpass.adjoints[i], digits)}" for name, i in graph.inputs.items())
             body.append(styled(f"with the seed {seed_words(trace, rpass)}: seedᵀ·J gives {vjp}"))
+    body.extend(symbolic_view.closed_forms(trace, digits))
     for tpass in trace.forward:
         if tpass.input is None:
             jvp = ", ".join(f"{dot(o.name)} = {number(tpass.tangents[o.node], digits)}" for o in graph.outputs)
