@@ -129,6 +129,8 @@ class Simplifier:
 
     def __init__(self) -> None:
         self._keys: dict[int, tuple[Expr, str]] = {}
+        self._simplified: dict[int, Expr] = {}
+        """Results of this run, by identity (held here so ids stay unique): not walked again."""
 
     def key(self, expr: Expr) -> str:
         """The canonical text of a simplified formula: equal keys mean equal formulas."""
@@ -143,7 +145,7 @@ class Simplifier:
         stack: list[tuple[Expr, bool]] = [(expr, False)]
         while stack:
             node, expanded = stack.pop()
-            if not isinstance(node, Apply):
+            if not isinstance(node, Apply) or id(node) in self._simplified:
                 done.append(node)
             elif not expanded:
                 stack.append((node, True))
@@ -152,7 +154,9 @@ class Simplifier:
                 count = len(node.args)
                 args = tuple(done[-count:])
                 del done[-count:]
-                done.append(self.combine(node, args))
+                result = self.combine(node, args)
+                self._simplified[id(result)] = result
+                done.append(result)
         return done[0]
 
     # -- one operation over simplified arguments -----------------------
@@ -214,7 +218,7 @@ class Simplifier:
         stack: list[tuple[Expr, int]] = [(expr, sign)]
         while stack:
             node, s = stack.pop()
-            if isinstance(node, Apply) and node.prim in (ADD, SUB):
+            if isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB):
                 stack.append((node.args[1], -s if node.prim is SUB else s))
                 stack.append((node.args[0], s))
             elif isinstance(node, Apply) and node.prim is NEG and not isinstance(node.args[0], Const):
@@ -240,14 +244,14 @@ class Simplifier:
             elif isinstance(node, Apply) and node.prim is NEG:
                 coefficient = -coefficient
                 stack.append((node.args[0], power))
-            elif isinstance(node, Apply) and node.prim in (MUL, DIV):
+            elif isinstance(node, Apply) and (node.prim is MUL or node.prim is DIV):
                 stack.append((node.args[1], -power if node.prim is DIV else power))
                 stack.append((node.args[0], power))
             elif isinstance(node, Apply) and node.prim is POW and number_of(node.args[1]) is not None:
                 exponent = number_of(node.args[1])
                 assert exponent is not None
                 out.append((node.args[0], _tidy(exponent * power)))
-            elif isinstance(node, Apply) and node.prim in (ADD, SUB) and self.terms(node, 1)[0][0] < 0:
+            elif isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB) and self.terms(node, 1)[0][0] < 0:
                 # a sum that starts with a minus has only negative terms: -(x + 1) as a factor
                 coefficient = -coefficient
                 out.append((self.build_sum(self.terms(node, -1)), Fraction(power)))
@@ -261,7 +265,7 @@ class Simplifier:
             return 0
         if isinstance(base, Sym):
             return 1
-        if base.prim in (ADD, SUB):
+        if base.prim is ADD or base.prim is SUB:
             return 3
         return 2
 

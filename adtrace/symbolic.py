@@ -217,7 +217,7 @@ class _Builder:
                 form = const(self.known[name]) if name in self.known else Sym(name)
             else:
                 args = tuple(self.forward[a] for a in node.args)
-                form = self.simp.combine(Apply(node.prim, args), args)
+                form = self.simp.run(Apply(node.prim, args))
                 if size(form) > self.limit:
                     self.forward_where[self.label(i)] = form
                     form = Sym(self.label(i))
