@@ -27,6 +27,7 @@ import math
 import re
 from fractions import Fraction
 
+from .errors import AdtraceError
 from .expr import Apply, Const, Expr, Sym, show
 from .primitives import BY_NAME, CONSTANTS
 
@@ -35,6 +36,8 @@ Number = Fraction | float
 ADD, SUB, MUL, DIV, POW, NEG = (BY_NAME[n] for n in ("add", "sub", "mul", "div", "pow", "neg"))
 _EXACT_FUNCTIONS = frozenset({"relu", "abs", "step", "sign", "max", "min"})
 _DECIMAL = re.compile(r"\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
+_RATIO = re.compile(r"\d+/\d+")
+"""A fraction as `const` prints it (1/3)."""
 _MAX_POWER = 64
 """Numbers are raised only to whole powers up to this size, so exact arithmetic stays small."""
 
@@ -94,7 +97,7 @@ def number_of(expr: Expr) -> Number | None:
         return None
     text = expr.text[1:] if expr.text.startswith("-") else expr.text
     sign = -1 if expr.text.startswith("-") else 1
-    if _DECIMAL.fullmatch(text):
+    if _DECIMAL.fullmatch(text) or _RATIO.fullmatch(text):
         return _tidy(sign * Fraction(text))
     value = expr.value
     if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
@@ -145,7 +148,9 @@ class Simplifier:
         stack: list[tuple[Expr, bool]] = [(expr, False)]
         while stack:
             node, expanded = stack.pop()
-            if not isinstance(node, Apply) or id(node) in self._simplified:
+            if isinstance(node, Const):
+                done.append(self.leaf(node))
+            elif not isinstance(node, Apply) or id(node) in self._simplified:
                 done.append(node)
             elif not expanded:
                 stack.append((node, True))
@@ -158,6 +163,22 @@ class Simplifier:
                 self._simplified[id(result)] = result
                 done.append(result)
         return done[0]
+
+    def leaf(self, node: Const) -> Expr:
+        """A number in its canonical spelling; a constant folded by the graph ('pi/4') read as a formula."""
+        if node.text in CONSTANTS:
+            return node
+        value = number_of(node)
+        if value is not None:
+            return const(value)
+        from .expr import from_syntax
+        from .parser import parse_expression
+
+        try:
+            tree = from_syntax(parse_expression(node.text))
+        except AdtraceError:  # a text that does not parse alone: keep the number it stands for
+            return const(_tidy(node.value)) if math.isfinite(node.value) else node
+        return self.run(tree)
 
     # -- one operation over simplified arguments -----------------------
     def combine(self, node: Apply, args: tuple[Expr, ...]) -> Expr:

@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .errors import EvaluationError
-from .expr import Apply, Const, Expr, Sym, partial_rule, substitute
+from .expr import Apply, Const, Expr, Sym, evaluate, partial_rule, substitute
 from .graph import Graph
 from .primitives import ARG_NAMES, BY_NAME
 from .simplify import Simplifier, const, number_of, size
@@ -110,6 +110,13 @@ class SymbolicTrace:
             elif isinstance(node, Apply):
                 stack.extend(node.args)
         return [(name, expr) for name, expr in table.items() if name in used]
+
+    def value_of(self, expr: Expr, point: dict[str, float], spass: SymbolicPass | None = None) -> float:
+        """A formula's value at a point in the inputs, its named intermediates evaluated first (let order)."""
+        env = dict(point)
+        for name, formula in self.bindings([expr], spass):
+            env[name] = evaluate(formula, env)
+        return evaluate(expr, env)
 
 
 def build(
@@ -211,7 +218,7 @@ class _Builder:
         graph = self.graph
         for i, node in enumerate(graph.nodes):
             if node.is_const:
-                form: Expr = graph.operand(i, self.notation)
+                form: Expr = self.simp.run(graph.operand(i, self.notation))
             elif node.is_input:
                 name = node.name or ""
                 form = const(self.known[name]) if name in self.known else Sym(name)
