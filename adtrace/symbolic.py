@@ -197,7 +197,8 @@ class _Builder:
         if named:
             shown = ", ".join(dict.fromkeys(named))
             notes.append(
-                f"{shown} kept as named intermediates: written out, each would have more than {self.limit} terms"
+                f"{shown} kept as named intermediates: written out in full, "
+                f"each would be longer than {self.limit} symbols and operations"
             )
         return SymbolicTrace(
             forward=self.forward,

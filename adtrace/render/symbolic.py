@@ -57,6 +57,14 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
             lines.append(terminal.styled(f"  ∂{out}/∂{name} = {show(formula)}"))
         for name, formula in sym.bindings(formulas.values(), spass):
             lines.append(terminal.styled(f"    where {name} = {show(rounded(formula, digits))}"))
+    for spass in sym.passes:
+        if spass.output is None:  # a vector seed: the vector–Jacobian product, in closed form
+            formulas = {name: rounded(spass.closed[i], digits) for name, i in sym.inputs.items()}
+            lines.append(Text(f"With the seed, seedᵀ·J = ∂{_target(trace, spass)}/∂(inputs) in closed form:"))
+            for name, formula in formulas.items():
+                lines.append(terminal.styled(f"  {bar(name)} = {show(formula)}"))
+            for name, formula in sym.bindings(formulas.values(), spass):
+                lines.append(terminal.styled(f"    where {name} = {show(rounded(formula, digits))}"))
     lines.extend(Text(note, style="dim") for note in sym.notes)
     return lines
 
@@ -123,7 +131,7 @@ def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) ->
         for o in trace.graph.outputs
         if o.node in spass.seeds
     )
-    target = spass.output or next(o.name for o in trace.graph.outputs if o.node in spass.seeds)
+    target = _target(trace, spass)
     body: list[RenderableType] = [terminal.styled(seeds)]
     if spass.output is not None and len(trace.graph.outputs) == 1:
         out = spass.output
@@ -133,6 +141,16 @@ def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) ->
     ]
     title = "4. Seed" if len(sym.passes) == 1 else f"4.{k + 1} Seed for reverse pass {k + 1} of {len(sym.passes)}"
     return terminal.section(title, *body)
+
+
+def _target(trace: Trace, spass: SymbolicPass) -> str:
+    """What this pass's adjoints are derivatives of: 'z', or '(1·f + 2·g)' for a vector seed."""
+    if spass.output is not None:
+        return spass.output
+    seeded = [o for o in trace.graph.outputs if o.node in spass.seeds]
+    if len(seeded) == 1 and len(trace.graph.outputs) == 1:
+        return seeded[0].name
+    return "(" + " + ".join(f"{number(spass.seeds[o.node], 6)}·{o.name}" for o in seeded) + ")"
 
 
 def reverse_steps(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int, digits: int) -> RenderableType:
