@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from fractions import Fraction
+from functools import lru_cache
 
 from .errors import AdtraceError
 from .expr import Apply, Const, Expr, Sym, show
@@ -93,13 +94,19 @@ def number_of(expr: Expr) -> Number | None:
     if isinstance(expr, Apply) and expr.prim is NEG:
         inner = number_of(expr.args[0])
         return None if inner is None else -inner
-    if not isinstance(expr, Const) or expr.text in CONSTANTS:
+    if not isinstance(expr, Const):
         return None
-    text = expr.text[1:] if expr.text.startswith("-") else expr.text
-    sign = -1 if expr.text.startswith("-") else 1
+    return _number(expr.text, expr.value)
+
+
+@lru_cache(maxsize=4096)
+def _number(spelled: str, value: float) -> Number | None:
+    if spelled in CONSTANTS:
+        return None
+    text = spelled[1:] if spelled.startswith("-") else spelled
+    sign = -1 if spelled.startswith("-") else 1
     if _DECIMAL.fullmatch(text) or _RATIO.fullmatch(text):
         return _tidy(sign * Fraction(text))
-    value = expr.value
     if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
         return Fraction(int(value))
     return None

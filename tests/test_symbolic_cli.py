@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from click.testing import CliRunner
+from conftest import check_golden
 from rich.cells import cell_len
 
 from adtrace.cli import main
@@ -102,3 +103,9 @@ def test_blow_up_names_intermediates_in_json(runner: CliRunner) -> None:
         assert show(from_syntax(parse_expression(text)), "code") == text
     code, out, _ = run(runner, program, "--width", "80")
     assert code == 0 and "where w̄3 = " in out and max(cell_len(line) for line in out.splitlines()) <= 80
+
+
+def test_symbolic_trace_golden(runner: CliRunner) -> None:
+    code, out, err = run(runner, "x1*x2 + sin(x1)", "--width", "80")
+    assert code == 0 and err == ""
+    check_golden("symbolic_80.txt", out)
