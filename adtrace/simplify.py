@@ -39,6 +39,8 @@ _EXACT_FUNCTIONS = frozenset({"relu", "abs", "step", "sign", "max", "min"})
 _DECIMAL = re.compile(r"\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
 _RATIO = re.compile(r"\d+/\d+")
 """A fraction as `const` prints it (1/3)."""
+_MAX_TEXT = 200
+"""A folded constant with a longer source text is used as its number, not re-read as a formula."""
 _MAX_POWER = 64
 """Numbers are raised only to whole powers up to this size, so exact arithmetic stays small."""
 
@@ -182,8 +184,10 @@ class Simplifier:
         from .parser import parse_expression
 
         try:
+            if len(node.text) > _MAX_TEXT:
+                raise ValueError(node.text)
             tree = from_syntax(parse_expression(node.text))
-        except AdtraceError:  # a text that does not parse alone: keep the number it stands for
+        except (AdtraceError, ValueError):  # too long, or does not parse alone: keep the number it stands for
             return const(_tidy(node.value)) if math.isfinite(node.value) else node
         return self.run(tree)
 

@@ -193,12 +193,11 @@ class _Builder:
             found = next((p for p in done if p.output == out.name and p.seeds == {out.node: 1.0}), None)
             units[out.name] = found if found is not None else self.reverse({out.node: 1.0}, out.name)
         notes: list[str] = []
-        named = list(self.forward_where) + [n for p in units.values() for n in p.where]
+        named = list(dict.fromkeys(list(self.forward_where) + [n for p in units.values() for n in p.where]))
         if named:
-            shown = ", ".join(dict.fromkeys(named))
             notes.append(
-                f"{shown} kept as named intermediates: written out in full, "
-                f"each would be longer than {self.limit} symbols and operations"
+                f"{', '.join(named)} {'is' if len(named) == 1 else 'are'} kept as named intermediates: "
+                f"written out in full each would be longer than {self.limit} symbols and operations"
             )
         return SymbolicTrace(
             forward=self.forward,

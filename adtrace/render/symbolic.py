@@ -49,6 +49,7 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
     sym = trace.symbolic
     if sym is None:
         return [Text(trace.symbolic_note, style="dim")] if trace.symbolic_note else []
+    named: list[str] = []
     lines: list[RenderableType] = [Text("In closed form (every adjoint written out in the inputs, simplified):")]
     for out in sym.outputs:
         spass = sym.units[out]
@@ -56,6 +57,7 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
         for name, formula in formulas.items():
             lines.append(terminal.styled(f"  ∂{out}/∂{name} = {show(formula)}"))
         for name, formula in sym.bindings(formulas.values(), spass):
+            named.append(name)
             lines.append(terminal.styled(f"    where {name} = {show(rounded(formula, digits))}"))
     for spass in sym.passes:
         if spass.output is None:  # a vector seed: the vector–Jacobian product, in closed form
@@ -64,9 +66,23 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
             for name, formula in formulas.items():
                 lines.append(terminal.styled(f"  {bar(name)} = {show(formula)}"))
             for name, formula in sym.bindings(formulas.values(), spass):
+                named.append(name)
                 lines.append(terminal.styled(f"    where {name} = {show(rounded(formula, digits))}"))
-    lines.extend(Text(note, style="dim") for note in sym.notes)
+    if named:
+        lines.append(Text(named_note(list(dict.fromkeys(named)), sym.limit), style="dim"))
     return lines
+
+
+def named_note(names: list[str], limit: int) -> str:
+    if len(names) == 1:
+        return (
+            f"{names[0]} is kept as a named intermediate: "
+            f"written out in full it would be longer than {limit} symbols and operations"
+        )
+    return (
+        f"{', '.join(names)} are kept as named intermediates: "
+        f"written out in full each would be longer than {limit} symbols and operations"
+    )
 
 
 def render(trace: Trace, digits: int = 4) -> Group:
@@ -105,23 +121,25 @@ def forward_table(trace: Trace, sym: SymbolicTrace, digits: int) -> RenderableTy
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("w_i" if trace.notation == "w" else "v_i")
     table.add_column("definition")
-    table.add_column("in the inputs")
+    table.add_column("in the inputs", overflow="fold")
     partial = bool(trace.inputs)
     if partial:
         table.add_column("value", justify="right")
     for i in trace.graph.numbered:
+        form = sym.forward_where.get(trace.label(i), sym.forward[i])  # a named node's own row writes it out
         row = [
             terminal.styled(terminal.node_title(trace, i)),
             terminal.styled(show(trace.definition(i))),
-            terminal.styled(show(rounded(sym.forward[i], digits))),
+            terminal.styled(show(rounded(form, digits))),
         ]
         if partial:
             value = trace.values[i]
             row.append(Text(number(value, digits) if value == value else "", style="green"))
         table.add_row(*row)
-    where = sym.bindings(sym.forward[i] for i in trace.graph.numbered)
     body: list[RenderableType] = [table]
-    body.extend(terminal.styled(f"where {n} = {show(rounded(e, digits))}") for n, e in where)
+    if sym.forward_where:
+        names = list(sym.forward_where)
+        body.append(Text(named_note(names, sym.limit) + "; later rows use the name", style="dim"))
     return terminal.section("3. Forward pass: each node as a formula in the inputs", *body)
 
 
