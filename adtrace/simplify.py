@@ -4,7 +4,7 @@ Rules (each has a table test in tests/test_simplify.py):
 
 * constants folded: `2*3 → 6`, `1/2*4 → 2`, `cos(0) → 1`; functions of numbers are folded
   only when the answer is exact (`cos(2)` stays `cos(2)`), and `pi`, `e` stay named;
-* `1·a → a`, `a + 0 → a`, `a·0 → 0`, `a^1 → a`, `a^0 → 1`, `a/1 → a`;
+* `1·a → a`, `a + 0 → a`, `a·0 → 0`, `a^1 → a`, `a^0 → 1`, `1^b → 1`, `0^b → 0`, `a/1 → a`;
 * like terms combined: `a - a → 0`, `a + a → 2·a`, `2·a + 3·a → 5·a`;
 * equal factors gathered into powers: `a·a → a^2`, `a^2·a → a^3`, `a/a → 1`;
 * double negation removed: `-(-a) → a`;
@@ -216,6 +216,8 @@ class Simplifier:
         b = number_of(base)
         if b == 1 or n == 0:
             return const(Fraction(1))
+        if b == 0 and n is None:  # 0^b = 0 where it is defined (b > 0), as the numeric power rule assumes
+            return const(Fraction(0))
         if n == 1:
             return base
         if n is not None and n == int(n) and -_MAX_POWER <= n <= _MAX_POWER:
