@@ -115,9 +115,10 @@ class Trace:
 
     def _need_values(self, what: str) -> None:
         if self.symbolic_only:
-            missing = ", ".join(n for n in self.graph.inputs if n not in self.inputs)
+            missing = [n for n in self.graph.inputs if n not in self.inputs]
+            verb = "has" if len(missing) == 1 else "have"
             raise NoValuesError(
-                f"this trace is symbolic ({missing} have no value), so it has no numeric {what}: "
+                f"this trace is symbolic ({', '.join(missing)} {verb} no value), so it has no numeric {what}: "
                 "read gradient_symbolic, or give every input a value"
             )
 
