@@ -114,6 +114,12 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
 @click.option("--sample", "sample_name", help="Run one of the shipped samples by name.")
 @click.option("--list-samples", is_flag=True, help="List the shipped samples and exit.")
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal width to lay out for (default: the terminal's).")
+@click.option(
+    "--symbolic/--no-symbolic",
+    default=None,
+    help="Show or hide the formulas beside the numbers (default: shown up to 200 nodes). "
+    "With some values missing, --symbolic keeps those inputs as symbols; with no values the trace is symbolic.",
+)
 @click.version_option(package_name="adtrace")
 def main(
     arguments: tuple[str, ...],
@@ -127,6 +133,7 @@ def main(
     sample_name: str | None,
     list_samples: bool,
     width: int | None,
+    symbolic: bool | None,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -136,6 +143,7 @@ def main(
       adtrace '-x^2 + 1' x=3 --format json
       adtrace 'u = x*y; v = sin(x); f = u + v; g = u*v' x=2 y=3 --outputs f,g
       adtrace --sample neuron
+      adtrace 'x1*x2 + sin(x1)'              (no values: a symbolic trace)
     """
     out = Console(width=width, highlight=False)
     err = Console(stderr=True, width=width, highlight=False)
@@ -157,7 +165,15 @@ def main(
         else:
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
         values = parse_assignments(args)
-        result = trace(source, values, outputs=_csv(outputs), seed=_parse_seed(seed), mode=mode, notation=notation)  # type: ignore[arg-type]
+        result = trace(
+            source,
+            values,
+            outputs=_csv(outputs),
+            seed=_parse_seed(seed),
+            mode=mode,  # type: ignore[arg-type]
+            notation=notation,  # type: ignore[arg-type]
+            symbolic=symbolic,
+        )
     except AdtraceError as error:
         _print_error(err, error, source)
         sys.exit(error.exit_code)

@@ -86,6 +86,10 @@ class EvaluationError(AdtraceError):
     """A node's value or local partial is undefined or not finite (log(-1), 1/0, exp(1000))."""
 
 
+class NoValuesError(AdtraceError):
+    """A number was asked of a symbolic trace: some inputs have no value (read its formulas instead)."""
+
+
 class ExportError(AdtraceError):
     """An export could not be written (unknown format, unwritable path)."""
 

@@ -14,9 +14,11 @@ from string import Template
 from typing import Literal
 
 from . import syntax as st
-from .primitives import ADD, ATOM, BY_NAME, CONSTANTS, NEG, Primitive
+from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
 
 Format = Literal["plain", "code", "latex"]
+BAR = "\u0304"
+"""The combining macron of an adjoint's name (w̄3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,6 +78,8 @@ def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
 def latex_name(name: str) -> str:
     """x1 → x_{1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
     base, _, version = name.partition("@")
+    if BAR in base:  # w̄3 → \bar{w}_{3}
+        return re.sub(r"^(\\mathrm\{[^}]*\}|\\?[^\W\d_]+)", r"\\bar{\1}", latex_name(name.replace(BAR, "")))
     match = re.fullmatch(r"([^\W\d_]+?)_?(\d+)", base)
     if match:
         letters, digits = match.groups()
@@ -108,6 +112,8 @@ def show(expr: Expr, fmt: Format = "plain") -> str:
 
 def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     if isinstance(expr, Sym):
+        if fmt == "code":  # an adjoint w̄3 is written wbar3, a name adtrace's own parser reads
+            return expr.name.replace(BAR, "bar"), ATOM
         return (latex_name(expr.name) if fmt == "latex" else expr.name), ATOM
     if isinstance(expr, Const):
         text = expr.text
@@ -123,8 +129,7 @@ def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     for k, arg in enumerate(expr.args):
         text, prec = _show(arg, fmt)
         need = notation.arg_prec[k]
-        negative_factor = need > ADD + 1 and isinstance(arg, Const) and text.startswith("-")
-        if prec < need or (k > 0 and need > 0 and text.startswith("-")) or negative_factor:
+        if prec < need or (k > 0 and need > 0 and text.startswith("-")):
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
         parts["ab"[k]] = text
     return Template(notation.template).substitute(parts), notation.prec

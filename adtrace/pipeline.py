@@ -13,6 +13,8 @@ from .forward import evaluate, local_partials, tangents
 from .graph import Graph, build
 from .parser import suggest
 from .reverse import adjoints
+from .symbolic import MAX_NODES, known_values
+from .symbolic import build as build_symbolic
 from .trace import Mode, Notation, ReversePass, TangentPass, Trace
 from .values import coerce
 
@@ -28,6 +30,7 @@ def trace(
     seed: Seed | None = None,
     mode: Mode = "reverse",
     notation: Notation = "w",
+    symbolic: bool | None = None,
     **named_values: float | int | str,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
@@ -39,6 +42,12 @@ def trace(
     Values may be numbers or constant expressions ("pi/4"). `seed` is a number
     (single output) or a mapping from output names (reverse mode) or input
     names (forward mode) to seeds.
+
+    With no values at all the trace is symbolic (formulas, closed-form gradient,
+    no numbers); with some values missing it is an error unless `symbolic=True`,
+    which substitutes the values given and keeps the rest as symbols. When every
+    value is given, `symbolic` shows (True) or hides (False) the symbolic layer;
+    by default it is there for graphs of up to symbolic.MAX_NODES nodes.
     """
     if mode not in ("reverse", "forward", "both"):
         raise OptionError(f"unknown mode '{mode}': use reverse, forward or both")
@@ -47,6 +56,9 @@ def trace(
     given = coerce({**(values or {}), **named_values})
     graph = build(source, outputs)
     warnings = list(graph.warnings)
+    if any(name not in given for name in graph.inputs) and (symbolic or not given):
+        known = _check_inputs(graph, given, warnings, allow_missing=True)
+        return _symbolic_trace(graph, known, seed, mode, notation, tuple(warnings))
     inputs = _check_inputs(graph, given, warnings)
     vals = evaluate(graph, inputs)
     partials, notes = local_partials(graph, vals)
@@ -63,7 +75,38 @@ def trace(
         else:
             forward = tuple(_forward(graph, partials, {i: 1.0}, name) for name, i in graph.inputs.items())
     jacobian = {p.output: {name: p.adjoints[i] for name, i in graph.inputs.items()} for p in unit_reverse if p.output}
-    return Trace(graph, inputs, vals, partials, notes, mode, reverse, forward, jacobian, notation, tuple(warnings))
+    layer, note = None, ""
+    if symbolic is not False:
+        if len(graph.numbered) <= MAX_NODES:
+            layer = build_symbolic(graph, {}, [(p.seeds, p.output) for p in reverse], notation)
+        else:
+            note = f"symbolic layer left out: the graph has {len(graph.numbered)} nodes (more than {MAX_NODES})"
+    return Trace(
+        graph, inputs, vals, partials, notes, mode, reverse, forward, jacobian, notation, tuple(warnings), layer, note
+    )
+
+
+def _symbolic_trace(
+    graph: Graph, known: dict[str, float], seed: Seed | None, mode: Mode, notation: Notation, warnings: tuple[str, ...]
+) -> Trace:
+    """A trace with formulas instead of numbers: inputs without a value stay symbols."""
+    missing = ", ".join(name for name in graph.inputs if name not in known)
+    if mode != "reverse":
+        raise OptionError(f"--mode {mode} needs a value for every input (no value for {missing})")
+    if len(graph.numbered) > MAX_NODES:
+        raise OptionError(
+            f"no value for {missing}: a symbolic trace is limited to {MAX_NODES} nodes "
+            f"and this graph has {len(graph.numbered)}; give every input a value"
+        )
+    reverse_seeds, _ = _split_seeds(graph, seed, mode)
+    if reverse_seeds is not None:
+        passes: list[tuple[dict[int, float], str | None]] = [(reverse_seeds, None)]
+    else:
+        passes = [({o.node: 1.0}, o.name) for o in graph.outputs]
+    layer = build_symbolic(graph, known, passes, notation)
+    values = known_values(graph, known)
+    no_partials: list[tuple[float, ...]] = [()] * len(graph.nodes)
+    return Trace(graph, known, values, no_partials, {}, mode, (), (), {}, notation, warnings, layer)
 
 
 def _reverse(
@@ -80,7 +123,9 @@ def _forward(
     return TangentPass(seeds, tan, products, name)
 
 
-def _check_inputs(graph: Graph, given: dict[str, float], warnings: list[str]) -> dict[str, float]:
+def _check_inputs(
+    graph: Graph, given: dict[str, float], warnings: list[str], allow_missing: bool = False
+) -> dict[str, float]:
     for name in given:
         if name in graph.assigned:
             raise InputValueError(f"'{name}' is assigned in the program, so it can't also be given a value")
@@ -90,17 +135,17 @@ def _check_inputs(graph: Graph, given: dict[str, float], warnings: list[str]) ->
         warnings.append(
             f"{name}={given[name]:g} is not used: '{name}' is not in the expression{suggest(name, missing)}"
         )
-    if missing:
+    if missing and not allow_missing:
         name = missing[0]
         node = graph.nodes[graph.inputs[name]]
         hint = suggest(name, extra)
         listed = ", ".join(f"{n}=…" for n in missing)
         raise InputValueError(
-            f"no value for input '{name}': add {listed} after the expression{hint}",
+            f"no value for input '{name}': add {listed} after the expression{hint} (or --symbolic to keep it a symbol)",
             node.span,
             graph.source,
         )
-    return {name: given[name] for name in graph.inputs}
+    return {name: given[name] for name in graph.inputs if name in given}
 
 
 def _split_seeds(

@@ -12,9 +12,11 @@ import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
+from .errors import NoValuesError
 from .expr import Const, Expr, number, partial_rule, substitute
 from .graph import Graph
 from .primitives import ARG_NAMES
+from .symbolic import SymbolicTrace
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
@@ -75,6 +77,10 @@ class Trace:
     """Output name → input name → ∂output/∂input."""
     notation: Notation = "w"
     warnings: tuple[str, ...] = field(default=())
+    symbolic: SymbolicTrace | None = None
+    """The formulas behind the numbers (symbolic.py); None when left out (--no-symbolic, big graphs)."""
+    symbolic_note: str = ""
+    """Why the symbolic layer was left out, when it was."""
 
     # -- what users ask for -------------------------------------------
     @property
@@ -82,17 +88,25 @@ class Trace:
         return self.graph.source
 
     @property
+    def symbolic_only(self) -> bool:
+        """Some input has no value: the trace holds formulas, and numbers only where all inputs are known."""
+        return len(self.inputs) < len(self.graph.inputs)
+
+    @property
     def value(self) -> float:
         """The value of the (first) output."""
+        self._need_values("value")
         return self.values[self.graph.outputs[0].node]
 
     @property
     def outputs(self) -> dict[str, float]:
+        self._need_values("outputs")
         return {o.name: self.values[o.node] for o in self.graph.outputs}
 
     @property
     def gradient(self) -> dict[str, float]:
         """∂(first output)/∂(each input)."""
+        self._need_values("gradient")
         return self.jacobian[self.graph.outputs[0].name]
 
     @property
@@ -113,6 +127,20 @@ class Trace:
             for o in forward
             for x in forward[o]
         )
+
+    @property
+    def gradient_symbolic(self) -> dict[str, Expr] | None:
+        """∂(first output)/∂(each input) as formulas in the inputs; None when the symbolic layer is left out."""
+        return self.symbolic.gradient if self.symbolic is not None else None
+
+    def _need_values(self, what: str) -> None:
+        if self.symbolic_only:
+            missing = [n for n in self.graph.inputs if n not in self.inputs]
+            verb = "has" if len(missing) == 1 else "have"
+            raise NoValuesError(
+                f"this trace is symbolic ({', '.join(missing)} {verb} no value), so it has no numeric {what}: "
+                "read gradient_symbolic, or give every input a value"
+            )
 
     # -- helpers for renderers: lookups, never arithmetic --------------
     def label(self, i: int) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from ..expr import show
+from ..expr import Sym, show
 from ..trace import ReversePass, Trace
 
 
@@ -23,7 +23,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             "args": [graph.nodes[a].const if graph.nodes[a].is_const else trace.label(a) for a in node.args],
             "parents": [trace.label(p) for p in dict.fromkeys(p for p, _ in graph.parents[i])],
             "definition": show(trace.definition(i), "code"),
-            "value": trace.values[i],
+            "value": _number(trace.values[i]),
         }
         if first is not None:
             record["adjoint"] = first.adjoints[i]
@@ -31,16 +31,17 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             record["tangent"] = [t.tangents[i] for t in trace.forward]
         if i in trace.notes:
             record["note"] = trace.notes[i]
+        record.update(_node_symbolic(trace, i))
         nodes.append(record)
     out = graph.outputs[0]
     data: dict[str, Any] = {
         "expression": trace.source,
         "inputs": dict(trace.inputs),
-        "output": {"name": out.name, "node": trace.label(out.node), "value": trace.values[out.node]},
+        "output": {"name": out.name, "node": trace.label(out.node), "value": _number(trace.values[out.node])},
         "outputs": [
-            {"name": o.name, "node": trace.label(o.node), "value": trace.values[o.node]} for o in graph.outputs
+            {"name": o.name, "node": trace.label(o.node), "value": _number(trace.values[o.node])} for o in graph.outputs
         ],
-        "gradient": dict(trace.gradient),
+        "gradient": None if trace.symbolic_only else dict(trace.gradient),
         "jacobian": {k: dict(v) for k, v in trace.jacobian.items()},
         "mode": trace.mode,
         "notation": trace.notation,
@@ -69,6 +70,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
         ],
         "warnings": list(trace.warnings),
     }
+    data.update(_symbolic(trace))
     return data
 
 
@@ -91,6 +93,45 @@ def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:
         ]
         records.append(record)
     return records
+
+
+def _number(value: float) -> float | None:
+    """A value, or None (null) where a symbolic trace has no number."""
+    return value if value == value else None
+
+
+def _node_symbolic(trace: Trace, i: int) -> dict[str, Any]:
+    """adjoint_symbolic: w̄i over the w's (first reverse pass); adjoint_closed: the same in the inputs."""
+    sym = trace.symbolic
+    if sym is None or not sym.passes:
+        return {"adjoint_symbolic": None, "adjoint_closed": None}
+    first = sym.passes[0]
+    return {"adjoint_symbolic": show(first.adjoint[i], "code"), "adjoint_closed": show(first.closed[i], "code")}
+
+
+def _symbolic(trace: Trace) -> dict[str, Any]:
+    """The closed-form gradient and Jacobian in adtrace syntax, with the named intermediates they use."""
+    sym = trace.symbolic
+    if sym is None:
+        return {
+            "gradient_symbolic": None,
+            "jacobian_symbolic": None,
+            "symbolic": {"inputs": [], "where": {}, "notes": [trace.symbolic_note] if trace.symbolic_note else []},
+        }
+    jacobian = sym.jacobian
+    where: dict[str, str] = {}
+    for out, row in jacobian.items():
+        for name, formula in sym.bindings(row.values(), sym.units[out]):
+            where[show(Sym(name), "code")] = show(formula, "code")
+    if sym.passes:
+        first = sym.passes[0]
+        for name, formula in sym.bindings((first.closed[i] for i in trace.graph.numbered), first):
+            where[show(Sym(name), "code")] = show(formula, "code")
+    return {
+        "gradient_symbolic": {name: show(f, "code") for name, f in sym.gradient.items()},
+        "jacobian_symbolic": {out: {name: show(f, "code") for name, f in row.items()} for out, row in jacobian.items()},
+        "symbolic": {"inputs": list(sym.symbolic_inputs), "where": where, "notes": list(sym.notes)},
+    }
 
 
 def to_json(trace: Trace, indent: int | None = 2) -> str:

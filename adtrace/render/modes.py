@@ -14,7 +14,7 @@ from rich.text import Text
 
 from ..expr import Const, Sym, number
 from ..trace import TangentPass, Trace
-from .terminal import _dedupe, _times, section, styled
+from .terminal import _dedupe, _times, plus, section, styled
 from .words import bar, dot, seed_words, tangent_seed_words
 
 
@@ -50,9 +50,9 @@ def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int) -> Pane
         ]
         indent = " " * len(label)
         text = [
-            f"{label} = " + " + ".join(symbols),
-            f"{indent} = " + " + ".join(rules),
-            f"{indent} = " + " + ".join(numbers),
+            f"{label} = " + plus(symbols),
+            f"{indent} = " + plus(rules),
+            f"{indent} = " + plus(numbers),
             f"{indent} = {number(tpass.tangents[i], digits)}",
         ]
         block = styled("\n".join(_dedupe(text)))

@@ -18,6 +18,7 @@ from rich.text import Text
 from ..expr import Apply, Const, Expr, Sym, number, partial_rule, show
 from ..primitives import ARG_NAMES, ATOM, Primitive
 from ..trace import ReversePass, Trace
+from . import symbolic as symbolic_view
 from .words import (
     ADJOINT_NOTATION,
     PARENTS,
@@ -59,6 +60,8 @@ def _numbered(parts: list[RenderableType]) -> list[RenderableType]:
 
 def render(trace: Trace, digits: int = 4) -> Group:
     """The whole trace, in the order a teacher explains it."""
+    if trace.symbolic_only:
+        return symbolic_view.render(trace, digits)
     from .modes import mode_comparison, tangent_steps, why_seeds
 
     parts: list[RenderableType] = [
@@ -249,12 +252,13 @@ def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
     products = seed_num + [number(t.product, digits) for t in terms]
     indent = " " * len(label)
     lines = [
-        f"{label} = " + " + ".join(symbols),
-        f"{indent} = " + " + ".join(rules),
-        f"{indent} = " + " + ".join(numbers),
+        f"{label} = " + plus(symbols),
+        f"{indent} = " + plus(rules),
+        *symbolic_view.step_lines(trace, rpass, j, indent),
+        f"{indent} = " + plus(numbers),
     ]
     if len(products) > 1:
-        lines.append(f"{indent} = " + " + ".join(p if not p.startswith("-") else f"({p})" for p in products))
+        lines.append(f"{indent} = " + plus(products))
     lines.append(f"{indent} = {adj}")
     text.append_text(styled("\n".join(_dedupe(lines))))
     for t in terms:
@@ -267,6 +271,11 @@ def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
         if note:
             text.append(f"\n{indent}   note: {note}", style="yellow")
     return text
+
+
+def plus(terms: list[str]) -> str:
+    """Terms joined by ' + ', a negative term after the first in parentheses: 3 + (-0.4161)."""
+    return " + ".join(t if k == 0 or not t.startswith("-") else f"({t})" for k, t in enumerate(terms))
 
 
 def _times(left: Expr, right: Expr) -> str:
@@ -325,6 +334,7 @@ def _seeded_results(trace: Trace, digits: int) -> list[RenderableType]:
         if rpass.output is None:
             vjp = ", ".join(f"{bar(name)} = {number(rpass.adjoints[i], digits)}" for name, i in graph.inputs.items())
             body.append(styled(f"with the seed {seed_words(trace, rpass)}: seedᵀ·J gives {vjp}"))
+    body.extend(symbolic_view.closed_forms(trace, digits))
     for tpass in trace.forward:
         if tpass.input is None:
             jvp = ", ".join(f"{dot(o.name)} = {number(tpass.tangents[o.node], digits)}" for o in graph.outputs)

@@ -1,0 +1,382 @@
+"""A small, predictable simplifier for formulas: enough to read like a textbook, no more.
+
+Rules (each has a table test in tests/test_simplify.py):
+
+* constants folded: `2*3 → 6`, `1/2*4 → 2`, `cos(0) → 1`; functions of numbers are folded
+  only when the answer is exact (`cos(2)` stays `cos(2)`), and `pi`, `e` stay named;
+* `1·a → a`, `a + 0 → a`, `a·0 → 0`, `a^1 → a`, `a^0 → 1`, `1^b → 1`, `0^b → 0`, `a/1 → a`;
+* like terms combined: `a - a → 0`, `a + a → 2·a`, `2·a + 3·a → 5·a`;
+* equal factors gathered into powers: `a·a → a^2`, `a^2·a → a^3`, `a/a → 1`;
+* double negation removed: `-(-a) → a`;
+* a canonical, stable order: in a product the number first, then named constants,
+  symbols (natural order: x2 before x10), functions, sums; in a sum polynomial terms
+  first, then the others, the constant last.
+
+It never expands a product of sums, never uses trigonometric identities and never
+rewrites a function, so each chain-rule term stays recognisable in the result
+(`2·x·cos(x^2)·exp(sin(x^2))`). Every rewrite is an identity wherever the original
+is defined (`x/x → 1` forgets only that x = 0 was excluded).
+
+The walk over a formula is iterative (an explicit stack), so depth is no concern here;
+callers keep formulas small (see `symbolic.LIMIT`).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from fractions import Fraction
+from functools import lru_cache
+
+from .errors import AdtraceError
+from .expr import Apply, Const, Expr, Sym, show
+from .primitives import BY_NAME, CONSTANTS
+
+Number = Fraction | float
+
+ADD, SUB, MUL, DIV, POW, NEG = (BY_NAME[n] for n in ("add", "sub", "mul", "div", "pow", "neg"))
+_EXACT_FUNCTIONS = frozenset({"relu", "abs", "step", "sign", "max", "min"})
+_DECIMAL = re.compile(r"\d+\.?\d*(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?")
+_RATIO = re.compile(r"\d+/\d+")
+"""A fraction as `const` prints it (1/3)."""
+_MAX_TEXT = 200
+"""A folded constant with a longer source text is used as its number, not re-read as a formula."""
+_MAX_POWER = 64
+"""Numbers are raised only to whole powers up to this size, so exact arithmetic stays small."""
+
+
+def simplify(expr: Expr) -> Expr:
+    """The simplified formula (a new tree; the argument is not changed)."""
+    return Simplifier().run(expr)
+
+
+def size(expr: Expr) -> int:
+    """How many nodes (symbols, numbers, operations) the formula has, counting repeats."""
+    count = 0
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if isinstance(node, Apply):
+            stack.extend(node.args)
+    return count
+
+
+def const(value: Number) -> Const:
+    """A number as a formula, printed exactly (`3`, `0.25`, `1/3`) or as Python's shortest float text."""
+    if isinstance(value, Fraction):
+        if value.denominator == 1:
+            return Const(float(value), str(value.numerator))
+        if _is_decimal(value.denominator, 2):
+            return Const(float(value), _float_text(float(value)))
+        return Const(float(value), f"{value.numerator}/{value.denominator}")
+    return Const(value, _float_text(value))
+
+
+def _float_text(value: float) -> str:
+    if value == int(value) and abs(value) < 2**53:
+        return str(int(value))
+    return repr(value)
+
+
+def _is_decimal(q: int, base: int = 10) -> bool:
+    """Whether 1/q is a short decimal: q a power of 10 (or, with base 2, of 2 and 5 too: 1/4 = 0.25)."""
+    for prime in (10, 2, 5) if base == 2 else (10,):
+        while q % prime == 0:
+            q //= prime
+    return q == 1
+
+
+def number_of(expr: Expr) -> Number | None:
+    """The value of a plain number (exact when written as a decimal); None for anything else.
+
+    `pi` and `e` and folded constant texts such as `pi/4` are not plain numbers:
+    they stay named, as a textbook leaves them.
+    """
+    if isinstance(expr, Apply) and expr.prim is NEG:
+        inner = number_of(expr.args[0])
+        return None if inner is None else -inner
+    if not isinstance(expr, Const):
+        return None
+    return _number(expr.text, expr.value)
+
+
+@lru_cache(maxsize=4096)
+def _number(spelled: str, value: float) -> Number | None:
+    if spelled in CONSTANTS:
+        return None
+    text = spelled[1:] if spelled.startswith("-") else spelled
+    sign = -1 if spelled.startswith("-") else 1
+    if _DECIMAL.fullmatch(text) or _RATIO.fullmatch(text):
+        return _tidy(sign * Fraction(text))
+    if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
+        return Fraction(int(value))
+    return None
+
+
+def _tidy(value: Number) -> Number:
+    """Keep exact fractions while they are small; fall back to floats when they grow."""
+    if isinstance(value, Fraction):
+        if value.denominator > 10**6 or abs(value.numerator) > 10**15:
+            return float(value)
+        return value
+    if value == int(value) and abs(value) < 2**53:
+        return Fraction(int(value))
+    return value
+
+
+def _natural(text: str) -> tuple[str | int, ...]:
+    """'x10' sorts after 'x2'."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+
+
+Factor = tuple[Expr, Number]
+"""(base, exponent): x^3 is (x, 3)."""
+Term = tuple[Number, list[Factor]]
+"""(coefficient, factors): -2·x·y^2 is (-2, [(x, 1), (y, 2)])."""
+
+
+class Simplifier:
+    """One simplification run; remembers each sub-formula's printed key (keyed by identity)."""
+
+    def __init__(self) -> None:
+        self._keys: dict[int, tuple[Expr, str]] = {}
+        self._simplified: dict[int, Expr] = {}
+        """Results of this run, by identity (held here so ids stay unique): not walked again."""
+
+    def key(self, expr: Expr) -> str:
+        """The canonical text of a simplified formula: equal keys mean equal formulas."""
+        found = self._keys.get(id(expr))
+        if found is None:
+            found = (expr, show(expr, "code"))
+            self._keys[id(expr)] = found
+        return found[1]
+
+    def run(self, expr: Expr) -> Expr:
+        done: list[Expr] = []
+        stack: list[tuple[Expr, bool]] = [(expr, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if isinstance(node, Const):
+                done.append(self.leaf(node))
+            elif not isinstance(node, Apply) or id(node) in self._simplified:
+                done.append(node)
+            elif not expanded:
+                stack.append((node, True))
+                stack.extend((arg, False) for arg in reversed(node.args))
+            else:
+                count = len(node.args)
+                args = tuple(done[-count:])
+                del done[-count:]
+                result = self.combine(node, args)
+                self._simplified[id(result)] = result
+                done.append(result)
+        return done[0]
+
+    def leaf(self, node: Const) -> Expr:
+        """A number in its canonical spelling; a constant folded by the graph ('pi/4') read as a formula."""
+        if node.text in CONSTANTS:
+            return node
+        value = number_of(node)
+        if value is not None:
+            return const(value)
+        from .expr import from_syntax
+        from .parser import parse_expression
+
+        try:
+            if len(node.text) > _MAX_TEXT:
+                raise ValueError(node.text)
+            tree = from_syntax(parse_expression(node.text))
+        except (AdtraceError, ValueError):  # too long, or does not parse alone: keep the number it stands for
+            return const(_tidy(node.value)) if math.isfinite(node.value) else node
+        return self.run(tree)
+
+    # -- one operation over simplified arguments -----------------------
+    def combine(self, node: Apply, args: tuple[Expr, ...]) -> Expr:
+        prim = node.prim
+        if prim is ADD or prim is SUB:
+            return self.build_sum([*self.terms(args[0], 1), *self.terms(args[1], -1 if prim is SUB else 1)])
+        if prim is NEG:
+            return self.build_sum(self.terms(args[0], -1))
+        if prim is MUL or prim is DIV:
+            c1, f1 = self.factors(args[0])
+            c2, f2 = self.factors(args[1])
+            if prim is DIV:
+                if c2 == 0:
+                    return Apply(DIV, args)  # x/0 stays as written: it has no value to simplify to
+                c2 = _tidy(1 / c2)
+                f2 = [(b, -e) for b, e in f2]
+            return self.build_product(_tidy(c1 * c2), [*f1, *f2])
+        if prim is POW:
+            return self.power(args[0], args[1])
+        return self.function(node, args)
+
+    def power(self, base: Expr, exponent: Expr) -> Expr:
+        n = number_of(exponent)
+        b = number_of(base)
+        if b == 1 or n == 0:
+            return const(Fraction(1))
+        if b == 0 and n is None:  # 0^b = 0 where it is defined (b > 0), as the numeric power rule assumes
+            return const(Fraction(0))
+        if n == 1:
+            return base
+        if n is not None and n == int(n) and -_MAX_POWER <= n <= _MAX_POWER:
+            whole = int(n)
+            coefficient, factors = self.factors(base)
+            try:
+                raised = _tidy(coefficient**whole)
+            except (ZeroDivisionError, OverflowError):
+                return Apply(POW, (base, exponent))
+            return self.build_product(raised, [(f, _tidy(e * whole)) for f, e in factors])
+        return Apply(POW, (base, exponent))
+
+    def function(self, node: Apply, args: tuple[Expr, ...]) -> Expr:
+        numbers = [number_of(a) for a in args]
+        known = [v for v in numbers if v is not None]
+        if len(known) == len(args):
+            exact = node.prim.name in _EXACT_FUNCTIONS
+            try:
+                value = node.prim.evaluate(*(known if exact else [float(v) for v in known]))
+            except (ValueError, ZeroDivisionError, OverflowError):
+                return Apply(node.prim, args)
+            if isinstance(value, Fraction):
+                return const(_tidy(value))
+            if math.isfinite(value) and (exact or value == int(value)):
+                return const(_tidy(Fraction(value)))
+        return Apply(node.prim, args)
+
+    # -- reading a simplified formula as terms and factors ------------
+    def terms(self, expr: Expr, sign: int) -> list[Term]:
+        """A simplified formula as a list of signed terms (a sum is flattened)."""
+        out: list[Term] = []
+        stack: list[tuple[Expr, int]] = [(expr, sign)]
+        while stack:
+            node, s = stack.pop()
+            if isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB):
+                stack.append((node.args[1], -s if node.prim is SUB else s))
+                stack.append((node.args[0], s))
+            elif isinstance(node, Apply) and node.prim is NEG and not isinstance(node.args[0], Const):
+                stack.append((node.args[0], -s))
+            else:
+                coefficient, factors = self.factors(node)
+                out.append((_tidy(s * coefficient), factors))
+        return out
+
+    def factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
+        """A simplified formula as coefficient × factors (a product or quotient is flattened)."""
+        coefficient: Number = Fraction(1)
+        out: list[Factor] = []
+        stack: list[tuple[Expr, int]] = [(expr, 1)]
+        while stack:
+            node, power = stack.pop()
+            value = number_of(node)
+            if value is not None:
+                if value == 0 and power < 0:
+                    out.append((node, power))
+                else:
+                    coefficient = _tidy(coefficient * (value if power > 0 else 1 / value))
+            elif isinstance(node, Apply) and node.prim is NEG:
+                coefficient = -coefficient
+                stack.append((node.args[0], power))
+            elif isinstance(node, Apply) and (node.prim is MUL or node.prim is DIV):
+                stack.append((node.args[1], -power if node.prim is DIV else power))
+                stack.append((node.args[0], power))
+            elif isinstance(node, Apply) and node.prim is POW and number_of(node.args[1]) is not None:
+                exponent = number_of(node.args[1])
+                assert exponent is not None
+                out.append((node.args[0], _tidy(exponent * power)))
+            elif isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB) and self.terms(node, 1)[0][0] < 0:
+                # a sum that starts with a minus has only negative terms: -(x + 1) as a factor
+                coefficient = -coefficient
+                out.append((self.build_sum(self.terms(node, -1)), Fraction(power)))
+            else:
+                out.append((node, Fraction(power)))
+        return coefficient, out
+
+    # -- building the canonical formula back --------------------------
+    def rank(self, base: Expr) -> int:
+        if isinstance(base, Const):
+            return 0
+        if isinstance(base, Sym):
+            return 1
+        if base.prim is ADD or base.prim is SUB:
+            return 3
+        return 2
+
+    def build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
+        if coefficient == 0 or not factors:
+            return const(coefficient)
+        gathered: dict[str, tuple[Expr, Number]] = {}
+        for base, exponent in factors:
+            k = self.key(base)
+            if k in gathered:
+                gathered[k] = (gathered[k][0], _tidy(gathered[k][1] + exponent))
+            else:
+                gathered[k] = (base, exponent)
+        kept: list[tuple[str, Expr, Number]] = [(k, b, e) for k, (b, e) in gathered.items() if e != 0]
+        kept.sort(key=lambda item: (self.rank(item[1]), _natural(item[0])))
+        top: list[Expr] = []
+        bottom: list[Expr] = []
+        negative = coefficient < 0
+        magnitude = -coefficient if negative else coefficient
+        if isinstance(magnitude, Fraction) and magnitude.denominator != 1 and not _is_decimal(magnitude.denominator):
+            if magnitude.numerator != 1 or not kept:
+                top.append(const(Fraction(magnitude.numerator)))
+            bottom.append(const(Fraction(magnitude.denominator)))
+        elif magnitude != 1 or not kept:
+            top.append(const(magnitude))
+        for _, base, exponent in kept:
+            target = top if exponent > 0 else bottom
+            power: Number = exponent if exponent > 0 else -exponent
+            target.append(base if power == 1 else Apply(POW, (base, const(power))))
+        if negative:  # the sign goes on the first factor: -2·x, -x·y, -1/x
+            first = top[0] if top else const(Fraction(1))
+            signed = const(-number) if (number := number_of(first)) is not None else Apply(NEG, (first,))
+            top = [signed, *top[1:]]
+        result = _product(top) if top else const(Fraction(1))
+        if bottom:
+            result = Apply(DIV, (result, _product(bottom)))
+        return result
+
+    def build_sum(self, terms: list[Term]) -> Expr:
+        constant: Number = Fraction(0)
+        combined: dict[str, tuple[Number, list[Factor]]] = {}
+        for coefficient, factors in terms:
+            if not factors:
+                constant = _tidy(constant + coefficient)
+                continue
+            k = self.key(self.build_product(Fraction(1), factors))
+            if k in combined:
+                combined[k] = (_tidy(combined[k][0] + coefficient), combined[k][1])
+            else:
+                combined[k] = (coefficient, factors)
+        parts: list[tuple[tuple[int, int, tuple[str | int, ...]], Number, list[Factor]]] = []
+        for k, (coefficient, factors) in combined.items():
+            if coefficient == 0:
+                continue
+            polynomial = all(isinstance(b, Sym) and e == int(e) and e > 0 for b, e in factors)
+            degree = int(sum(e for _, e in factors)) if polynomial else 0
+            parts.append(((0 if polynomial else 1, -degree, _natural(k)), coefficient, factors))
+        parts.sort(key=lambda item: item[0])
+        if constant != 0 or not parts:
+            parts.append(((2, 0, ()), constant, []))
+        if parts[0][1] < 0:  # start with a positive term where there is one: 1 - y, not -y + 1
+            first = next((k for k, part in enumerate(parts) if part[1] > 0), 0)
+            parts.insert(0, parts.pop(first))
+        result: Expr | None = None
+        for _, coefficient, factors in parts:
+            if result is None:
+                result = self.build_product(coefficient, factors)
+            elif coefficient < 0:
+                result = Apply(SUB, (result, self.build_product(-coefficient, factors)))
+            else:
+                result = Apply(ADD, (result, self.build_product(coefficient, factors)))
+        assert result is not None
+        return result
+
+
+def _product(items: list[Expr]) -> Expr:
+    result = items[0]
+    for item in items[1:]:
+        result = Apply(MUL, (result, item))
+    return result

@@ -1,0 +1,54 @@
+"""Test-only bridge: adtrace formulas (Expr) → sympy, so an independent CAS can check our derivatives."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import sympy
+
+from adtrace.expr import Apply, Const, Expr, Sym
+
+_FUNCTIONS: dict[str, Any] = {
+    "add": lambda a, b: a + b,
+    "sub": lambda a, b: a - b,
+    "mul": lambda a, b: a * b,
+    "div": lambda a, b: a / b,
+    "pow": lambda a, b: a**b,
+    "neg": lambda a: -a,
+    "sin": sympy.sin,
+    "cos": sympy.cos,
+    "tan": sympy.tan,
+    "exp": sympy.exp,
+    "log": sympy.log,
+    "sqrt": sympy.sqrt,
+    "tanh": sympy.tanh,
+    "sigmoid": lambda a: 1 / (1 + sympy.exp(-a)),
+    "relu": lambda a: sympy.Max(a, 0),
+    "abs": sympy.Abs,
+    "sign": sympy.sign,
+    "step": lambda a: sympy.Heaviside(a, sympy.Rational(1, 2)),
+    "max": sympy.Max,
+    "min": sympy.Min,
+}
+
+
+_NAMED = {"pi": sympy.pi, "e": sympy.E}
+_NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
+
+
+def to_sympy(expr: Expr, symbols: dict[str, sympy.Symbol] | None = None) -> Any:
+    """Our formula as a sympy expression; names become real symbols, pi and e stay exact."""
+    symbols = symbols if symbols is not None else {}
+    if isinstance(expr, Sym):
+        if expr.name not in symbols:
+            symbols[expr.name] = sympy.Symbol(expr.name, real=True)
+        return symbols[expr.name]
+    if isinstance(expr, Const):
+        if expr.text in _NAMED:
+            return _NAMED[expr.text]
+        if _NUMBER.fullmatch(expr.text):
+            return sympy.Rational(expr.text)  # exact, and much faster than parsing the text
+        return sympy.sympify(expr.text.replace("^", "**"), locals=dict(_NAMED))
+    assert isinstance(expr, Apply)
+    return _FUNCTIONS[expr.prim.name](*(to_sympy(a, symbols) for a in expr.args))
