@@ -99,10 +99,10 @@ def render(trace: Trace, digits: int = 4) -> Group:
     for k, spass in enumerate(sym.passes):
         parts.append(seed_panel(trace, sym, spass, k))
         parts.append(reverse_steps(trace, sym, spass, k, digits))
-    parts.append(terminal.section("6. Result", *closed_forms(trace, digits)))
+    parts.append(terminal.section("Result", *closed_forms(trace, digits)))
     if trace.warnings:
         parts.append(Text("\n".join(f"warning: {w}" for w in trace.warnings), style="yellow"))
-    return Group(*parts)
+    return Group(*terminal.numbered(parts))
 
 
 def _intro(trace: Trace, sym: SymbolicTrace) -> str:
@@ -140,7 +140,7 @@ def forward_table(trace: Trace, sym: SymbolicTrace, digits: int) -> RenderableTy
     if sym.forward_where:
         names = list(sym.forward_where)
         body.append(Text(named_note(names, sym.limit) + "; later rows use the name", style="dim"))
-    return terminal.section("3. Forward pass: each node as a formula in the inputs", *body)
+    return terminal.section("Forward pass: each node as a formula in the inputs", *body)
 
 
 def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) -> RenderableType:
@@ -157,7 +157,7 @@ def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) ->
     body += [
         Text(ADJOINT_NOTATION.format(w=trace.notation, z=target), style="dim"),
     ]
-    title = "4. Seed" if len(sym.passes) == 1 else f"4.{k + 1} Seed for reverse pass {k + 1} of {len(sym.passes)}"
+    title = "Seed" if len(sym.passes) == 1 else f"Seed for reverse pass {k + 1} of {len(sym.passes)}"
     return terminal.section(title, *body)
 
 
@@ -175,9 +175,9 @@ def reverse_steps(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int,
     blocks: list[RenderableType] = [Text(LAYERS, style="dim")]
     for j in reversed(trace.graph.numbered):
         blocks.append(reverse_step(trace, spass, j, digits))
-    title = "5. Reverse pass: adjoints as formulas, output to inputs"
+    title = "Reverse pass: adjoints as formulas, output to inputs"
     if len(sym.passes) > 1:
-        title = f"5.{k + 1} Reverse pass {k + 1} of {len(sym.passes)}: adjoints of {spass.output or 'the seeds'}"
+        title = f"Reverse pass {k + 1} of {len(sym.passes)}: adjoints of {spass.output or 'the seeds'}"
     return terminal.section(title, *blocks)
 
 

@@ -49,7 +49,7 @@ def section(title: str, *body: RenderableType) -> Panel:
     return Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED, padding=(0, 1))
 
 
-def _numbered(parts: list[RenderableType]) -> list[RenderableType]:
+def numbered(parts: list[RenderableType]) -> list[RenderableType]:
     number = 0
     for part in parts:
         if isinstance(part, Panel) and isinstance(part.title, str) and part.box is box.ROUNDED:
@@ -79,7 +79,7 @@ def render(trace: Trace, digits: int = 4) -> Group:
     parts.append(why_seeds(trace, digits))
     if trace.mode == "both":
         parts.append(mode_comparison(trace, digits))
-    return Group(*_numbered(parts))
+    return Group(*numbered(parts))
 
 
 def to_text(trace: Trace, width: int = 100, digits: int = 4) -> str:
