@@ -80,7 +80,7 @@ def latex_name(name: str) -> str:
     base, _, version = name.partition("@")
     if BAR in base:  # w̄3 → \bar{w}_{3}
         return re.sub(r"^(\\mathrm\{[^}]*\}|\\?[^\W\d_]+)", r"\\bar{\1}", latex_name(name.replace(BAR, "")))
-    match = re.fullmatch(r"([^\W\d_]+?)_?(\d+)", base)
+    match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)
     if match:
         letters, digits = match.groups()
         text = f"{_latex_letters(letters)}_{{{digits}}}"
@@ -112,8 +112,8 @@ def show(expr: Expr, fmt: Format = "plain") -> str:
 
 def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     if isinstance(expr, Sym):
-        if fmt == "code":  # an adjoint w̄3 is written wbar3, a name adtrace's own parser reads
-            return expr.name.replace(BAR, "bar"), ATOM
+        if fmt == "code":  # names adtrace's own parser reads: an adjoint w̄3 is wbar3, Griewank's v-1 is vm1
+            return expr.name.replace(BAR, "bar").replace("-", "m"), ATOM
         return (latex_name(expr.name) if fmt == "latex" else expr.name), ATOM
     if isinstance(expr, Const):
         text = expr.text
