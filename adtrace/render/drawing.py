@@ -260,6 +260,7 @@ def _draw(view: GraphDrawing, gap: int, max_width: int) -> Text | None:
     # Route the lines between each pair of layers: one net per source item, one track per net that bends.
     bands: list[list[tuple[int, list[tuple[int, bool]], int]]] = []
     band_height: list[int] = []
+    start_x: dict[Item, int] = {}
     for at in range(depth - 1):
         nets: dict[Item, list[tuple[int, bool]]] = {item: [] for item in rows[at]}
         for item in rows[at + 1]:
@@ -269,11 +270,19 @@ def _draw(view: GraphDrawing, gap: int, max_width: int) -> Text | None:
         tracks: list[int] = []
         routed: list[tuple[int, list[tuple[int, bool]], int]] = []
         spans = []
+        taken = {port for targets in nets.values() for port, _ in targets}
         for src, targets in nets.items():
             if not targets:
                 continue
-            xs = [out_x(src)] + [t for t, _ in targets]
-            spans.append((min(xs), max(xs), out_x(src), targets))
+            # Leave a box where no other line arrives in this band, so two lines never share a column.
+            start = out_x(src)
+            if width[src] > 1:
+                own = {port for port, _ in targets}
+                free = [x for x in range(left[src] + 1, left[src] + width[src] - 1) if x not in taken - own]
+                start = min(free, key=lambda x: (abs(x - out_x(src)), x), default=start)
+                start_x[src] = start
+            xs = [start] + [t for t, _ in targets]
+            spans.append((min(xs), max(xs), start, targets))
         for lo, hi, origin, targets in sorted(spans, key=lambda s: (s[0], s[1])):
             if lo == hi:
                 routed.append((origin, targets, -1))
@@ -292,7 +301,8 @@ def _draw(view: GraphDrawing, gap: int, max_width: int) -> Text | None:
     y = 0
     for at in range(depth):
         for item in rows[at]:
-            _draw_item(canvas, view, item, layer, left[item], width[item], y, in_ports(item) if at else [])
+            ports = in_ports(item) if at else []
+            _draw_item(canvas, view, item, layer, (left[item], width[item], y), ports, start_x.get(item))
         y += box_height
         if at == depth - 1:
             break
@@ -324,9 +334,17 @@ def _draw(view: GraphDrawing, gap: int, max_width: int) -> Text | None:
 
 
 def _draw_item(
-    canvas: _Canvas, view: GraphDrawing, item: Item, layer: dict[int, int], x0: int, w: int, y: int, ports: list[int]
+    canvas: _Canvas,
+    view: GraphDrawing,
+    item: Item,
+    layer: dict[int, int],
+    where: tuple[int, int, int],
+    ports: list[int],
+    out: int | None,
 ) -> None:
+    """One box (left x0, width w, top y) with a port on top per argument and one below for its users."""
     i, at = item
+    x0, w, y = where
     trace = view.trace
     if layer[i] != at:  # a pass-through
         for row in range(y, y + BOX_HEIGHT):
@@ -344,17 +362,17 @@ def _draw_item(
         canvas.line(x1, row, U | D, edge)
     for port in ports:
         canvas.line(port, y, U)
-    if trace.graph.parents[i]:
-        canvas.line(x0 + w // 2, bottom, D)
+    if out is not None:
+        canvas.line(out, bottom, D)
     label, value, adjoint = view.lines(i, full=False)
     canvas.text(x0 + 2, y + 1, label, "bold" if hot else "")
     canvas.text(x0 + 2, y + 2, value, "green")
     canvas.text(x0 + 2, y + 3, adjoint, "magenta")
     if hot:
         canvas.text(x0, y + 1, MARK, "bold yellow")
-    out = output_name_of(trace, i)
-    if out is not None:
-        canvas.text(x0 + 1, bottom, f" {out} ", "bold")
+    name = output_name_of(trace, i)
+    if name is not None:
+        canvas.text(x0 + 1, bottom, f" {name} ", "bold")
 
 
 def adjacency_table(view: GraphDrawing) -> Table:
