@@ -16,11 +16,13 @@ import os
 import select
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from typing import Literal
 
 from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 from rich.live import Live
 from rich.panel import Panel
@@ -31,7 +33,16 @@ from .expr import Apply, Const, Expr, Sym, number, show
 from .primitives import BY_NAME
 from .render.drawing import MARK, GraphDrawing, draw
 from .render.terminal import styled
-from .render.words import bar, explain_forward, explain_seed, explain_step, explain_sum, explain_term, output_name_of
+from .render.words import (
+    bar,
+    explain_forward,
+    explain_seed,
+    explain_step,
+    explain_sum,
+    explain_term,
+    output_name_of,
+    with_arg_values,
+)
 from .trace import Trace
 
 Kind = Literal["start", "forward", "seed", "term", "sum", "done"]
@@ -42,6 +53,47 @@ HELP = (
 )
 
 
+class Prefix(AbstractSet[int]):
+    """The first `count` nodes of a shared, growing order: a set that costs O(1) to make.
+
+    Each state shows a prefix of the nodes in the order their values (or adjoints) were
+    revealed, so a lesson over n nodes holds O(n) data, not O(n²).
+    """
+
+    __slots__ = ("_count", "_order", "_rank")
+
+    def __init__(self, order: list[int], rank: dict[int, int], count: int) -> None:
+        self._order, self._rank, self._count = order, rank, count
+
+    def __contains__(self, item: object) -> bool:
+        rank = self._rank.get(item) if isinstance(item, int) else None
+        return rank is not None and rank < self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._order[: self._count])
+
+
+class _Order:
+    """Nodes in the order they were revealed, handing out prefixes."""
+
+    def __init__(self) -> None:
+        self.order: list[int] = []
+        self.rank: dict[int, int] = {}
+
+    def add(self, i: int) -> None:
+        self.rank[i] = len(self.order)
+        self.order.append(i)
+
+    def __contains__(self, i: int) -> bool:
+        return i in self.rank
+
+    def now(self) -> Prefix:
+        return Prefix(self.order, self.rank, len(self.order))
+
+
 @dataclass(frozen=True)
 class Reveal:
     """One state of the lesson: what is shown, and what was just revealed."""
@@ -49,9 +101,9 @@ class Reveal:
     kind: Kind
     node: int | None
     """The node being worked on (highlighted), if any."""
-    values: frozenset[int]
+    values: AbstractSet[int]
     """Nodes whose forward value is shown."""
-    adjoints: frozenset[int]
+    adjoints: AbstractSet[int]
     """Nodes whose adjoint is complete."""
     running: dict[int, str] = field(default_factory=dict)
     """Nodes whose adjoint is being summed → the sum so far, as shown ('3 + …')."""
@@ -77,7 +129,7 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
             text=f"The graph of {trace.source.strip()}: press Enter to evaluate it, one node at a time.",
         )
     ]
-    values: set[int] = set()
+    values = _Order()
     for i in graph.numbered:
         values.add(i)
         node = graph.nodes[i]
@@ -87,14 +139,15 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
             text = f"forward: {label} = {node.name} = {value}"
         else:
             definition = trace.definition(i)
-            text = f"forward: {label} = {show(definition)} = {show(trace.with_values(definition, digits))} = {value}"
+            numbers = show(with_arg_values(trace, i, definition, digits))
+            text = f"forward: {label} = {show(definition)} = {numbers} = {value}"
         states.append(
-            Reveal("forward", i, frozenset(values), frozenset(), text=text, explain=explain_forward(trace, i, digits))
+            Reveal("forward", i, values.now(), frozenset(), text=text, explain=explain_forward(trace, i, digits))
         )
-    done_values = frozenset(values)
+    done_values = values.now()
     if trace.reverse:
         rpass = trace.reverse[0]
-        adjoints: set[int] = set()
+        adjoints = _Order()
         running: dict[int, str] = {}
         for out in graph.outputs:
             if out.node not in rpass.seeds:
@@ -111,7 +164,7 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
                     "seed",
                     out.node,
                     done_values,
-                    frozenset(adjoints),
+                    adjoints.now(),
                     dict(running),
                     text,
                     explain_seed(trace, rpass, digits),
@@ -132,7 +185,7 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
                         "sum",
                         j,
                         done_values,
-                        frozenset(adjoints),
+                        adjoints.now(),
                         dict(running),
                         text,
                         " ".join(explain_step(trace, rpass, j, digits)),
@@ -149,7 +202,8 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
                 symbols = f"{bar(p)}·∂{p}/∂{trace.label(j)}"
                 rule = _times(Sym(bar(p)), formula)
                 nums = _times(
-                    Const(t.parent_adjoint, number(t.parent_adjoint, digits)), trace.with_values(formula, digits)
+                    Const(t.parent_adjoint, number(t.parent_adjoint, digits)),
+                    with_arg_values(trace, t.parent, formula, digits),
                 )
                 text = f"{label} {'=' if alone else '+='} {symbols} = {rule} = {nums} = {product}"
                 if alone:
@@ -162,7 +216,7 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
                         "term",
                         j,
                         done_values,
-                        frozenset(adjoints),
+                        adjoints.now(),
                         dict(running),
                         text,
                         explain_term(trace, rpass, j, t, alone, digits),
@@ -177,13 +231,13 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
                         "sum",
                         j,
                         done_values,
-                        frozenset(adjoints),
+                        adjoints.now(),
                         dict(running),
                         text,
                         explain_sum(trace, rpass, j, terms, digits),
                     )
                 )
-        finished = frozenset(adjoints)
+        finished: AbstractSet[int] = adjoints.now()
     else:
         finished = frozenset()
     result = ", ".join(f"∂{o}/∂{x} = {number(d, digits)}" for o, row in trace.jacobian.items() for x, d in row.items())
@@ -247,7 +301,7 @@ def screen(
     drawing = draw(view, width)
     parts: list[RenderableType] = [status]
     if drawing is not None:
-        graph_w = max(len(line) for line in drawing.plain.split("\n"))
+        graph_w = max(cell_len(line) for line in drawing.plain.split("\n"))
         graph_h = drawing.plain.count("\n") + 1
         table_w = Console(width=width).measure(table).maximum
         rows = len(trace.graph.numbered) + 3

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from string import Template
 
-from ..expr import number, show
+from ..expr import Const, Expr, number, show, substitute
 from ..primitives import ARG_NAMES
 from ..trace import ReversePass, TangentPass, Term, Trace
 
@@ -96,6 +96,21 @@ def operand_texts(trace: Trace, i: int) -> list[str]:
     return texts
 
 
+def with_arg_values(trace: Trace, i: int, expr: Expr, digits: int) -> Expr:
+    """A formula over node i's arguments (its definition or a local partial) with their values filled in.
+
+    The same as `trace.with_values`, but looks up only node i's arguments, so a renderer
+    that does this for every node stays linear in the size of the graph.
+    """
+    graph = trace.graph
+    mapping: dict[str, Expr] = {
+        trace.label(a): Const(trace.values[a], number(trace.values[a], digits))
+        for a in graph.nodes[i].args
+        if not graph.nodes[a].is_const
+    }
+    return substitute(expr, mapping)
+
+
 def explain_forward(trace: Trace, i: int, digits: int = 4) -> str:
     """'w3 is the product of w1 and w2: 2·3 = 6.'"""
     node = trace.graph.nodes[i]
@@ -104,7 +119,7 @@ def explain_forward(trace: Trace, i: int, digits: int = 4) -> str:
     if node.is_input:
         return f"{label} is the input {node.name}, given the value {value}."
     reads = fill(node.prim.reads, operand_texts(trace, i))
-    with_values = show(trace.with_values(trace.definition(i), digits))
+    with_values = show(with_arg_values(trace, i, trace.definition(i), digits))
     return f"{label} is {reads}: {with_values} = {value}."
 
 
