@@ -245,15 +245,27 @@ def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
     return states
 
 
-def node_table(trace: Trace, state: Reveal, digits: int = 4) -> Table:
-    """Every node with what is known of it so far; the node being worked on is marked."""
+def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | None = None) -> Table:
+    """Every node with what is known of it so far; the node being worked on is marked.
+
+    With `max_rows`, only a window of rows around the current node is shown (a big graph on a small screen).
+    """
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("")
     table.add_column("node")
     table.add_column("definition")
     table.add_column("value", justify="right")
     table.add_column("adjoint", justify="right")
-    for i in trace.graph.numbered:
+    numbered = trace.graph.numbered
+    first, last = 0, len(numbered)
+    if max_rows is not None and len(numbered) > max_rows:
+        rows = max(1, max_rows - 2)
+        at = numbered.index(state.node) if state.node is not None else 0
+        first = max(0, min(at - rows // 2, len(numbered) - rows))
+        last = first + rows
+    if first > 0:
+        table.add_row("", Text(f"… {first} more", style="dim"), "", "", "")
+    for i in numbered[first:last]:
         hot = i == state.node
         value = number(trace.values[i], digits) if i in state.values else ""
         if i in state.adjoints and trace.reverse:
@@ -269,6 +281,8 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4) -> Table:
             Text(value, style="green"),
             Text(adjoint, style="magenta"),
         )
+    if last < len(numbered):
+        table.add_row("", Text(f"… {len(numbered) - last} more", style="dim"), "", "", "")
     return table
 
 
@@ -285,13 +299,13 @@ def screen(
 ) -> RenderableType:
     """State k of the lesson as one screen: status line, graph (when it fits), node table, the step, keys."""
     state = states[k]
-    status = Text()
+    status = Text(no_wrap=True, overflow="ellipsis")
     status.append("adtrace --step", style="bold")
     status.append(f"   step {k + 1} of {len(states)}: {state.kind}", style="bold")
     if state.node is not None:
         status.append(f" {trace.label(state.node)}", style="bold yellow")
     status.append("   " + trace.source.strip().replace("\n", "; "), style="dim")
-    table = node_table(trace, state, digits)
+    table = node_table(trace, state, digits, max_rows=max(3, height - 14))
     body = styled(state.text)
     if explain and state.explain:
         body.append("\n" + state.explain, style="italic")

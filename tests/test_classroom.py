@@ -236,3 +236,12 @@ def test_step_falls_back_when_not_a_terminal(runner: CliRunner) -> None:
 def test_step_and_json_do_not_mix(runner: CliRunner) -> None:
     code, _, err = run(runner, "x*x", "x=3", "--step", "--format", "json")
     assert code == 2 and "--format json" in err
+
+
+def test_a_big_lesson_fits_a_small_screen_around_the_current_node() -> None:
+    t = trace(" + ".join(f"x{k}*x{k + 1}" for k in range(30)), {f"x{k}": 1 for k in range(31)})
+    states = reveal_states(t)
+    text = plain(screen(t, states, 40, width=80, height=24), 80)
+    assert len(text.splitlines()) <= 24
+    assert "… 35 more" in text and re.search(rf"{MARK}\s+w40\s+w38 \+ w39\s+5", text)
+    assert "forward: w40 = w38 + w39 = 4 + 1 = 5" in text
