@@ -196,7 +196,7 @@ def main(
         out.print(header(result), GraphDrawing(result, digits))
         return
     if step or delay is not None:
-        keys = sys.stdin.isatty()
+        keys = sys.stdin.isatty() and _has_termios()
         if sys.stdout.isatty() and (keys or delay is not None):
             from . import stepper
 
@@ -211,6 +211,14 @@ def main(
             Text("note: --step needs a terminal (stdin and stdout); printing the whole trace instead"), soft_wrap=True
         )
     out.print(render(result, digits, explain=explain))
+
+
+def _has_termios() -> bool:
+    try:
+        import termios  # noqa: F401  (POSIX only: raw keys for --step)
+    except ImportError:
+        return False
+    return True
 
 
 def _print_samples(out: Console) -> None:

@@ -199,8 +199,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
         rule="power rule",
         reads="$a raised to the power $b",
         explain=(
-            "the power rule brings the exponent down for the base, $b·$a^($b - 1); "
-            "for the exponent, $a^$b = exp($b·log($a)) gives $a^$b·log($a)"
+            "the power rule brings the exponent down: $b·$a^($b - 1); "
+            "if the exponent varies too, $a^$b = exp($b·log($a)) gives $a^$b·log($a) for it"
         ),
         domain="a^b needs a > 0 when b is not a whole number, and a ≠ 0 when b < 0",
         token="^",
