@@ -245,3 +245,19 @@ def test_a_big_lesson_fits_a_small_screen_around_the_current_node() -> None:
     assert len(text.splitlines()) <= 24
     assert "… 35 more" in text and re.search(rf"{MARK}\s+w40\s+w38 \+ w39\s+5", text)
     assert "forward: w40 = w38 + w39 = 4 + 1 = 5" in text
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
+def test_every_state_of_every_sample_renders_and_fits(size: tuple[int, int]) -> None:
+    width, height = size
+    for s in all_samples():
+        t = trace(s.source, parse_assignments(s.values), outputs=list(s.outputs) or None)
+        states = reveal_states(t)
+        assert states[0].kind == "start" and states[-1].kind == "done"
+        assert sum(1 for st in states if st.kind == "forward") == len(t.graph.numbered)
+        for k, state in enumerate(states):
+            text = plain(screen(t, states, k, explain=True, width=width, height=height), width)
+            assert max(cell_len(line) for line in text.splitlines()) <= width, (s.name, k)
+            assert len(text.splitlines()) <= height, (s.name, k)
+            if state.node is not None:
+                assert MARK in text, (s.name, k)

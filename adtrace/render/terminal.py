@@ -201,14 +201,14 @@ def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int, *, expl
 def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, *, explain: bool = False) -> Text:
     """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum (and, with `explain`, in words)."""
     text = _reverse_step(trace, rpass, j, digits)
-    if explain and graph_has_parents(trace, j):
+    if explain and not _seed_only(trace, j):
         text.append("\n" + "\n".join(explain_step(trace, rpass, j, digits)), style="italic")
     return text
 
 
-def graph_has_parents(trace: Trace, j: int) -> bool:
-    """A seed-only step (the output) is explained in the seed panel instead."""
-    return bool(trace.graph.parents[j]) or output_name_of(trace, j) is None
+def _seed_only(trace: Trace, j: int) -> bool:
+    """An output no node uses: its step is the seed, explained in the seed panel instead."""
+    return not trace.graph.parents[j] and output_name_of(trace, j) is not None
 
 
 def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
