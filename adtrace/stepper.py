@@ -119,130 +119,92 @@ def _times(left: Expr, right: Expr) -> str:
 
 def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
     """Every state of the lesson, in order: start, forward values, seed, contributions and sums, done."""
-    graph = trace.graph
-    states = [
-        Reveal(
-            "start",
-            None,
-            frozenset(),
-            frozenset(),
-            text=f"The graph of {trace.source.strip()}: press Enter to evaluate it, one node at a time.",
-        )
-    ]
+    start = f"The graph of {trace.source.strip()}: press Enter to evaluate it, one node at a time."
+    states = [Reveal("start", None, frozenset(), frozenset(), text=start)]
     values = _Order()
-    for i in graph.numbered:
+    for i in trace.graph.numbered:
         values.add(i)
-        node = graph.nodes[i]
-        label = trace.label(i)
-        value = number(trace.values[i], digits)
-        if node.is_input:
-            text = f"forward: {label} = {node.name} = {value}"
-        else:
-            definition = trace.definition(i)
-            numbers = show(with_arg_values(trace, i, definition, digits))
-            text = f"forward: {label} = {show(definition)} = {numbers} = {value}"
-        states.append(
-            Reveal("forward", i, values.now(), frozenset(), text=text, explain=explain_forward(trace, i, digits))
-        )
-    done_values = values.now()
+        states.append(_forward_state(trace, i, values.now(), digits))
+    finished: AbstractSet[int] = frozenset()
     if trace.reverse:
-        rpass = trace.reverse[0]
-        adjoints = _Order()
-        running: dict[int, str] = {}
-        for out in graph.outputs:
-            if out.node not in rpass.seeds:
-                continue
-            seed = number(rpass.seeds[out.node], digits)
-            if graph.parents[out.node]:
-                running[out.node] = f"{seed} + …"
-            else:
-                adjoints.add(out.node)
-            w = bar(trace.label(out.node))
-            text = f"seed: {bar(out.name)} = ∂{out.name}/∂{out.name} = {seed}, so {w} starts at {seed}"
-            states.append(
-                Reveal(
-                    "seed",
-                    out.node,
-                    done_values,
-                    adjoints.now(),
-                    dict(running),
-                    text,
-                    explain_seed(trace, rpass, digits),
-                )
-            )
-        for j in reversed(graph.numbered):
-            if j in adjoints:
-                continue
-            terms = trace.terms(rpass, j)
-            seed_value = rpass.seeds.get(j)
-            label = bar(trace.label(j))
-            total = number(rpass.adjoints[j], digits)
-            if not terms:
-                adjoints.add(j)
-                text = f"{label} = 0: no node uses {trace.label(j)}"
-                states.append(
-                    Reveal(
-                        "sum",
-                        j,
-                        done_values,
-                        adjoints.now(),
-                        dict(running),
-                        text,
-                        " ".join(explain_step(trace, rpass, j, digits)),
-                    )
-                )
-                continue
-            alone = len(terms) == 1 and seed_value is None
-            parts = [number(seed_value, digits)] if seed_value is not None else []
-            for t in terms:
-                p = trace.label(t.parent)
-                formula = trace.partial_formula(t.parent, t.position)
-                product = number(t.product, digits)
-                parts.append(product if not product.startswith("-") else f"({product})")
-                symbols = f"{bar(p)}·∂{p}/∂{trace.label(j)}"
-                rule = _times(Sym(bar(p)), formula)
-                nums = _times(
-                    Const(t.parent_adjoint, number(t.parent_adjoint, digits)),
-                    with_arg_values(trace, t.parent, formula, digits),
-                )
-                text = f"{label} {'=' if alone else '+='} {symbols} = {rule} = {nums} = {product}"
-                if alone:
-                    adjoints.add(j)
-                    running.pop(j, None)
-                else:
-                    running[j] = " + ".join(parts) + " + …"
-                states.append(
-                    Reveal(
-                        "term",
-                        j,
-                        done_values,
-                        adjoints.now(),
-                        dict(running),
-                        text,
-                        explain_term(trace, rpass, j, t, alone, digits),
-                    )
-                )
-            if not alone:
-                adjoints.add(j)
-                running.pop(j, None)
-                text = f"{label} = " + " + ".join(parts) + f" = {total}"
-                states.append(
-                    Reveal(
-                        "sum",
-                        j,
-                        done_values,
-                        adjoints.now(),
-                        dict(running),
-                        text,
-                        explain_sum(trace, rpass, j, terms, digits),
-                    )
-                )
-        finished: AbstractSet[int] = adjoints.now()
-    else:
-        finished = frozenset()
+        finished = _reverse_states(trace, values.now(), states, digits)
     result = ", ".join(f"∂{o}/∂{x} = {number(d, digits)}" for o, row in trace.jacobian.items() for x, d in row.items())
-    states.append(Reveal("done", None, done_values, finished, text=f"Done: {result}. Press q to quit."))
+    states.append(Reveal("done", None, values.now(), finished, text=f"Done: {result}. Press q to quit."))
     return states
+
+
+def _forward_state(trace: Trace, i: int, values: AbstractSet[int], digits: int) -> Reveal:
+    node = trace.graph.nodes[i]
+    label = trace.label(i)
+    value = number(trace.values[i], digits)
+    if node.is_input:
+        text = f"forward: {label} = {node.name} = {value}"
+    else:
+        definition = trace.definition(i)
+        numbers = show(with_arg_values(trace, i, definition, digits))
+        text = f"forward: {label} = {show(definition)} = {numbers} = {value}"
+    return Reveal("forward", i, values, frozenset(), text=text, explain=explain_forward(trace, i, digits))
+
+
+def _reverse_states(trace: Trace, values: AbstractSet[int], states: list[Reveal], digits: int) -> AbstractSet[int]:
+    """Append the seed, every contribution and every sum of the first reverse pass; return the finished adjoints."""
+    graph = trace.graph
+    rpass = trace.reverse[0]
+    adjoints = _Order()
+    running: dict[int, str] = {}
+
+    def reveal(kind: Kind, j: int, text: str, explain: str) -> None:
+        states.append(Reveal(kind, j, values, adjoints.now(), dict(running), text, explain))
+
+    for out in graph.outputs:
+        if out.node not in rpass.seeds:
+            continue
+        seed = number(rpass.seeds[out.node], digits)
+        if graph.parents[out.node]:
+            running[out.node] = f"{seed} + …"  # an output that other nodes use too: the seed is its first term
+        else:
+            adjoints.add(out.node)
+        w = bar(trace.label(out.node))
+        text = f"seed: {bar(out.name)} = ∂{out.name}/∂{out.name} = {seed}, so {w} starts at {seed}"
+        reveal("seed", out.node, text, explain_seed(trace, rpass, digits))
+    for j in reversed(graph.numbered):
+        if j in adjoints:
+            continue
+        terms = trace.terms(rpass, j)
+        seed_value = rpass.seeds.get(j)
+        label = bar(trace.label(j))
+        if not terms:
+            adjoints.add(j)
+            reveal(
+                "sum", j, f"{label} = 0: no node uses {trace.label(j)}", " ".join(explain_step(trace, rpass, j, digits))
+            )
+            continue
+        alone = len(terms) == 1 and seed_value is None
+        parts = [number(seed_value, digits)] if seed_value is not None else []
+        for t in terms:
+            p = trace.label(t.parent)
+            formula = trace.partial_formula(t.parent, t.position)
+            product = number(t.product, digits)
+            parts.append(product if not product.startswith("-") else f"({product})")
+            adjoint = Const(t.parent_adjoint, number(t.parent_adjoint, digits))
+            steps = [
+                f"{bar(p)}·∂{p}/∂{trace.label(j)}",
+                _times(Sym(bar(p)), formula),
+                _times(adjoint, with_arg_values(trace, t.parent, formula, digits)),
+                product,
+            ]
+            if alone:
+                adjoints.add(j)
+            else:
+                running[j] = " + ".join(parts) + " + …"
+            text = f"{label} {'=' if alone else '+='} " + " = ".join(steps)
+            reveal("term", j, text, explain_term(trace, rpass, j, t, alone, digits))
+        if not alone:
+            adjoints.add(j)
+            running.pop(j, None)
+            text = f"{label} = " + " + ".join(parts) + f" = {number(rpass.adjoints[j], digits)}"
+            reveal("sum", j, text, explain_sum(trace, rpass, j, terms, digits))
+    return adjoints.now()
 
 
 def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | None = None) -> Table:
