@@ -118,6 +118,7 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
 @click.option(
     "--delay",
     type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
     help="With --step: advance automatically every SECONDS (projector demos); implies --step.",
 )
 @click.option("--explain", is_flag=True, help="Explain every step in words (also for `adtrace rules`).")
