@@ -120,6 +120,15 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     help="Show or hide the formulas beside the numbers (default: shown up to 200 nodes). "
     "With some values missing, --symbolic keeps those inputs as symbols; with no values the trace is symbolic.",
 )
+@click.option("--step", is_flag=True, help="Classroom mode: reveal the trace one step per key press.")
+@click.option(
+    "--delay",
+    type=click.FloatRange(0, 3600),
+    metavar="SECONDS",
+    help="With --step: advance automatically every SECONDS (projector demos); implies --step.",
+)
+@click.option("--explain", is_flag=True, help="Explain every step in words (also for `adtrace rules`).")
+@click.option("--graph", "graph_only", is_flag=True, help="Print only the drawing of the graph.")
 @click.version_option(package_name="adtrace")
 def main(
     arguments: tuple[str, ...],
@@ -134,6 +143,10 @@ def main(
     list_samples: bool,
     width: int | None,
     symbolic: bool | None,
+    step: bool,
+    delay: float | None,
+    explain: bool,
+    graph_only: bool,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -144,6 +157,8 @@ def main(
       adtrace 'u = x*y; v = sin(x); f = u + v; g = u*v' x=2 y=3 --outputs f,g
       adtrace --sample neuron
       adtrace 'x1*x2 + sin(x1)'              (no values: a symbolic trace)
+      adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 --step --explain
+      adtrace rules sin        (the rules card; 'rules' as the first word is reserved)
     """
     out = Console(width=width, highlight=False)
     err = Console(stderr=True, width=width, highlight=False)
@@ -153,6 +168,13 @@ def main(
             _print_samples(out)
             return
         args = list(arguments)
+        if args[:1] == ["rules"] and not sample_name and program_file is None and not any("=" in a for a in args):
+            from .render.rules import rules_card
+
+            out.print(rules_card(args[1:], explain=explain))
+            return
+        if (step or delay is not None or graph_only) and fmt == "json":
+            raise OptionError("--step, --delay and --graph draw in the terminal: leave out --format json")
         if sample_name:
             sample = sample_lib.get(sample_name)
             source = sample.source
@@ -184,7 +206,36 @@ def main(
         return
     from .render.terminal import render
 
-    out.print(render(result, digits))
+    if graph_only:
+        from .render.drawing import GraphDrawing
+        from .render.terminal import header
+
+        out.print(header(result), GraphDrawing(result, digits))
+        return
+    if step or delay is not None:
+        keys = sys.stdin.isatty() and _has_termios()
+        if sys.stdout.isatty() and (keys or delay is not None):
+            from . import stepper
+
+            try:
+                reached = stepper.run(result, out, explain=explain, digits=digits, delay=delay, keys=keys)
+            except KeyboardInterrupt:
+                err.print(Text("adtrace: stopped (Ctrl-C)"))
+                sys.exit(130)
+            err.print(Text(f"adtrace: left the lesson at step {reached}."))
+            return
+        err.print(
+            Text("note: --step needs a terminal (stdin and stdout); printing the whole trace instead"), soft_wrap=True
+        )
+    out.print(render(result, digits, explain=explain))
+
+
+def _has_termios() -> bool:
+    try:
+        import termios  # noqa: F401  (POSIX only: raw keys for --step)
+    except ImportError:
+        return False
+    return True
 
 
 def _print_samples(out: Console) -> None:

@@ -54,6 +54,8 @@ class Primitive:
     """The name of the differentiation rule, as a teacher says it."""
     reads: str
     """How the operation reads in a sentence: '$a times $b'."""
+    explain: str = ""
+    """Why the local partials are what they are, in one line over `$a`, `$b` (the rules card and --explain)."""
     domain: str = ""
     """Why evaluation can fail, said to a student ('log is defined only for x > 0')."""
     kink: Callable[..., str | None] | None = None
@@ -143,6 +145,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_infix(" + ", " + ", " + ", ADD),
         rule="sum rule",
         reads="the sum of $a and $b",
+        explain="nudging either term moves the sum by exactly as much, so each partial is 1",
         token="+",
     ),
     Primitive(
@@ -154,6 +157,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_infix(" - ", " - ", " - ", ADD),
         rule="difference rule",
         reads="the difference of $a and $b",
+        explain="nudging $a moves $a - $b up by as much, nudging $b moves it down by as much",
         token="-",
     ),
     Primitive(
@@ -165,6 +169,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_infix("·", "*", " \\cdot ", MUL),
         rule="product rule",
         reads="the product of $a and $b",
+        explain="a change in either factor is multiplied by the other factor",
         token="*",
     ),
     Primitive(
@@ -178,6 +183,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         Notation("\\frac{$a}{$b}", ATOM, (0, 0)),
         rule="quotient rule",
         reads="the quotient of $a by $b",
+        explain="$a/$b is $a times 1/$b: nudging $a scales by 1/$b, and 1/$b changes at the rate -1/$b^2, times $a",
         domain="division by zero is undefined",
         token="/",
     ),
@@ -192,6 +198,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
         Notation("{$a}^{$b}", POW, (POW + 1, 0)),
         rule="power rule",
         reads="$a raised to the power $b",
+        explain=(
+            "the power rule brings the exponent down: $b·$a^($b - 1); "
+            "if the exponent varies too, $a^$b = exp($b·log($a)) gives $a^$b·log($a) for it"
+        ),
         domain="a^b needs a > 0 when b is not a whole number, and a ≠ 0 when b < 0",
         token="^",
         functions=("pow",),
@@ -207,6 +217,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         Notation("-$a", NEG, (NEG + 1,)),
         rule="negation rule",
         reads="minus $a",
+        explain="flipping the sign flips every change, so the partial is -1",
         token="-",
     ),
     Primitive(
@@ -218,6 +229,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("sin", "\\sin($a)"),
         rule="derivative of sine",
         reads="the sine of $a",
+        explain="the slope of the sine curve at $a is the cosine there, cos($a)",
         functions=("sin",),
     ),
     Primitive(
@@ -229,6 +241,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("cos", "\\cos($a)"),
         rule="derivative of cosine",
         reads="the cosine of $a",
+        explain="the slope of the cosine curve at $a is minus the sine there, -sin($a)",
         functions=("cos",),
     ),
     Primitive(
@@ -240,6 +253,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("tan", "\\tan($a)"),
         rule="derivative of tangent",
         reads="the tangent of $a",
+        explain="tan = sin/cos, and the quotient rule gives (cos^2 + sin^2)/cos^2 = 1/cos($a)^2",
         functions=("tan",),
     ),
     Primitive(
@@ -251,6 +265,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("exp", "\\exp($a)"),
         rule="exp is its own derivative",
         reads="e to the power $a",
+        explain="exp grows at a rate equal to its own value, so its slope at $a is exp($a)",
         domain="the result is too large for a floating-point number",
         functions=("exp",),
     ),
@@ -263,6 +278,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("log", "\\log($a)"),
         rule="derivative of the natural log",
         reads="the natural log of $a",
+        explain="log undoes exp, so its slope is one over exp's slope: 1/$a",
         domain="log is defined only for positive numbers",
         functions=("log", "ln"),
     ),
@@ -275,6 +291,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("sqrt", "\\sqrt{$a}"),
         rule="derivative of the square root",
         reads="the square root of $a",
+        explain="sqrt($a) = $a^(1/2), and the power rule gives (1/2)·$a^(-1/2) = 1/(2·sqrt($a))",
         domain="sqrt is defined only for numbers ≥ 0, and differentiable only for numbers > 0",
         functions=("sqrt",),
     ),
@@ -287,6 +304,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("tanh", "\\tanh($a)"),
         rule="derivative of tanh",
         reads="the hyperbolic tangent of $a",
+        explain="tanh flattens towards ±1, and its slope is 1 - tanh($a)^2",
         functions=("tanh",),
     ),
     Primitive(
@@ -298,6 +316,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("sigmoid", "\\sigma($a)"),
         rule="derivative of the logistic sigmoid",
         reads="the sigmoid of $a",
+        explain="the sigmoid's slope is its value times one minus its value: sigmoid($a)·(1 - sigmoid($a))",
         functions=("sigmoid",),
     ),
     Primitive(
@@ -309,6 +328,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("relu", "\\operatorname{relu}($a)"),
         rule="derivative of relu",
         reads="relu of $a",
+        explain="relu($a) is $a where $a > 0 (slope 1) and 0 where $a < 0 (slope 0): the slope is step($a)",
         kink=_at_zero("relu is not differentiable at 0; adtrace uses step(0) = 1/2 (PyTorch uses 0)"),
         functions=("relu",),
     ),
@@ -321,6 +341,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("abs", "\\lvert $a \\rvert"),
         rule="derivative of absolute value",
         reads="the absolute value of $a",
+        explain="abs($a) is $a where $a > 0 (slope 1) and -$a where $a < 0 (slope -1): the slope is sign($a)",
         kink=_at_zero("abs is not differentiable at 0; adtrace uses the subgradient sign(0) = 0 (as PyTorch does)"),
         functions=("abs",),
     ),
@@ -333,6 +354,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("max", "\\max($a, $b)", 2),
         rule="derivative of max",
         reads="the larger of $a and $b",
+        explain="max passes the larger argument through unchanged, so only a change in the larger one moves it",
         kink=_at_tie,
         functions=("max",),
     ),
@@ -345,6 +367,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("min", "\\min($a, $b)", 2),
         rule="derivative of min",
         reads="the smaller of $a and $b",
+        explain="min passes the smaller argument through unchanged, so only a change in the smaller one moves it",
         kink=_at_tie,
         functions=("min",),
     ),
@@ -357,6 +380,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("step", "\\operatorname{step}($a)"),
         rule="derivative of the step function",
         reads="the step function of $a",
+        explain="the step function is flat on each side of 0, so its slope is 0",
         kink=_at_zero("step jumps at 0 and has no derivative there; adtrace uses 0"),
         functions=("step",),
     ),
@@ -369,6 +393,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         *_func("sign", "\\operatorname{sign}($a)"),
         rule="derivative of the sign function",
         reads="the sign of $a",
+        explain="the sign function is flat on each side of 0, so its slope is 0",
         kink=_at_zero("sign jumps at 0 and has no derivative there; adtrace uses 0"),
         functions=("sign",),
     ),

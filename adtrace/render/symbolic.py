@@ -18,6 +18,7 @@ from ..expr import Const, Expr, number, show
 from ..symbolic import SymbolicPass, SymbolicTrace, rounded
 from ..trace import ReversePass, Trace
 from . import terminal
+from .rules import rule_text
 from .words import ADJOINT_NOTATION, SEED_REASON, bar, output_name_of
 
 LAYERS = (
@@ -201,8 +202,8 @@ def reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int) -> Text
     indent = " " * len(label)
     closed = show(rounded(spass.closed[j], digits))
     lines = [
-        f"{label} = " + " + ".join(symbols),
-        f"{indent} = " + " + ".join(rules),
+        f"{label} = " + terminal.plus(symbols),
+        f"{indent} = " + terminal.plus(rules),
         f"{indent} = {show(spass.expanded[j])}",
         f"{indent} = {show(spass.adjoint[j])}",
         f"{indent} = {closed}",
@@ -212,7 +213,7 @@ def reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int) -> Text
         text.append("   (in the inputs)", style="dim")
     for p, pos in edges:
         partial = show(trace.partial_formula(p, pos))
-        why = terminal.rule_text(graph.nodes[p].prim, pos)
+        why = rule_text(graph.nodes[p].prim, pos)
         text.append(f"\n{indent}   ∂{trace.label(p)}/∂{trace.label(j)} = {partial}   ← {why}", style="dim")
     return text
 

@@ -15,16 +15,19 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..expr import Apply, Const, Expr, Sym, number, partial_rule, show
-from ..primitives import ARG_NAMES, ATOM, Primitive
+from ..expr import Apply, Const, Expr, Sym, number, show
 from ..trace import ReversePass, Trace
 from . import symbolic as symbolic_view
+from .drawing import GraphDrawing
+from .rules import rule_text
 from .words import (
     ADJOINT_NOTATION,
     PARENTS,
     SEED_REASON,
     bar,
     dot,
+    explain_seed,
+    explain_step,
     output_name_of,
     seed_target,
     seed_words,
@@ -58,8 +61,8 @@ def numbered(parts: list[RenderableType]) -> list[RenderableType]:
     return parts
 
 
-def render(trace: Trace, digits: int = 4) -> Group:
-    """The whole trace, in the order a teacher explains it."""
+def render(trace: Trace, digits: int = 4, *, explain: bool = False) -> Group:
+    """The whole trace, in the order a teacher explains it (`explain`: sentences under each reverse step)."""
     if trace.symbolic_only:
         return symbolic_view.render(trace, digits)
     from .modes import mode_comparison, tangent_steps, why_seeds
@@ -67,12 +70,12 @@ def render(trace: Trace, digits: int = 4) -> Group:
     parts: list[RenderableType] = [
         header(trace),
         decomposition(trace),
-        graph_table(trace),
+        graph_table(trace, digits),
         forward_table(trace, digits),
     ]
     for k, rpass in enumerate(trace.reverse):
-        parts.append(seed_panel(trace, rpass, k, digits))
-        parts.append(reverse_steps(trace, rpass, k, digits))
+        parts.append(seed_panel(trace, rpass, k, digits, explain=explain))
+        parts.append(reverse_steps(trace, rpass, k, digits, explain=explain))
     for k, tpass in enumerate(trace.forward):
         parts.append(tangent_steps(trace, tpass, k, digits))
     parts.append(result(trace, digits))
@@ -82,12 +85,12 @@ def render(trace: Trace, digits: int = 4) -> Group:
     return Group(*numbered(parts))
 
 
-def to_text(trace: Trace, width: int = 100, digits: int = 4) -> str:
+def to_text(trace: Trace, width: int = 100, digits: int = 4, *, explain: bool = False) -> str:
     """The terminal view as plain text (no colour), e.g. for golden files and `str(trace)`."""
     console = Console(
         file=io.StringIO(), width=width, no_color=True, color_system=None, record=True, legacy_windows=False
     )
-    console.print(render(trace, digits))
+    console.print(render(trace, digits, explain=explain))
     return console.export_text()
 
 
@@ -125,7 +128,7 @@ def decomposition(trace: Trace) -> Panel:
     return section("Decomposition into primitives", intro, lines)
 
 
-def graph_table(trace: Trace) -> Panel:
+def graph_table(trace: Trace, digits: int = 4) -> Panel:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
     table.add_column("node")
     table.add_column("computed from (inputs)")
@@ -144,7 +147,7 @@ def graph_table(trace: Trace) -> Panel:
         if out is not None:
             parents = f"{parents}, output {out}" if parents else f"output {out}"
         table.add_row(styled(trace.label(i)), styled(inputs), styled(parents or "none"))
-    return section("The graph", Text(PARENTS, style="dim"), table)
+    return section("The graph", Text(PARENTS, style="dim"), table, GraphDrawing(trace, digits, fallback=False))
 
 
 def forward_table(trace: Trace, digits: int) -> Panel:
@@ -166,7 +169,7 @@ def forward_table(trace: Trace, digits: int) -> Panel:
     return section("Forward pass: evaluate every node, inputs to output", table)
 
 
-def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
+def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False) -> Panel:
     target = seed_target(trace, rpass)
     body: list[RenderableType] = []
     if len(trace.graph.outputs) == 1:
@@ -196,31 +199,37 @@ def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
                 )
             )
     body.append(Text(ADJOINT_NOTATION.format(w=trace.notation, z=target), style="dim"))
+    if explain:
+        body.append(Text(explain_seed(trace, rpass, digits), style="italic"))
     title = "Seed" if len(trace.reverse) == 1 else f"Seed for reverse pass {k + 1} of {len(trace.reverse)}"
     return section(title, *body)
 
 
-def rule_text(prim: Primitive, k: int) -> str:
-    """'product rule: ∂(a·b)/∂a = b' — the textbook rule a partial comes from."""
-    symbols = tuple(Sym(ARG_NAMES[m]) for m in range(prim.arity))
-    expr = show(Apply(prim, symbols))
-    expr = f"({expr})" if prim.plain.prec < ATOM else f" {expr}"
-    return f"{prim.rule}: ∂{expr}/∂{ARG_NAMES[k]} = {show(partial_rule(prim, k))}"
-
-
-def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
+def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False) -> Panel:
     blocks: list[RenderableType] = []
     graph = trace.graph
     for j in reversed(graph.numbered):
-        blocks.append(reverse_step(trace, rpass, j, digits))
+        blocks.append(reverse_step(trace, rpass, j, digits, explain=explain))
     title = "Reverse pass: adjoints, output to inputs"
     if len(trace.reverse) > 1:
         title = f"Reverse pass {k + 1} of {len(trace.reverse)}: adjoints of {seed_target(trace, rpass)}"
     return section(title, *blocks)
 
 
-def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
-    """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum."""
+def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, *, explain: bool = False) -> Text:
+    """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum (and, with `explain`, in words)."""
+    text = _reverse_step(trace, rpass, j, digits)
+    if explain and not _seed_only(trace, j):
+        text.append("\n" + "\n".join(explain_step(trace, rpass, j, digits)), style="italic")
+    return text
+
+
+def _seed_only(trace: Trace, j: int) -> bool:
+    """An output no node uses: its step is the seed, explained in the seed panel instead."""
+    return not trace.graph.parents[j] and output_name_of(trace, j) is not None
+
+
+def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
     label = bar(trace.label(j))
     terms = trace.terms(rpass, j)
     seed = rpass.seeds.get(j)

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from ..trace import ReversePass, TangentPass, Trace
+from collections.abc import Sequence
+from string import Template
+
+from ..expr import Const, Expr, number, show, substitute
+from ..primitives import ARG_NAMES
+from ..trace import ReversePass, TangentPass, Term, Trace
 
 BAR = "\u0304"  # combining macron: w̄
 DOT = "\u0307"  # combining dot above: ẇ
@@ -61,3 +66,129 @@ def output_name_of(trace: Trace, i: int) -> str | None:
 
 def _num(value: float) -> str:
     return f"{value:g}"
+
+
+# -- explanations in words (--explain): generic sentences here, per-primitive ones in primitives.py --
+
+PATHS = (
+    "{w} reaches {z} along {count} paths, {through}, so its adjoint is the sum of the {count} contributions: {sums}."
+)
+SEED_EXPLAIN = (
+    "The reverse pass starts where the forward pass ended: {w} is the output {z}, "
+    "so its adjoint is the seed ∂{z}/∂{z} = {seed}."
+)
+UNUSED_EXPLAIN = "No node uses {w} on the way to {z}, so {z} does not depend on it: its adjoint is 0."
+_COUNTS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
+_POSITIONS = ("first", "second")
+
+
+def fill(template: str, args: Sequence[str]) -> str:
+    """A primitive's `reads`/`explain` template with its arguments ($a, $b) filled in."""
+    return Template(template).safe_substitute(dict(zip(ARG_NAMES, args, strict=False)))
+
+
+def operand_texts(trace: Trace, i: int) -> list[str]:
+    """How node i's arguments read in a sentence: labels, or constants (parenthesised when not atomic)."""
+    texts = []
+    for a in trace.graph.nodes[i].args:
+        text = show(trace.graph.operand(a, trace.notation))
+        texts.append(text if text.replace(".", "").isalnum() else f"({text})")
+    return texts
+
+
+def with_arg_values(trace: Trace, i: int, expr: Expr, digits: int) -> Expr:
+    """A formula over node i's arguments (its definition or a local partial) with their values filled in.
+
+    The same as `trace.with_values`, but looks up only node i's arguments, so a renderer
+    that does this for every node stays linear in the size of the graph.
+    """
+    graph = trace.graph
+    mapping: dict[str, Expr] = {
+        trace.label(a): Const(trace.values[a], number(trace.values[a], digits))
+        for a in graph.nodes[i].args
+        if not graph.nodes[a].is_const
+    }
+    return substitute(expr, mapping)
+
+
+def explain_forward(trace: Trace, i: int, digits: int = 4) -> str:
+    """'w3 is the product of w1 and w2: 2·3 = 6.'"""
+    node = trace.graph.nodes[i]
+    label = trace.label(i)
+    value = number(trace.values[i], digits)
+    if node.is_input:
+        return f"{label} is the input {node.name}, given the value {value}."
+    reads = fill(node.prim.reads, operand_texts(trace, i))
+    with_values = show(with_arg_values(trace, i, trace.definition(i), digits))
+    return f"{label} is {reads}: {with_values} = {value}."
+
+
+def explain_term(trace: Trace, rpass: ReversePass, j: int, term: Term, alone: bool, digits: int = 4) -> str:
+    """One contribution w̄p·∂wp/∂wj in words: what wp is, why its partial is what it is, and the chain rule."""
+    z = seed_target(trace, rpass)
+    p, wj = trace.label(term.parent), trace.label(j)
+    args = operand_texts(trace, term.parent)
+    prim = trace.graph.nodes[term.parent].prim
+    partial = show(trace.partial_formula(term.parent, term.position))
+    first = f"{p} is {fill(prim.reads, args)}, so ∂{p}/∂{wj} = {partial}"
+    if prim.explain:
+        first += f" — {fill(prim.explain, args)}"
+    partial_value = number(term.partial, digits)
+    partial_value = f"({partial_value})" if partial_value.startswith("-") else partial_value
+    numbers = f"{number(term.parent_adjoint, digits)} × {partial_value} = {number(term.product, digits)}"
+    chain = f"∂{z}/∂{p} · ∂{p}/∂{wj} = {numbers}"
+    if alone:
+        return f"{first}. Using the chain rule, ∂{z}/∂{wj} = {chain}."
+    return f"{first}. Using the chain rule, the path through {p} contributes {chain}."
+
+
+def explain_sum(trace: Trace, rpass: ReversePass, j: int, terms: Sequence[Term], digits: int = 4) -> str:
+    """The two-parents sentence: a node reached along several paths sums their contributions."""
+    z = seed_target(trace, rpass)
+    parents = [t.parent for t in terms]
+    through = []
+    for t in terms:
+        where = f"through {trace.label(t.parent)}"
+        if parents.count(t.parent) > 1:
+            where += f" (as its {_POSITIONS[t.position]} argument)"
+        through.append(where)
+    seed = rpass.seeds.get(j)
+    parts = [number(t.product, digits) for t in terms]
+    if seed is not None:
+        through.append(f"directly, as the output {output_name_of(trace, j)} (its seed)")
+        parts.append(number(seed, digits))
+    count = len(parts)
+    joined = ", ".join(through[:-1]) + " and " + through[-1] if count > 2 else " and ".join(through)
+    sums = " + ".join(s if not s.startswith("-") else f"({s})" for s in parts)
+    return PATHS.format(
+        w=trace.label(j),
+        z=z,
+        count=_COUNTS.get(count, str(count)),
+        through=joined,
+        sums=f"{sums} = {number(rpass.adjoints[j], digits)}",
+    )
+
+
+def explain_seed(trace: Trace, rpass: ReversePass, digits: int = 4) -> str:
+    """Why the reverse pass starts with the seed on the output(s)."""
+    return " ".join(
+        SEED_EXPLAIN.format(w=trace.label(o.node), z=o.name, seed=number(rpass.seeds[o.node], digits))
+        for o in trace.graph.outputs
+        if o.node in rpass.seeds
+    )
+
+
+def explain_step(trace: Trace, rpass: ReversePass, j: int, digits: int = 4) -> list[str]:
+    """Every sentence for the reverse step of node j: its seed, each contribution, and the sum."""
+    terms = trace.terms(rpass, j)
+    seed = rpass.seeds.get(j)
+    z = seed_target(trace, rpass)
+    if not terms:
+        if seed is not None:
+            return [SEED_EXPLAIN.format(w=trace.label(j), z=output_name_of(trace, j), seed=number(seed, digits))]
+        return [UNUSED_EXPLAIN.format(w=trace.label(j), z=z)]
+    alone = len(terms) == 1 and seed is None
+    lines = [explain_term(trace, rpass, j, t, alone, digits) for t in terms]
+    if not alone:
+        lines.append(explain_sum(trace, rpass, j, terms, digits))
+    return lines
