@@ -8,6 +8,7 @@ all `Expr` trees printed here, so parentheses and notation agree everywhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from string import Template
@@ -74,12 +75,14 @@ def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
 
 
 def latex_name(name: str) -> str:
-    """x1 → x_{1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
+    """x1 → x_{1}, v-1 → v_{-1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
     base, _, version = name.partition("@")
-    match = re.fullmatch(r"([^\W\d_]+?)_?(\d+)", base)
+    match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)  # v-1: Griewank's input labels
     if match:
         letters, digits = match.groups()
-        text = f"{_latex_letters(letters)}_{{{digits}}}"
+        head = _latex_letters(letters)
+        # \mathrm{ab_{1}}, never \mathrm{ab}_{1}: markdown reads `}_{` as the start of emphasis.
+        text = f"{head[:-1]}_{{{digits}}}}}" if head.endswith("}") else f"{head}_{{{digits}}}"
     else:
         text = _latex_letters(base)
     return f"{text}^{{({version})}}" if version else text
@@ -96,9 +99,24 @@ _GREEK = frozenset(
 def _latex_letters(letters: str) -> str:
     if letters in _GREEK:
         return "\\" + letters
+    greek = _unicode_greek(letters)
+    if greek is not None:
+        return greek
     if len(letters) == 1 and letters.isascii():
         return letters
-    return f"\\mathrm{{{letters}}}" if letters.isascii() else letters
+    return f"\\mathrm{{{letters}}}" if letters.isascii() else f"\\text{{{letters}}}"
+
+
+def _unicode_greek(letters: str) -> str | None:
+    """θ → \\theta, Ω → \\Omega: LaTeX (and KaTeX in strict mode) wants the commands, not the characters."""
+    if len(letters) != 1:
+        return None
+    words = unicodedata.name(letters, "").split()
+    if len(words) != 4 or words[0] != "GREEK" or words[1] not in ("SMALL", "CAPITAL") or words[2] != "LETTER":
+        return None
+    name = words[3].lower() if words[1] == "SMALL" else words[3].capitalize()
+    name = {"lamda": "lambda", "Lamda": "Lambda"}.get(name, name)
+    return "\\" + name if name in _GREEK else None
 
 
 def show(expr: Expr, fmt: Format = "plain") -> str:

@@ -8,8 +8,10 @@ graphs stay small: one float per node and per edge, no strings.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .expr import Const, Expr, number, partial_rule, substitute
 from .graph import Graph
@@ -136,3 +138,28 @@ class Trace:
         from .render.json import to_json
 
         return to_json(self, indent=indent)
+
+    def to_markdown(self, digits: int = 4, math: Literal["dollars", "github"] = "dollars") -> str:
+        """The trace as markdown with LaTeX math and a Mermaid graph (see README, Exports)."""
+        from .render.markdown import to_markdown
+
+        return to_markdown(self, digits, math)
+
+    def to_html(self, digits: int = 4, theme: Literal["light", "dark"] = "light", width: int | None = None) -> str:
+        """The terminal view as a self-contained HTML page."""
+        from .export import render
+
+        return render(self, "html", digits=digits, theme=theme, width=width)
+
+    def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
+        """Write an export, the format from the extension (.md .html .svg .txt .json) unless `format` names it.
+
+        The file is written completely or not at all. Options: digits, theme, width, math.
+        """
+        from .export import save
+
+        return save(self, path, format, **options)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows a Trace as its markdown trace."""
+        return self.to_markdown()

@@ -20,14 +20,28 @@ from ..primitives import ARG_NAMES, Primitive
 from ..trace import ReversePass, TangentPass, Trace
 from .words import (
     ADJOINT_NOTATION,
+    DECOMPOSITION,
+    DECOMPOSITION_INTRO,
+    FORWARD,
+    GRAPH,
+    NO_PARENTS,
     PARENTS,
+    RESULT,
+    SEED_IS_OUTPUT,
     SEED_REASON,
+    TITLE,
     bar,
     dot,
     output_name_of,
+    reverse_title,
+    scaled_seed,
     seed_target,
+    seed_title,
     seed_words,
     tangent_seed_words,
+    tangent_title,
+    unit_seed,
+    vjp_seed,
 )
 
 _LABEL = r"\b[wv]-?\d+\b"
@@ -86,7 +100,7 @@ def header(trace: Trace) -> Panel:
     text.append("\noutput" + ("s     " if len(trace.graph.outputs) > 1 else "      "), style="dim")
     text.append(outs)
     return Panel(
-        text, title="[bold]adtrace[/]: reverse-mode automatic differentiation", title_align="left", box=box.HEAVY
+        text, title=Text.assemble(("adtrace", "bold"), TITLE.removeprefix("adtrace")), title_align="left", box=box.HEAVY
     )
 
 
@@ -104,8 +118,8 @@ def decomposition(trace: Trace) -> Panel:
     for out in trace.graph.outputs:
         lines.append_text(styled(f"{out.name} = {trace.label(out.node)}\n"))
     lines.rstrip()
-    intro = Text("Inputs first, in order of appearance; then each operation in evaluation order.", style="dim")
-    return section("1. Decomposition into primitives", intro, lines)
+    intro = Text(DECOMPOSITION_INTRO, style="dim")
+    return section(DECOMPOSITION, intro, lines)
 
 
 def graph_table(trace: Trace) -> Panel:
@@ -126,7 +140,7 @@ def graph_table(trace: Trace) -> Panel:
         if out is not None:
             parents = f"{parents}, output {out}" if parents else f"output {out}"
         table.add_row(styled(trace.label(i)), styled(inputs), styled(parents or "none"))
-    return section("2. The graph", Text(PARENTS, style="dim"), table)
+    return section(GRAPH, Text(PARENTS, style="dim"), table)
 
 
 def forward_table(trace: Trace, digits: int) -> Panel:
@@ -145,7 +159,7 @@ def forward_table(trace: Trace, digits: int) -> Panel:
             Text(with_values),
             Text(value, style="green"),
         )
-    return section("3. Forward pass: evaluate every node, inputs to output", table)
+    return section(FORWARD, table)
 
 
 def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
@@ -158,28 +172,16 @@ def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
         reason = SEED_REASON.format(z=out.name)
         if seed != 1:
             shown = number(seed, digits)
-            reason += f" With seed {shown} every adjoint is {shown} times ∂{out.name}/∂w (the chain rule is linear)."
+            reason += scaled_seed(shown, out.name)
         body.append(Text(reason, style="dim"))
     else:
         body.append(styled(seed_words(trace, rpass)))
         if rpass.output is not None:
-            body.append(
-                Text(
-                    f"Seed 1 on {rpass.output} and 0 on the other outputs: "
-                    f"the adjoints are exactly ∂{rpass.output}/∂w.",
-                    style="dim",
-                )
-            )
+            body.append(Text(unit_seed(rpass.output), style="dim"))
         else:
-            body.append(
-                Text(
-                    f"The adjoints are ∂{target}/∂w: this pass computes the vector–Jacobian product seedᵀ·J.",
-                    style="dim",
-                )
-            )
+            body.append(Text(vjp_seed(target), style="dim"))
     body.append(Text(ADJOINT_NOTATION.format(w=trace.notation, z=target), style="dim"))
-    title = "4. Seed" if len(trace.reverse) == 1 else f"4.{k + 1} Seed for reverse pass {k + 1} of {len(trace.reverse)}"
-    return section(title, *body)
+    return section(seed_title(k, len(trace.reverse)), *body)
 
 
 def rule_text(prim: Primitive, k: int) -> str:
@@ -195,10 +197,7 @@ def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Pane
     graph = trace.graph
     for j in reversed(graph.numbered):
         blocks.append(reverse_step(trace, rpass, j, digits))
-    title = "5. Reverse pass: adjoints, output to inputs"
-    if len(trace.reverse) > 1:
-        title = f"5.{k + 1} Reverse pass {k + 1} of {len(trace.reverse)}: adjoints of {seed_target(trace, rpass)}"
-    return section(title, *blocks)
+    return section(reverse_title(k, len(trace.reverse), seed_target(trace, rpass)), *blocks)
 
 
 def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
@@ -212,10 +211,10 @@ def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
         if seed is not None:
             name = output_name_of(trace, j) or ""
             text.append_text(styled(f"{label} = {bar(name)} = {number(seed, digits)}"))
-            text.append("   (seed: this node is the output " + name + ")", style="dim")
+            text.append(f"   ({SEED_IS_OUTPUT.format(z=name)})", style="dim")
         else:
             text.append_text(styled(f"{label} = 0"))
-            text.append("   (no parents: the output does not depend on this node)", style="dim")
+            text.append(f"   ({NO_PARENTS})", style="dim")
         return text
     seed_sym = [bar(output_name_of(trace, j) or "")] if seed is not None else []
     seed_num = [number(seed, digits)] if seed is not None else []
@@ -296,9 +295,7 @@ def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int) -> Pane
         ]
         text.append(f"{indent} = {number(tpass.tangents[i], digits)}")
         lines.append(styled("\n".join(_dedupe(text))))
-    by = tpass.input or "the seed direction"
-    title = f"Forward mode, pass {k + 1} of {len(trace.forward)}: tangents ẇ = ∂w/∂{by}"
-    return section(title, *lines)
+    return section(tangent_title(k, len(trace.forward), tpass.input), *lines)
 
 
 def result(trace: Trace, digits: int) -> Panel:
@@ -326,4 +323,4 @@ def result(trace: Trace, digits: int) -> Panel:
         if tpass.input is None:
             jvp = ", ".join(f"{dot(o.name)} = {number(tpass.tangents[o.node], digits)}" for o in graph.outputs)
             body.append(styled(f"with the seed {tangent_seed_words(trace, tpass)}: J·seed gives {jvp}"))
-    return section("6. Result", *body)
+    return section(RESULT, *body)
