@@ -130,6 +130,8 @@ def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     if isinstance(expr, Const):
         text = expr.text
         if fmt == "latex":
+            if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
+                return _show(_constant_formula(text), fmt)  # a folded constant, as typed: 2*pi, 1/3
             text = _latex_number(text)
         if _ATOMIC.fullmatch(expr.text):
             return text, ATOM
@@ -147,14 +149,28 @@ def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     return Template(notation.template).substitute(parts), notation.prec
 
 
+_NUMERIC = re.compile(r"-?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf)")
+
+
+@cache
+def _constant_formula(text: str) -> Expr:
+    from .errors import AdtraceError
+    from .parser import parse_expression
+
+    try:
+        return from_syntax(parse_expression(text))
+    except AdtraceError:
+        return Sym(text)
+
+
 def _latex_number(text: str) -> str:
     if text in CONSTANTS:
         return "\\pi" if text == "pi" else "e"
-    mantissa, e, exponent = text.partition("e")
+    mantissa, e, exponent = text.lower().partition("e")
     if e and exponent:
         return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-    if text == "inf":
-        return "\\infty"
+    if text.endswith("inf"):
+        return text.replace("inf", "\\infty")
     return text
 
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from .expr import Const, Expr, number, partial_rule, substitute
+from .expr import Apply, Const, Expr, Sym, number, partial_rule, substitute
 from .graph import Graph
 from .primitives import ARG_NAMES
 
@@ -106,9 +107,20 @@ class Trace:
     def with_values(self, expr: Expr, digits: int) -> Expr:
         """The same formula with every node label replaced by that node's value."""
         mapping: dict[str, Expr] = {}
-        for i in self.graph.numbered:
-            mapping[self.label(i)] = Const(self.values[i], number(self.values[i], digits))
+        stack = [expr]
+        while stack:  # only the labels the formula holds: a lookup per symbol keeps big traces linear
+            e = stack.pop()
+            if isinstance(e, Sym):
+                i = self._by_label.get(e.name)
+                if i is not None:
+                    mapping[e.name] = Const(self.values[i], number(self.values[i], digits))
+            elif isinstance(e, Apply):
+                stack.extend(e.args)
         return substitute(expr, mapping)
+
+    @cached_property
+    def _by_label(self) -> dict[str, int]:
+        return {self.label(i): i for i in self.graph.numbered}
 
     def partial_formula(self, i: int, k: int) -> Expr:
         """∂w_i/∂(argument k) as a formula over node labels: the rule with its arguments filled in."""

@@ -113,6 +113,8 @@ class _Writer:
         self.t = trace
         self.digits = digits
         self.math = math
+        self._labels: dict[int, str] = {}
+        self._rules: dict[tuple[str, int], str] = {}
 
     # -- math delimiters --------------------------------------------
     def m(self, tex: str) -> str:
@@ -129,7 +131,10 @@ class _Writer:
 
     # -- names and numbers ------------------------------------------
     def label(self, i: int) -> str:
-        return latex_name(self.t.label(i))
+        tex = self._labels.get(i)
+        if tex is None:
+            tex = self._labels[i] = latex_name(self.t.label(i))
+        return tex
 
     def num(self, value: float) -> str:
         return show(Const(value, number(value, self.digits)), "latex")
@@ -337,11 +342,15 @@ class _Writer:
 
     def rule(self, prim: Primitive, k: int) -> str:
         """'product rule: ∂(a·b)/∂a = b' with the formula as math."""
+        known = self._rules.get((prim.name, k))
+        if known is not None:
+            return known
         symbols = tuple(Sym(ARG_NAMES[m]) for m in range(prim.arity))
         expr = show(Apply(prim, symbols), "latex")
         expr = expr if prim.is_function else f"\\left({expr}\\right)"
         formula = f"\\frac{{\\partial {expr}}}{{\\partial {ARG_NAMES[k]}}} = {show(partial_rule(prim, k), 'latex')}"
-        return f"{text(prim.rule)}: {self.m(formula)}"
+        said = self._rules[prim.name, k] = f"{text(prim.rule)}: {self.m(formula)}"
+        return said
 
     def tangents(self, tpass: TangentPass, k: int) -> Iterator[str]:
         """Forward mode: ẇi = Σ ∂wi/∂wk·ẇk over the node's arguments."""
