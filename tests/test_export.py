@@ -179,5 +179,9 @@ def test_python_api(tmp_path: Path) -> None:
     t.save(tmp_path / "as_html.txt", "html")
     assert (tmp_path / "as_html.txt").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert "6. Result" in str(t)
+    t.save(tmp_path / "t.json")
+    assert (tmp_path / "t.json").read_text(encoding="utf-8") == t.to_json() + "\n"
+    with pytest.raises(UnknownFormatError):
+        t.to_markdown(math="mathjax")  # type: ignore[arg-type]
     with pytest.raises(UnknownFormatError):
         t.save(tmp_path / "t.pdf")

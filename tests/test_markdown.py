@@ -213,3 +213,20 @@ def test_strict_latex_and_mermaid_under_node(tmp_path: Path, exports: dict[str, 
     assert len(katex_errors) == 2 and any("Undefined control sequence" in m for m in katex_errors)
     kinds = [e["kind"] for e in files["bad_mermaid.md"]["errors"]]
     assert kinds.count("mermaid") == 1 and kinds.count("mermaid-lint") >= 2  # `end` fails to parse; the rest only lints
+
+
+@pytest.mark.parametrize("name", ["seed", "multi", "every_primitive"])
+def test_pandoc_reads_every_math_span(name: str, exports: dict[str, str]) -> None:
+    pandoc = shutil.which("pandoc")
+    if pandoc is None:
+        pytest.skip("pandoc is not installed (optional check)")
+    run = subprocess.run(
+        [pandoc, "-f", "markdown", "-t", "html", "--mathml"],
+        input=exports[name],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert run.stdout.count("<math") == len(math_spans(exports[name]))
+    assert "$" not in re.sub(r"<math.*?</math>", "", run.stdout, flags=re.S)

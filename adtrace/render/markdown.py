@@ -27,6 +27,7 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
+from ..errors import UnknownFormatError
 from ..expr import Apply, Const, Expr, Sym, latex_name, number, partial_rule, show, substitute
 from ..primitives import ARG_NAMES, BY_NAME, Primitive
 from ..trace import ReversePass, TangentPass, Trace
@@ -51,7 +52,7 @@ def to_markdown(trace: Trace, digits: int = 4, math: MathStyle = "dollars") -> s
 def iter_markdown(trace: Trace, digits: int = 4, math: MathStyle = "dollars") -> Iterator[str]:
     """The markdown in pieces (a section, or one reverse step), so a big trace can be streamed to a file."""
     if math not in MATH_STYLES:
-        raise ValueError(f"unknown math style {math!r}: use one of {', '.join(MATH_STYLES)}")
+        raise UnknownFormatError(f"unknown math style '{math}': use {' or '.join(MATH_STYLES)}")
     md = _Writer(trace, digits, math)
     yield md.header()
     yield md.decomposition()
@@ -233,7 +234,8 @@ class _Writer:
                     lines.append(f'  {ids[term.parent]} -.->|"{flow} = {number(term.product, self.digits)}"| {ids[j]}')
         lines.append("```")
         note = "Solid arrows: the forward pass (values). Dashed arrows: the adjoint flowing back"
-        note += ", labelled with the contribution w̄p·∂wp/∂wj it carries." if t.reverse else "."
+        w = t.notation
+        note += f", labelled with the contribution {words.bar(w)}p·∂{w}p/∂{w}j it carries." if t.reverse else "."
         return "\n".join(lines) + "\n\n" + text(note) + "\n\n"
 
     def forward_table(self) -> Iterator[str]:
