@@ -13,6 +13,7 @@ rich first (rich exports a whole recording at once).
 
 from __future__ import annotations
 
+import html
 import io
 import json
 import os
@@ -22,6 +23,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, TextIO
 
+from rich.cells import cell_len
 from rich.console import Console
 from rich.terminal_theme import MONOKAI, TerminalTheme
 
@@ -86,7 +88,7 @@ body {{{{
 pre {{{{
     font-family: Menlo, 'DejaVu Sans Mono', Consolas, 'Courier New', monospace;
     font-size: 18px;
-    line-height: 1.3;
+    line-height: 1.15;
 }}}}
 </style>
 </head>
@@ -146,7 +148,7 @@ def iter_export(
         yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
         yield "\n"
     elif fmt == "txt":
-        yield _text(trace, digits, width)
+        yield from _text(trace, digits, width)
     else:
         yield _recorded(trace, fmt, digits, theme, width)
 
@@ -230,12 +232,14 @@ def _console(width: int, file: TextIO, *, colour: bool, record: bool) -> Console
     )
 
 
-def _text(trace: Trace, digits: int, width: int) -> str:
+def _text(trace: Trace, digits: int, width: int) -> Iterator[str]:
+    """The terminal view without colour, a section at a time."""
     from .render.terminal import render as render_terminal
 
     console = _console(width, io.StringIO(), colour=False, record=True)
-    console.print(render_terminal(trace, digits))
-    return console.export_text()
+    for part in render_terminal(trace, digits).renderables:
+        console.print(part)
+        yield console.export_text(clear=True)
 
 
 def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int) -> str:
@@ -252,7 +256,19 @@ def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int) -> 
         return console.export_html(theme=palette, code_format=page, inline_styles=False)
     svg = console.export_svg(theme=palette, title=title)
     # Self-contained: drop rich's web-font download; the font list falls back to the local monospace font.
-    return re.sub(r",\s*url\(\"https?://[^\"]*\"\) format\(\"[a-z0-9]+\"\)", "", svg)
+    svg = re.sub(r",\s*url\(\"https?://[^\"]*\"\) format\(\"[a-z0-9]+\"\)", "", svg)
+    return _TEXT_WITH_MARKS.sub(_fit_marks, svg)
+
+
+_TEXT_WITH_MARKS = re.compile(r'(<text [^>]*textLength=")([0-9.]+)("[^>]*>)([^<]*[\u0300-\u036f][^<]*)(</text>)')
+
+
+def _fit_marks(match: re.Match[str]) -> str:
+    """Rich sizes an SVG text run by its characters, but places runs by terminal cells; a combining mark
+    (the bar of w̄, the dot of ẇ) takes no cell, so without this the run is stretched over the next one."""
+    text = html.unescape(match.group(4))
+    length = float(match.group(2)) / len(text) * cell_len(text)
+    return f"{match.group(1)}{length:g}{match.group(3)}{match.group(4)}{match.group(5)}"
 
 
 def _html_escape(text: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,8 @@ from click.testing import CliRunner
 from adtrace import trace
 from adtrace.cli import main
 from adtrace.errors import ExportError, UnknownFormatError
-from adtrace.export import format_of, normalise, write_atomic
+from adtrace.export import format_of, iter_export, normalise, write_atomic
+from adtrace.render.terminal import to_text
 
 SEED = ["x1*x2 + sin(x1)", "x1=2", "x2=3"]
 
@@ -74,6 +76,9 @@ def test_html_svg_txt_json_exist_complete_and_hold_the_gradient(runner: CliRunne
         assert "Result" in text
     assert page.rstrip().endswith("</html>") and "http" not in page.split("<body>")[0]  # self-contained
     assert svg.rstrip().endswith("</svg>") and 'url("http' not in svg
+    # w̄1 takes two terminal cells, like w1: its run must not be stretched over the next one.
+    widths = {m[1]: m[0] for m in re.findall(r'textLength="([0-9.]+)"[^>]*>(w̄1|w1)</text>', svg)}
+    assert widths["w̄1"] == widths["w1"]
     assert ("#ffffff" in page) == (theme == "light")
     assert "\x1b[" not in txt and txt.rstrip().endswith("╯")  # no colour, and the last panel is closed
     data = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
@@ -157,6 +162,12 @@ def test_write_atomic_cleans_up_on_interrupt(tmp_path: Path) -> None:
     with pytest.raises(KeyboardInterrupt):
         write_atomic(target, pieces())  # type: ignore[arg-type]
     assert target.read_text(encoding="utf-8") == "old" and leftovers(tmp_path) == []
+
+
+def test_txt_is_the_terminal_view_without_colour_written_a_section_at_a_time() -> None:
+    t = trace("x1*x2 + sin(x1)", x1=2, x2=3)
+    pieces = list(iter_export(t, "txt"))
+    assert len(pieces) == 7 and "".join(pieces) == to_text(t)
 
 
 def test_format_names() -> None:

@@ -223,19 +223,30 @@ class _Writer:
         for k, out in enumerate(graph.outputs, 1):
             lines.append(f"  {ids[out.node]} --> out{k}")
         if t.reverse:
+            # The adjoints get nodes of their own (a3 for w̄3): an arrow drawn back onto the forward node would
+            # make a cycle with the forward arrow, and mermaid's layout untangles cycles badly.
             rpass = t.reverse[0]
+            adj = {i: f"a{graph.number[i]}" for i in graph.numbered}
+            for j in reversed(graph.numbered):
+                bar = unicode_name(words.bar(t.label(j)))
+                lines.append(f'  {adj[j]}["{bar} = {number(rpass.adjoints[j], self.digits)}"]')
             for k, out in enumerate(graph.outputs, 1):
                 seed = rpass.seeds.get(out.node, 0.0)
-                lines.append(f'  out{k} -.->|"{words.bar(out.name)} = {seed:g}"| {ids[out.node]}')
+                lines.append(f'  out{k} -.->|"{words.bar(out.name)} = {seed:g}"| {adj[out.node]}')
             for j in reversed(graph.numbered):
                 for term in t.terms(rpass, j):
                     parent = unicode_name(t.label(term.parent))
                     flow = f"{unicode_name(words.bar(t.label(term.parent)))}·∂{parent}/∂{unicode_name(t.label(j))}"
-                    lines.append(f'  {ids[term.parent]} -.->|"{flow} = {number(term.product, self.digits)}"| {ids[j]}')
+                    lines.append(f'  {adj[term.parent]} -.->|"{flow} = {number(term.product, self.digits)}"| {adj[j]}')
         lines.append("```")
-        note = "Solid arrows: the forward pass (values). Dashed arrows: the adjoint flowing back"
-        w = t.notation
-        note += f", labelled with the contribution {words.bar(w)}p·∂{w}p/∂{w}j it carries." if t.reverse else "."
+        note = "Solid arrows: the forward pass, inputs to output, with each node's value."
+        if t.reverse:
+            w = t.notation
+            note += (
+                " Dashed arrows: the reverse pass, from the seed on the output back to the inputs, one node per "
+                f"adjoint {words.bar(w)}i, each arrow labelled with the contribution "
+                f"{words.bar(w)}p·∂{w}p/∂{w}j it carries."
+            )
         return "\n".join(lines) + "\n\n" + text(note) + "\n\n"
 
     def forward_table(self) -> Iterator[str]:
