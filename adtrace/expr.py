@@ -80,12 +80,18 @@ def latex_name(name: str) -> str:
     match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)  # v-1: Griewank's input labels
     if match:
         letters, digits = match.groups()
-        head = _latex_letters(letters)
-        # \mathrm{ab_{1}}, never \mathrm{ab}_{1}: markdown reads `}_{` as the start of emphasis.
-        text = f"{head[:-1]}_{{{digits}}}}}" if head.endswith("}") else f"{head}_{{{digits}}}"
+        text = _subscript(_latex_letters(letters), digits)
+    elif "_" in base:  # loss_total → loss with the subscript total, as LaTeX reads an underscore
+        head, _, rest = base.partition("_")
+        text = _subscript(_latex_letters(head), latex_name(rest))
     else:
         text = _latex_letters(base)
     return f"{text}^{{({version})}}" if version else text
+
+
+def _subscript(head: str, sub: str) -> str:
+    """\\mathrm{ab_{1}}, never \\mathrm{ab}_{1}: markdown reads `}_{` as the start of emphasis."""
+    return f"{head[:-1]}_{{{sub}}}}}" if head.endswith("}") else f"{head}_{{{sub}}}"
 
 
 _GREEK = frozenset(

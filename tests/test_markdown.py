@@ -52,6 +52,12 @@ CASES: dict[str, Callable[[], Trace]] = {
         loss1=3,
     ),
     "seed_scaled": lambda: trace("x^2", x=3, seed=2),
+    "odd_names": lambda: trace(
+        "# a comment with $dollars$, ``` backticks and *stars*\n"
+        "my_var = α*x_1 + θ; my_var = my_var*my_var  # versioned: my_var@2\n"
+        "loss_total = sqrt(my_var) + 2*pi",
+        {"α": 2, "x_1": 3, "θ": 0.5, "unused": 1},
+    ),
 }
 CASES.update({f"sample_{s.name}": (lambda n=s.name: sample_trace(n)) for s in all_samples()})
 GOLDEN = ("seed", "neuron", "quotient", "multi")
@@ -231,3 +237,23 @@ def test_pandoc_reads_every_math_span(name: str, exports: dict[str, str]) -> Non
     )
     assert run.stdout.count("<math") == len(math_spans(exports[name]))
     assert "$" not in re.sub(r"<math.*?</math>", "", run.stdout, flags=re.S)
+
+
+@pytest.mark.parametrize(
+    ("name", "tex"),
+    [
+        ("x1", "x_{1}"),
+        ("x_1", "x_{1}"),
+        ("v-1", "v_{-1}"),
+        ("ab1", "\\mathrm{ab_{1}}"),  # not \mathrm{ab}_{1}: `}_{` is emphasis on GitHub
+        ("loss_total", "\\mathrm{loss_{\\mathrm{total}}}"),
+        ("theta_i", "\\theta_{i}"),
+        ("θ2", "\\theta_{2}"),
+        ("Ω", "\\Omega"),
+        ("c@2", "c^{(2)}"),
+    ],
+)
+def test_latex_names_are_markdown_safe(name: str, tex: str) -> None:
+    from adtrace.expr import latex_name
+
+    assert latex_name(name) == tex
