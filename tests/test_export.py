@@ -196,3 +196,15 @@ def test_python_api(tmp_path: Path) -> None:
         t.to_markdown(math="mathjax")  # type: ignore[arg-type]
     with pytest.raises(UnknownFormatError):
         t.save(tmp_path / "t.pdf")
+
+
+@pytest.mark.slow
+def test_a_big_trace_exports_completely(runner: CliRunner, tmp_path: Path) -> None:
+    source = "; ".join(["y = x*x"] + ["y = sin(y) + x"] * 5000)  # 10 002 nodes
+    code, out, _ = run(runner, source, "x=0.5", "-o", str(tmp_path / "big.md"), "-o", str(tmp_path / "big.json"), "-q")
+    assert code == 0 and out == ""
+    text = (tmp_path / "big.md").read_text(encoding="utf-8")
+    assert "too many to draw" in text and text.count("\\bar w_{") > 10_000
+    assert text.rstrip().endswith("|") and "## 6. Result" in text
+    data = json.loads((tmp_path / "big.json").read_text(encoding="utf-8"))
+    assert len(data["nodes"]) == 10_002 and leftovers(tmp_path) == []
