@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
+from . import export
 from . import samples as sample_lib
 from .errors import AdtraceError, OptionError
 from .pipeline import trace
@@ -81,10 +82,33 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "md", "markdown", "html", "svg", "txt"]),
     default="text",
     show_default=True,
-    help="What to print on stdout.",
+    help="What to print on stdout: the terminal trace (text), or an export format.",
+)
+@click.option(
+    "-o",
+    "--output",
+    "output_paths",
+    multiple=True,
+    metavar="PATH",
+    help="Also write the trace to PATH, in the format its extension names (.md .html .svg .txt .json); repeatable.",
+)
+@click.option("-q", "--quiet", is_flag=True, help="Print nothing on stdout (warnings and errors still go to stderr).")
+@click.option(
+    "--theme",
+    type=click.Choice(["light", "dark"]),
+    default="light",
+    show_default=True,
+    help="Colours of .html and .svg exports.",
+)
+@click.option(
+    "--math",
+    type=click.Choice(["dollars", "github"]),
+    default="dollars",
+    show_default=True,
+    help="Markdown math: $…$ and $$ blocks (everywhere), or GitHub's $`…`$ and ```math forms.",
 )
 @click.option(
     "--digits",
@@ -147,6 +171,10 @@ def main(
     delay: float | None,
     explain: bool,
     graph_only: bool,
+    output_paths: tuple[str, ...],
+    quiet: bool,
+    theme: str,
+    math: str,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -159,6 +187,7 @@ def main(
       adtrace 'x1*x2 + sin(x1)'              (no values: a symbolic trace)
       adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 --step --explain
       adtrace rules sin        (the rules card; 'rules' as the first word is reserved)
+      adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 -o trace.md
     """
     out = Console(width=width, highlight=False)
     err = Console(stderr=True, width=width, highlight=False)
@@ -186,6 +215,7 @@ def main(
             source = args.pop(0)
         else:
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
+        targets = [(path, export.format_of(path)) for path in output_paths]
         values = parse_assignments(args)
         result = trace(
             source,
@@ -201,6 +231,21 @@ def main(
         sys.exit(error.exit_code)
     for warning in result.warnings:
         err.print(Text(f"warning: {warning}", style="yellow"))
+    options: dict[str, Any] = {"digits": digits, "theme": theme, "width": width, "math": math}
+    for path, path_fmt in targets:
+        try:
+            export.save(result, path, path_fmt, **options)
+        except AdtraceError as error:
+            _print_error(err, error, "")
+            sys.exit(error.exit_code)
+        if not quiet:
+            err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+    if quiet:
+        return
+    if fmt not in ("text", "json"):
+        for piece in export.iter_export(result, fmt, **options):
+            click.echo(piece, nl=False)
+        return
     if fmt == "json":
         click.echo(result.to_json())
         return

@@ -94,3 +94,9 @@ class ExportError(AdtraceError):
     """An export could not be written (unknown format, unwritable path)."""
 
     exit_code = 1
+
+
+class UnknownFormatError(ExportError):
+    """An export format, file extension or theme adtrace does not write: a usage error."""
+
+    exit_code = 2

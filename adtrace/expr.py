@@ -8,6 +8,7 @@ all `Expr` trees printed here, so parentheses and notation agree everywhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from string import Template
@@ -76,17 +77,28 @@ def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
 
 
 def latex_name(name: str) -> str:
-    """x1 → x_{1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
+    """x1 → x_{1}, v-1 → v_{-1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
     base, _, version = name.partition("@")
-    if BAR in base:  # w̄3 → \bar{w}_{3}
-        return re.sub(r"^(\\mathrm\{[^}]*\}|\\?[^\W\d_]+)", r"\\bar{\1}", latex_name(name.replace(BAR, "")))
-    match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)
+    if BAR in base:  # w̄3 → \bar w_{3}: no braces before the subscript (GitHub reads }_{ as emphasis)
+        inner = latex_name(name.replace(BAR, ""))
+        if re.match(r"^(\\[A-Za-z]+|[A-Za-z])(_|$)", inner):
+            return "\\bar " + inner
+        return f"\\overline{{{inner}}}"
+    match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)  # v-1: Griewank's input labels
     if match:
         letters, digits = match.groups()
-        text = f"{_latex_letters(letters)}_{{{digits}}}"
+        text = _subscript(_latex_letters(letters), digits)
+    elif "_" in base:  # loss_total → loss with the subscript total, as LaTeX reads an underscore
+        head, _, rest = base.partition("_")
+        text = _subscript(_latex_letters(head), latex_name(rest))
     else:
         text = _latex_letters(base)
     return f"{text}^{{({version})}}" if version else text
+
+
+def _subscript(head: str, sub: str) -> str:
+    """\\mathrm{ab_{1}}, never \\mathrm{ab}_{1}: markdown reads `}_{` as the start of emphasis."""
+    return f"{head[:-1]}_{{{sub}}}}}" if head.endswith("}") else f"{head}_{{{sub}}}"
 
 
 _GREEK = frozenset(
@@ -100,9 +112,24 @@ _GREEK = frozenset(
 def _latex_letters(letters: str) -> str:
     if letters in _GREEK:
         return "\\" + letters
+    greek = _unicode_greek(letters)
+    if greek is not None:
+        return greek
     if len(letters) == 1 and letters.isascii():
         return letters
-    return f"\\mathrm{{{letters}}}" if letters.isascii() else letters
+    return f"\\mathrm{{{letters}}}" if letters.isascii() else f"\\text{{{letters}}}"
+
+
+def _unicode_greek(letters: str) -> str | None:
+    """θ → \\theta, Ω → \\Omega: LaTeX (and KaTeX in strict mode) wants the commands, not the characters."""
+    if len(letters) != 1:
+        return None
+    words = unicodedata.name(letters, "").split()
+    if len(words) != 4 or words[0] != "GREEK" or words[1] not in ("SMALL", "CAPITAL") or words[2] != "LETTER":
+        return None
+    name = words[3].lower() if words[1] == "SMALL" else words[3].capitalize()
+    name = {"lamda": "lambda", "Lamda": "Lambda"}.get(name, name)
+    return "\\" + name if name in _GREEK else None
 
 
 def show(expr: Expr, fmt: Format = "plain") -> str:
@@ -118,6 +145,8 @@ def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     if isinstance(expr, Const):
         text = expr.text
         if fmt == "latex":
+            if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
+                return _show(_constant_formula(text), fmt)  # a folded constant, as typed: 2*pi, 1/3
             text = _latex_number(text)
         if _ATOMIC.fullmatch(expr.text):
             return text, ATOM
@@ -135,14 +164,28 @@ def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
     return Template(notation.template).substitute(parts), notation.prec
 
 
+_NUMERIC = re.compile(r"-?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf)")
+
+
+@cache
+def _constant_formula(text: str) -> Expr:
+    from .errors import AdtraceError
+    from .parser import parse_expression
+
+    try:
+        return from_syntax(parse_expression(text))
+    except AdtraceError:
+        return Sym(text)
+
+
 def _latex_number(text: str) -> str:
     if text in CONSTANTS:
         return "\\pi" if text == "pi" else "e"
-    mantissa, e, exponent = text.partition("e")
+    mantissa, e, exponent = text.lower().partition("e")
     if e and exponent:
         return f"{mantissa} \\times 10^{{{int(exponent)}}}"
-    if text == "inf":
-        return "\\infty"
+    if text.endswith("inf"):
+        return text.replace("inf", "\\infty")
     return text
 
 

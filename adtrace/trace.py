@@ -9,11 +9,14 @@ graphs stay small: one float per node and per edge, no strings.
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .errors import NoValuesError
-from .expr import Const, Expr, number, partial_rule, substitute
+from .expr import Apply, Const, Expr, Sym, number, partial_rule, substitute
 from .graph import Graph
 from .primitives import ARG_NAMES
 from .symbolic import SymbolicTrace
@@ -152,9 +155,20 @@ class Trace:
     def with_values(self, expr: Expr, digits: int) -> Expr:
         """The same formula with every node label replaced by that node's value."""
         mapping: dict[str, Expr] = {}
-        for i in self.graph.numbered:
-            mapping[self.label(i)] = Const(self.values[i], number(self.values[i], digits))
+        stack = [expr]
+        while stack:  # only the labels the formula holds: a lookup per symbol keeps big traces linear
+            e = stack.pop()
+            if isinstance(e, Sym):
+                i = self._by_label.get(e.name)
+                if i is not None:
+                    mapping[e.name] = Const(self.values[i], number(self.values[i], digits))
+            elif isinstance(e, Apply):
+                stack.extend(e.args)
         return substitute(expr, mapping)
+
+    @cached_property
+    def _by_label(self) -> dict[str, int]:
+        return {self.label(i): i for i in self.graph.numbered}
 
     def partial_formula(self, i: int, k: int) -> Expr:
         """∂w_i/∂(argument k) as a formula over node labels: the rule with its arguments filled in."""
@@ -184,3 +198,28 @@ class Trace:
         from .render.json import to_json
 
         return to_json(self, indent=indent)
+
+    def to_markdown(self, digits: int = 4, math: Literal["dollars", "github"] = "dollars") -> str:
+        """The trace as markdown with LaTeX math and a Mermaid graph (see README, Exports)."""
+        from .render.markdown import to_markdown
+
+        return to_markdown(self, digits, math)
+
+    def to_html(self, digits: int = 4, theme: Literal["light", "dark"] = "light", width: int | None = None) -> str:
+        """The terminal view as a self-contained HTML page."""
+        from .export import render
+
+        return render(self, "html", digits=digits, theme=theme, width=width)
+
+    def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
+        """Write an export, the format from the extension (.md .html .svg .txt .json) unless `format` names it.
+
+        The file is written completely or not at all. Options: digits, theme, width, math.
+        """
+        from .export import save
+
+        return save(self, path, format, **options)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows a Trace as its markdown trace."""
+        return self.to_markdown()

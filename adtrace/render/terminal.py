@@ -22,16 +22,29 @@ from .drawing import GraphDrawing
 from .rules import rule_text
 from .words import (
     ADJOINT_NOTATION,
+    DECOMPOSITION,
+    DECOMPOSITION_INTRO,
+    FORWARD,
+    GRAPH,
+    NO_PARENTS,
     PARENTS,
+    RESULT,
+    SEED_IS_OUTPUT,
     SEED_REASON,
     bar,
     dot,
     explain_seed,
     explain_step,
+    mode_title,
     output_name_of,
+    reverse_title,
+    scaled_seed,
     seed_target,
+    seed_title,
     seed_words,
     tangent_seed_words,
+    unit_seed,
+    vjp_seed,
 )
 
 _LABEL = r"\b[wv]-?\d+\b"
@@ -105,8 +118,7 @@ def header(trace: Trace) -> Panel:
     outs = ", ".join(o.name for o in trace.graph.outputs)
     text.append("\noutput" + ("s     " if len(trace.graph.outputs) > 1 else "      "), style="dim")
     text.append(outs)
-    mode = {"reverse": "reverse mode", "forward": "forward mode", "both": "forward and reverse mode"}[trace.mode]
-    title = Text.assemble(("adtrace", "bold"), f": automatic differentiation, {mode}")
+    title = Text.assemble(("adtrace", "bold"), mode_title(trace.mode).removeprefix("adtrace"))
     return Panel(text, title=title, title_align="left", box=box.HEAVY)
 
 
@@ -124,8 +136,8 @@ def decomposition(trace: Trace) -> Panel:
     for out in trace.graph.outputs:
         lines.append_text(styled(f"{out.name} = {trace.label(out.node)}\n"))
     lines.rstrip()
-    intro = Text("Inputs first, in order of appearance; then each operation in evaluation order.", style="dim")
-    return section("Decomposition into primitives", intro, lines)
+    intro = Text(DECOMPOSITION_INTRO, style="dim")
+    return section(DECOMPOSITION, intro, lines)
 
 
 def graph_table(trace: Trace, digits: int = 4) -> Panel:
@@ -147,7 +159,7 @@ def graph_table(trace: Trace, digits: int = 4) -> Panel:
         if out is not None:
             parents = f"{parents}, output {out}" if parents else f"output {out}"
         table.add_row(styled(trace.label(i)), styled(inputs), styled(parents or "none"))
-    return section("The graph", Text(PARENTS, style="dim"), table, GraphDrawing(trace, digits, fallback=False))
+    return section(GRAPH, Text(PARENTS, style="dim"), table, GraphDrawing(trace, digits, fallback=False))
 
 
 def forward_table(trace: Trace, digits: int) -> Panel:
@@ -166,7 +178,7 @@ def forward_table(trace: Trace, digits: int) -> Panel:
             Text(with_values),
             Text(value, style="green"),
         )
-    return section("Forward pass: evaluate every node, inputs to output", table)
+    return section(FORWARD, table)
 
 
 def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False) -> Panel:
@@ -179,30 +191,18 @@ def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain
         reason = SEED_REASON.format(z=out.name)
         if seed != 1:
             shown = number(seed, digits)
-            reason += f" With seed {shown} every adjoint is {shown} times ∂{out.name}/∂w (the chain rule is linear)."
+            reason += scaled_seed(shown, out.name)
         body.append(Text(reason, style="dim"))
     else:
         body.append(styled(seed_words(trace, rpass)))
         if rpass.output is not None:
-            body.append(
-                Text(
-                    f"Seed 1 on {rpass.output} and 0 on the other outputs: "
-                    f"the adjoints are exactly ∂{rpass.output}/∂w.",
-                    style="dim",
-                )
-            )
+            body.append(Text(unit_seed(rpass.output), style="dim"))
         else:
-            body.append(
-                Text(
-                    f"The adjoints are ∂{target}/∂w: this pass computes the vector–Jacobian product seedᵀ·J.",
-                    style="dim",
-                )
-            )
+            body.append(Text(vjp_seed(target), style="dim"))
     body.append(Text(ADJOINT_NOTATION.format(w=trace.notation, z=target), style="dim"))
     if explain:
         body.append(Text(explain_seed(trace, rpass, digits), style="italic"))
-    title = "Seed" if len(trace.reverse) == 1 else f"Seed for reverse pass {k + 1} of {len(trace.reverse)}"
-    return section(title, *body)
+    return section(seed_title(k, len(trace.reverse)), *body)
 
 
 def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False) -> Panel:
@@ -210,10 +210,7 @@ def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int, *, expl
     graph = trace.graph
     for j in reversed(graph.numbered):
         blocks.append(reverse_step(trace, rpass, j, digits, explain=explain))
-    title = "Reverse pass: adjoints, output to inputs"
-    if len(trace.reverse) > 1:
-        title = f"Reverse pass {k + 1} of {len(trace.reverse)}: adjoints of {seed_target(trace, rpass)}"
-    return section(title, *blocks)
+    return section(reverse_title(k, len(trace.reverse), seed_target(trace, rpass)), *blocks)
 
 
 def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, *, explain: bool = False) -> Text:
@@ -240,10 +237,10 @@ def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text
         if output is not None:
             shown = number(rpass.seeds.get(j, 0.0), digits)
             text.append_text(styled(f"{label} = {bar(output)} = {shown}"))
-            text.append(f"   (seed: this node is the output {output})", style="dim")
+            text.append(f"   ({SEED_IS_OUTPUT.format(z=output)})", style="dim")
         else:
             text.append_text(styled(f"{label} = 0"))
-            text.append("   (no parents: the output does not depend on this node)", style="dim")
+            text.append(f"   ({NO_PARENTS})", style="dim")
         return text
     seed_sym = [bar(output or "")] if seed is not None else []
     seed_num = [number(seed, digits)] if seed is not None else []
@@ -321,7 +318,7 @@ def result(trace: Trace, digits: int) -> Panel:
             else "one column per forward pass"
         )
         body += [Text(f"The Jacobian J, {rows}:", style="dim"), jacobian_table(trace, jacobian, digits)]
-        return section("Result", *body, *_seeded_results(trace, digits))
+        return section(RESULT, *body, *_seeded_results(trace, digits))
     out = graph.outputs[0]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("derivative")
@@ -332,7 +329,7 @@ def result(trace: Trace, digits: int) -> Panel:
             styled(f"∂{out.name}/∂{name}{via}"),
             Text(number(jacobian[out.name][name], digits), style="bold green"),
         )
-    return section("Result", *body, table, *_seeded_results(trace, digits))
+    return section(RESULT, *body, table, *_seeded_results(trace, digits))
 
 
 def _seeded_results(trace: Trace, digits: int) -> list[RenderableType]:

@@ -23,6 +23,48 @@ SEED_REASON = (
 )
 ADJOINT_NOTATION = "Notation: {w}̄i = ∂{z}/∂{w}i, the adjoint of {w}i: how much {z} changes per unit change of {w}i."
 
+DECOMPOSITION = "Decomposition into primitives"
+DECOMPOSITION_INTRO = "Inputs first, in order of appearance; then each operation in evaluation order."
+GRAPH = "The graph"
+FORWARD = "Forward pass: evaluate every node, inputs to output"
+RESULT = "Result"
+SEED_IS_OUTPUT = "seed: this node is the output {z}"
+NO_PARENTS = "no parents: the output does not depend on this node"
+_MODES = {"reverse": "reverse mode", "forward": "forward mode", "both": "forward and reverse mode"}
+
+
+def mode_title(mode: str) -> str:
+    """The trace's title; section titles carry no numbers (the terminal numbers them as it lays them out)."""
+    return f"adtrace: automatic differentiation, {_MODES[mode]}"
+
+
+def seed_title(k: int, count: int) -> str:
+    return "Seed" if count == 1 else f"Seed for reverse pass {k + 1} of {count}"
+
+
+def reverse_title(k: int, count: int, target: str) -> str:
+    if count == 1:
+        return "Reverse pass: adjoints, output to inputs"
+    return f"Reverse pass {k + 1} of {count}: adjoints of {target}"
+
+
+def tangent_title(k: int, count: int, by: str | None) -> str:
+    along = f"∂w/∂{by}" if by else "the derivative along the seed direction"
+    return f"Forward mode, pass {k + 1} of {count}: tangents ẇ = {along}"
+
+
+def scaled_seed(shown: str, z: str) -> str:
+    """Said when a single output's seed is not 1."""
+    return f" With seed {shown} every adjoint is {shown} times ∂{z}/∂w (the chain rule is linear)."
+
+
+def unit_seed(output: str) -> str:
+    return f"Seed 1 on {output} and 0 on the other outputs: the adjoints are exactly ∂{output}/∂w."
+
+
+def vjp_seed(target: str) -> str:
+    return f"The adjoints are ∂{target}/∂w: this pass computes the vector–Jacobian product seedᵀ·J."
+
 
 def bar(label: str) -> str:
     """w3 → w̄3 (the macron sits on the letter, before the digits)."""

@@ -1,0 +1,275 @@
+"""Exports: one Trace to markdown, HTML, SVG, plain text or JSON, written safely.
+
+The format comes from the file's extension (or is named, for stdout). A file is
+written completely or not at all: the export streams into a temporary file in
+the same folder, which then replaces the target in one `os.replace`, so an
+existing file is only ever replaced by a complete new one.
+
+HTML, SVG and text are the terminal view (`render/terminal.render`) as rich
+records it; markdown and JSON have their own renderers. Markdown, JSON and text
+are streamed to the file piece by piece; HTML and SVG are built in memory by
+rich first (rich exports a whole recording at once).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal, TextIO
+
+from rich.cells import cell_len
+from rich.console import Console
+from rich.terminal_theme import MONOKAI, TerminalTheme
+
+from .errors import ExportError, UnknownFormatError
+from .trace import Trace
+
+Theme = Literal["light", "dark"]
+
+FORMATS: dict[str, str] = {
+    "md": "markdown: the trace with LaTeX math and a Mermaid graph (GitHub, Jupyter, Obsidian, VS Code, pandoc)",
+    "html": "the terminal trace as a self-contained web page",
+    "svg": "the terminal trace as a picture",
+    "txt": "the terminal trace as plain text, without colour",
+    "json": "the JSON contract, indented",
+}
+ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
+EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".svg": "svg", ".txt": "txt"}
+EXTENSIONS[".json"] = "json"
+THEMES: tuple[Theme, ...] = ("light", "dark")
+DEFAULT_WIDTH = 100
+
+LIGHT = TerminalTheme(
+    (255, 255, 255),
+    (20, 20, 20),
+    # black, red, green, yellow, blue, magenta, cyan, white: dark enough to read on white from the back of a room
+    [
+        (20, 20, 20),
+        (170, 20, 20),
+        (0, 120, 30),
+        (150, 95, 0),
+        (20, 60, 190),
+        (140, 20, 140),
+        (0, 110, 130),
+        (90, 90, 90),
+    ],
+    [
+        (90, 90, 90),
+        (200, 30, 30),
+        (0, 140, 40),
+        (170, 110, 0),
+        (40, 80, 210),
+        (160, 40, 160),
+        (0, 130, 150),
+        (40, 40, 40),
+    ],
+)
+DARK = MONOKAI
+
+_HTML = """<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="UTF-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<style>
+{{stylesheet}}
+body {{{{
+    color: {{foreground}};
+    background-color: {{background}};
+    margin: 2em;
+}}}}
+pre {{{{
+    font-family: Menlo, 'DejaVu Sans Mono', Consolas, 'Courier New', monospace;
+    font-size: 18px;
+    line-height: 1.15;
+}}}}
+</style>
+</head>
+<body>
+<pre><code style="font-family:inherit">{{code}}</code></pre>
+</body>
+</html>
+"""
+
+
+def supported() -> str:
+    """'md (.md, .markdown), html (.html, .htm), …' for error messages and help."""
+    parts = []
+    for fmt in FORMATS:
+        exts = ", ".join(e for e, f in EXTENSIONS.items() if f == fmt)
+        parts.append(f"{fmt} ({exts})")
+    return ", ".join(parts)
+
+
+def normalise(fmt: str) -> str:
+    """A format name as typed ('markdown', 'MD') → its key in FORMATS."""
+    key = fmt.lower().lstrip(".")
+    key = ALIASES.get(key, key)
+    if key not in FORMATS:
+        raise UnknownFormatError(f"unknown export format '{fmt}': the supported formats are {supported()}")
+    return key
+
+
+def format_of(path: str | os.PathLike[str]) -> str:
+    """The format a file name asks for, from its extension."""
+    suffix = Path(path).suffix.lower()
+    if suffix not in EXTENSIONS:
+        what = f"extension '{suffix}'" if suffix else "no extension"
+        raise UnknownFormatError(f"cannot tell the format of '{os.fspath(path)}' ({what}): use one of {supported()}")
+    return EXTENSIONS[suffix]
+
+
+def iter_export(
+    trace: Trace,
+    fmt: str,
+    *,
+    digits: int = 4,
+    theme: Theme = "light",
+    width: int | None = None,
+    math: str = "dollars",
+) -> Iterator[str]:
+    """The export as text in pieces (one piece for HTML and SVG)."""
+    fmt = normalise(fmt)
+    width = width or DEFAULT_WIDTH
+    if fmt == "md":
+        from .render.markdown import iter_markdown
+
+        yield from iter_markdown(trace, digits, math)  # type: ignore[arg-type]
+    elif fmt == "json":
+        from .render.json import to_dict
+
+        yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
+        yield "\n"
+    elif fmt == "txt":
+        yield from _text(trace, digits, width)
+    else:
+        yield _recorded(trace, fmt, digits, theme, width)
+
+
+def render(trace: Trace, fmt: str, **options: object) -> str:
+    return "".join(iter_export(trace, fmt, **options))  # type: ignore[arg-type]
+
+
+def save(trace: Trace, path: str | os.PathLike[str], fmt: str | None = None, **options: object) -> Path:
+    """Write the export to `path` atomically; the format is `fmt` or comes from the extension."""
+    target = Path(path)
+    fmt = normalise(fmt) if fmt else format_of(target)
+    pieces = iter_export(trace, fmt, **options)  # type: ignore[arg-type]
+    write_atomic(target, pieces)
+    return target
+
+
+def write_atomic(target: Path, pieces: Iterator[str]) -> None:
+    """Stream `pieces` into a temporary file beside `target`, then rename it over `target`.
+
+    On any failure the temporary file is removed and `target` is left as it was.
+    """
+    folder = target.parent if str(target.parent) else Path(".")
+    if target.is_dir():
+        raise ExportError(f"cannot write '{target}': it is a folder")
+    if not folder.is_dir():
+        raise ExportError(f"cannot write '{target}': the folder '{folder}' does not exist")
+    try:
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed
+            "w", encoding="utf-8", newline="\n", dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False
+        )
+    except OSError as error:
+        raise ExportError(f"cannot write '{target}': {_reason(error)}") from error
+    temp = Path(handle.name)
+    try:
+        with handle:
+            for piece in pieces:
+                handle.write(piece)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, _mode_for(target))
+        os.replace(temp, target)
+    except BaseException as error:
+        temp.unlink(missing_ok=True)
+        if isinstance(error, OSError):
+            raise ExportError(f"cannot write '{target}': {_reason(error)}") from error
+        raise
+
+
+def write_stream(stream: TextIO, trace: Trace, fmt: str, **options: object) -> None:
+    for piece in iter_export(trace, fmt, **options):  # type: ignore[arg-type]
+        stream.write(piece)
+
+
+def _mode_for(target: Path) -> int:
+    """Keep an existing file's permissions; a new file gets the usual ones (0o666 less the umask)."""
+    try:
+        return target.stat().st_mode & 0o777
+    except OSError:
+        mask = os.umask(0)
+        os.umask(mask)
+        return 0o666 & ~mask
+
+
+def _reason(error: OSError) -> str:
+    return (error.strerror or str(error)).lower()
+
+
+def _console(width: int, file: TextIO, *, colour: bool, record: bool) -> Console:
+    return Console(
+        file=file,
+        width=width,
+        record=record,
+        force_terminal=colour,
+        color_system="truecolor" if colour else None,
+        no_color=not colour,
+        highlight=False,
+        legacy_windows=False,
+        emoji=False,
+        force_jupyter=False,
+    )
+
+
+def _text(trace: Trace, digits: int, width: int) -> Iterator[str]:
+    """The terminal view without colour, a section at a time."""
+    from .render.terminal import render as render_terminal
+
+    console = _console(width, io.StringIO(), colour=False, record=True)
+    for part in render_terminal(trace, digits).renderables:
+        console.print(part)
+        yield console.export_text(clear=True)
+
+
+def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int) -> str:
+    from .render.terminal import render as render_terminal
+
+    if theme not in THEMES:
+        raise UnknownFormatError(f"unknown theme '{theme}': use {' or '.join(THEMES)}")
+    console = _console(width, io.StringIO(), colour=True, record=True)
+    console.print(render_terminal(trace, digits))
+    palette = LIGHT if theme == "light" else DARK
+    title = f"adtrace: {' '.join(trace.source.split())}"
+    if fmt == "html":
+        page = _HTML.format(title=_html_escape(title))
+        return console.export_html(theme=palette, code_format=page, inline_styles=False)
+    svg = console.export_svg(theme=palette, title=title)
+    # Self-contained: drop rich's web-font download; the font list falls back to the local monospace font.
+    svg = re.sub(r",\s*url\(\"https?://[^\"]*\"\) format\(\"[a-z0-9]+\"\)", "", svg)
+    return _TEXT_WITH_MARKS.sub(_fit_marks, svg)
+
+
+_TEXT_WITH_MARKS = re.compile(r'(<text [^>]*textLength=")([0-9.]+)("[^>]*>)([^<]*[\u0300-\u036f][^<]*)(</text>)')
+
+
+def _fit_marks(match: re.Match[str]) -> str:
+    """Rich sizes an SVG text run by its characters, but places runs by terminal cells; a combining mark
+    (the bar of w̄, the dot of ẇ) takes no cell, so without this the run is stretched over the next one."""
+    text = html.unescape(match.group(4))
+    length = float(match.group(2)) / len(text) * cell_len(text)
+    return f"{match.group(1)}{length:g}{match.group(3)}{match.group(4)}{match.group(5)}"
+
+
+def _html_escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("{", "{{").replace("}", "}}")
