@@ -23,6 +23,8 @@ from adtrace.samples import all_samples, get
 from adtrace.values import parse_assignments
 
 JS = Path(__file__).parent / "js"
+BOTH = "u = x*y; v = sin(x); f = u + v; g = u*v"
+VJP = "u = x*y; f = u + x; g = u*u"
 
 
 def sample_trace(name: str, **options: object) -> Trace:
@@ -60,7 +62,23 @@ CASES: dict[str, Callable[[], Trace]] = {
     ),
 }
 CASES.update({f"sample_{s.name}": (lambda n=s.name: sample_trace(n)) for s in all_samples()})
-GOLDEN = ("seed", "neuron", "quotient", "multi")
+BLOW_UP = "; ".join(["y = x*x"] + ["y = y*sin(y)"] * 4)
+CASES.update(
+    {
+        "both": lambda: trace(BOTH, x=2, y=3, outputs=["f", "g"], mode="both"),
+        "symbolic": lambda: trace("x1*x2 + sin(x1)"),
+        "symbolic_partial": lambda: trace("x1*x2 + sin(x1)", x1=2, symbolic=True),
+        "symbolic_vjp": lambda: trace("u = x*y; f = u + x; g = u*u", outputs=["f", "g"], seed={"f": 1, "g": 2}),
+        "symbolic_two_passes": lambda: trace(BOTH, outputs=["f", "g"], notation="v"),
+        "symbolic_blow_up": lambda: trace(BLOW_UP),
+        "blow_up": lambda: trace(BLOW_UP, x=0.7),
+        "explain_seed": lambda: sample_trace("seed"),
+        "explain_multi": lambda: trace("u = x*y; f = u + x; g = u*u; h = 2*x", x=2, y=3, outputs=["f", "g", "h"]),
+        "explain_vjp": lambda: trace(VJP, x=2, y=3, outputs=["f", "g"], seed={"f": 1, "g": 2}),
+    }
+)
+EXPLAINED = ("explain_seed", "explain_multi", "explain_vjp")
+GOLDEN = ("seed", "neuron", "quotient", "multi", "both", "symbolic")
 
 INLINE = MarkdownIt("commonmark").enable("table")
 DOLLARS = (
@@ -87,7 +105,7 @@ def math_spans(text: str) -> list[tuple[str, bool]]:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return {name: make().to_markdown() for name, make in CASES.items()}
+    return {name: make().to_markdown(explain=name in EXPLAINED) for name, make in CASES.items()}
 
 
 @pytest.mark.parametrize("name", GOLDEN)
