@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -124,3 +125,14 @@ def test_explain_reaches_the_exports(runner: CliRunner, tmp_path: Path) -> None:
     assert "w1 reaches z along two paths" in txt.read_text(encoding="utf-8")
     code, _, _ = run(runner, SEED, "x1=2", "x2=3", "-o", str(md), "-q")
     assert code == 0 and "Using the chain rule" not in md.read_text(encoding="utf-8")
+
+
+def test_every_case_has_the_terminal_s_sections_in_the_terminal_s_order() -> None:
+    from test_markdown import CASES
+
+    for name, make in CASES.items():
+        t = make()
+        in_markdown = [re.sub(r"\\(.)", r"\1", title) for title in re.findall(r"^## (.*)$", t.to_markdown(), re.M)]
+        in_terminal = [title.strip() for title in re.findall(r"^╭─ (.*?) ─+╮$", to_text(t, width=200), re.M)]
+        assert in_markdown == in_terminal, name
+        assert len(in_markdown) >= 6, name
