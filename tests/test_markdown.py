@@ -218,7 +218,8 @@ def test_strict_latex_and_mermaid_under_node(tmp_path: Path, exports: dict[str, 
         pytest.skip("run `npm ci` in tests/js to enable the KaTeX and mermaid checks")
     for name, text in exports.items():
         (tmp_path / f"{name}.md").write_text(text, encoding="utf-8")
-    (tmp_path / "seed_github.md").write_text(CASES["seed"]().to_markdown(math="github"), encoding="utf-8")
+    for name in ("seed", "symbolic", "both"):
+        (tmp_path / f"{name}_github.md").write_text(CASES[name]().to_markdown(math="github"), encoding="utf-8")
     bad_exports(tmp_path)
     run = subprocess.run(
         [node, str(JS / "check_exports.mjs"), str(tmp_path)], capture_output=True, text=True, timeout=300, check=False
@@ -233,14 +234,17 @@ def test_strict_latex_and_mermaid_under_node(tmp_path: Path, exports: dict[str, 
         assert result["display"] == sum(1 for _, d in spans if d)
         assert result["inline"] == sum(1 for _, d in spans if not d)
         assert result["mermaid"] == text.count("```mermaid")
-    assert files["seed_github.md"]["errors"] == [] and files["seed_github.md"]["display"] == files["seed.md"]["display"]
+    for name in ("seed", "symbolic", "both"):
+        github = files[f"{name}_github.md"]
+        assert github["errors"] == [] and github["display"] == files[f"{name}.md"]["display"]
+        assert github["inline"] == files[f"{name}.md"]["inline"]
     katex_errors = [e["message"] for e in files["bad_katex.md"]["errors"]]
     assert len(katex_errors) == 2 and any("Undefined control sequence" in m for m in katex_errors)
     kinds = [e["kind"] for e in files["bad_mermaid.md"]["errors"]]
     assert kinds.count("mermaid") == 1 and kinds.count("mermaid-lint") >= 2  # `end` fails to parse; the rest only lints
 
 
-@pytest.mark.parametrize("name", ["seed", "multi", "every_primitive"])
+@pytest.mark.parametrize("name", ["seed", "multi", "every_primitive", "both", "symbolic", "blow_up", "explain_vjp"])
 def test_pandoc_reads_every_math_span(name: str, exports: dict[str, str]) -> None:
     pandoc = shutil.which("pandoc")
     if pandoc is None:
