@@ -136,3 +136,15 @@ def test_every_case_has_the_terminal_s_sections_in_the_terminal_s_order() -> Non
         in_terminal = [title.strip() for title in re.findall(r"^╭─ (.*?) ─+╮$", to_text(t, width=200), re.M)]
         assert in_markdown == in_terminal, name
         assert len(in_markdown) >= 6, name
+
+
+def test_explain_says_in_markdown_what_it_says_in_the_terminal() -> None:
+    from test_markdown import CASES, EXPLAINED
+
+    for name in EXPLAINED:
+        t = CASES[name]()
+        md = " ".join(t.to_markdown(explain=True).split()).replace("\\", "")
+        terminal = " ".join(to_text(t, explain=True, width=1000).split())
+        for phrase in ("Using the chain rule", "paths, through", "The reverse pass starts", "No node uses"):
+            assert md.count(phrase) == terminal.count(phrase), (name, phrase)
+        assert md.count("Using the chain rule") >= 4, name

@@ -360,7 +360,8 @@ class _Writer:
                 math = self.m(f"{label} = {tex_bar(latex_name(name))} = {self.seed_num(seed)}")
                 return f"{math} ({text(words.SEED_IS_OUTPUT.format(z=name))})\n\n"
             said = f"{self.m(f'{label} = 0')} ({text(words.NO_PARENTS)})\n\n"
-            return said + self.explained(rpass, j)
+            # another output's node, used by none: its step is its own pass's seed, so no sentence (as the terminal)
+            return said if output_name_of(t, j) is not None else said + self.explained(rpass, j)
         seed_sym = [(words.bar(output_name_of(t, j) or ""), tex_bar(latex_name(output_name_of(t, j) or "")))]
         seed_val = [(f"{seed:g}", self.seed_num(seed))] if seed is not None else []
         if seed is None:
