@@ -148,3 +148,44 @@ def test_explain_says_in_markdown_what_it_says_in_the_terminal() -> None:
         for phrase in ("Using the chain rule", "paths, through", "The reverse pass starts", "No node uses"):
             assert md.count(phrase) == terminal.count(phrase), (name, phrase)
         assert md.count("Using the chain rule") >= 4, name
+
+
+def derivation_lengths_in_markdown(md: str) -> list[int]:
+    """Lines of each reverse-step derivation (an aligned block for an adjoint) before the Result."""
+    md = md[: md.index("Result\n")]
+    lengths = []
+    for block in re.findall(r"^\$\$\n(.*?)\n\$\$$", md, re.S | re.M):
+        lines = [line for line in block.split("\n") if "&=" in line]
+        if lines and lines[0].startswith(("\\bar", "\\overline")):
+            lengths.append(len(lines))
+    return lengths
+
+
+def derivation_lengths_in_terminal(view: str) -> list[int]:
+    """Lines of each reverse step's 'w̄j = … / = …' column before the Result (one-line steps left out)."""
+    lengths: list[int] = []
+    current = 0
+    for line in view[: view.index("Result ─")].splitlines():
+        line = line.strip("│ ").rstrip()
+        if re.match(r"^\S+\u0304\S* = ", line):
+            lengths.append(current)
+            current = 1
+        elif current and re.match(r"^\s*= ", line):
+            current += 1
+        else:
+            lengths.append(current)
+            current = 0
+    lengths.append(current)
+    return [n for n in lengths if n > 1]
+
+
+def test_every_reverse_step_has_as_many_lines_as_in_the_terminal() -> None:
+    from test_markdown import CASES
+
+    for name, make in CASES.items():
+        t = make()
+        if len(t.graph.numbered) > 60:
+            continue
+        in_markdown = derivation_lengths_in_markdown(t.to_markdown())
+        assert in_markdown == derivation_lengths_in_terminal(to_text(t, width=400)), name
+        assert in_markdown or t.mode == "forward", name
