@@ -438,7 +438,7 @@ class _Writer:
             f"{tex_dot(latex_name(name))} = {self.seed_num(tpass.seeds.get(i, 0.0))}"
             for name, i in graph.inputs.items()
         )
-        yield f"seed: {self.m(seeds)}\n\n"
+        yield f"seed: {self.m(seeds)}\n\n{text(words.TANGENT_INTRO)}\n\n"
         for i in graph.numbered:
             node = graph.nodes[i]
             label = tex_dot(self.label(i))
