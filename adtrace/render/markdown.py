@@ -1,8 +1,11 @@
 """Trace → Markdown: the terminal trace's sections as text that renders the same everywhere.
 
-Everything comes from the Trace (values, partials, adjoints, products) and the
-primitives' LaTeX notation printed by `expr.show(..., "latex")`; nothing is
-recomputed and nothing is taken from rich's screen output.
+Everything comes from the Trace (values, partials, adjoints, products, and the
+formulas of its symbolic layer) and the primitives' LaTeX notation printed by
+`expr.show(..., "latex")`; nothing is recomputed and nothing is taken from
+rich's screen output. The sections, their order and their sentences are the
+terminal's (`render/words.py` holds the wording both use); a trace with inputs
+left as symbols gets the terminal's symbolic sections (`render/symbolic.py`).
 
 The default math form is the one GitHub, Jupyter, Obsidian, VS Code and pandoc
 all read: `$…$` inline and `$$ … $$` display blocks on their own lines with a
