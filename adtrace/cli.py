@@ -231,7 +231,7 @@ def main(
         sys.exit(error.exit_code)
     for warning in result.warnings:
         err.print(Text(f"warning: {warning}", style="yellow"))
-    options: dict[str, Any] = {"digits": digits, "theme": theme, "width": width, "math": math}
+    options: dict[str, Any] = {"digits": digits, "theme": theme, "width": width, "math": math, "explain": explain}
     for path, path_fmt in targets:
         try:
             export.save(result, path, path_fmt, **options)

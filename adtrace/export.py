@@ -134,23 +134,24 @@ def iter_export(
     theme: Theme = "light",
     width: int | None = None,
     math: str = "dollars",
+    explain: bool = False,
 ) -> Iterator[str]:
-    """The export as text in pieces (one piece for HTML and SVG)."""
+    """The export as text in pieces (one piece for HTML and SVG); `explain` adds the --explain sentences."""
     fmt = normalise(fmt)
     width = width or DEFAULT_WIDTH
     if fmt == "md":
         from .render.markdown import iter_markdown
 
-        yield from iter_markdown(trace, digits, math)  # type: ignore[arg-type]
+        yield from iter_markdown(trace, digits, math, explain=explain)  # type: ignore[arg-type]
     elif fmt == "json":
         from .render.json import to_dict
 
         yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
         yield "\n"
     elif fmt == "txt":
-        yield from _text(trace, digits, width)
+        yield from _text(trace, digits, width, explain)
     else:
-        yield _recorded(trace, fmt, digits, theme, width)
+        yield _recorded(trace, fmt, digits, theme, width, explain)
 
 
 def render(trace: Trace, fmt: str, **options: object) -> str:
@@ -232,23 +233,23 @@ def _console(width: int, file: TextIO, *, colour: bool, record: bool) -> Console
     )
 
 
-def _text(trace: Trace, digits: int, width: int) -> Iterator[str]:
+def _text(trace: Trace, digits: int, width: int, explain: bool = False) -> Iterator[str]:
     """The terminal view without colour, a section at a time."""
     from .render.terminal import render as render_terminal
 
     console = _console(width, io.StringIO(), colour=False, record=True)
-    for part in render_terminal(trace, digits).renderables:
+    for part in render_terminal(trace, digits, explain=explain).renderables:
         console.print(part)
         yield console.export_text(clear=True)
 
 
-def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int) -> str:
+def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int, explain: bool = False) -> str:
     from .render.terminal import render as render_terminal
 
     if theme not in THEMES:
         raise UnknownFormatError(f"unknown theme '{theme}': use {' or '.join(THEMES)}")
     console = _console(width, io.StringIO(), colour=True, record=True)
-    console.print(render_terminal(trace, digits))
+    console.print(render_terminal(trace, digits, explain=explain))
     palette = LIGHT if theme == "light" else DARK
     title = f"adtrace: {' '.join(trace.source.split())}"
     if fmt == "html":

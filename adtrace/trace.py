@@ -199,11 +199,14 @@ class Trace:
 
         return to_json(self, indent=indent)
 
-    def to_markdown(self, digits: int = 4, math: Literal["dollars", "github"] = "dollars") -> str:
-        """The trace as markdown with LaTeX math and a Mermaid graph (see README, Exports)."""
+    def to_markdown(
+        self, digits: int = 4, math: Literal["dollars", "github"] = "dollars", *, explain: bool = False
+    ) -> str:
+        """The trace as markdown with LaTeX math and a Mermaid graph (see README, Exports); `explain` adds the
+        sentences of --explain."""
         from .render.markdown import to_markdown
 
-        return to_markdown(self, digits, math)
+        return to_markdown(self, digits, math, explain=explain)
 
     def to_html(self, digits: int = 4, theme: Literal["light", "dark"] = "light", width: int | None = None) -> str:
         """The terminal view as a self-contained HTML page."""
@@ -214,7 +217,7 @@ class Trace:
     def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
         """Write an export, the format from the extension (.md .html .svg .txt .json) unless `format` names it.
 
-        The file is written completely or not at all. Options: digits, theme, width, math.
+        The file is written completely or not at all. Options: digits, theme, width, math, explain.
         """
         from .export import save
 

@@ -206,6 +206,7 @@ def test_a_big_trace_exports_completely(runner: CliRunner, tmp_path: Path) -> No
     assert code == 0 and out == ""
     text = (tmp_path / "big.md").read_text(encoding="utf-8")
     assert "too many to draw" in text and text.count("\\bar w_{") > 10_000
-    assert text.rstrip().endswith("|") and "## 6. Result" in text
+    assert "## 6. Result" in text and "symbolic layer left out: the graph has 10002 nodes" in text
+    assert text.rstrip().endswith("1 asks for ∂y/∂w itself.") and "## 7. Why seeds?" in text
     data = json.loads((tmp_path / "big.json").read_text(encoding="utf-8"))
     assert len(data["nodes"]) == 10_002 and leftovers(tmp_path) == []

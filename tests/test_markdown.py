@@ -23,6 +23,8 @@ from adtrace.samples import all_samples, get
 from adtrace.values import parse_assignments
 
 JS = Path(__file__).parent / "js"
+BOTH = "u = x*y; v = sin(x); f = u + v; g = u*v"
+VJP = "u = x*y; f = u + x; g = u*u"
 
 
 def sample_trace(name: str, **options: object) -> Trace:
@@ -60,7 +62,23 @@ CASES: dict[str, Callable[[], Trace]] = {
     ),
 }
 CASES.update({f"sample_{s.name}": (lambda n=s.name: sample_trace(n)) for s in all_samples()})
-GOLDEN = ("seed", "neuron", "quotient", "multi")
+BLOW_UP = "; ".join(["y = x*x"] + ["y = y*sin(y)"] * 4)
+CASES.update(
+    {
+        "both": lambda: trace(BOTH, x=2, y=3, outputs=["f", "g"], mode="both"),
+        "symbolic": lambda: trace("x1*x2 + sin(x1)"),
+        "symbolic_partial": lambda: trace("x1*x2 + sin(x1)", x1=2, symbolic=True),
+        "symbolic_vjp": lambda: trace("u = x*y; f = u + x; g = u*u", outputs=["f", "g"], seed={"f": 1, "g": 2}),
+        "symbolic_two_passes": lambda: trace(BOTH, outputs=["f", "g"], notation="v"),
+        "symbolic_blow_up": lambda: trace(BLOW_UP),
+        "blow_up": lambda: trace(BLOW_UP, x=0.7),
+        "explain_seed": lambda: sample_trace("seed"),
+        "explain_multi": lambda: trace("u = x*y; f = u + x; g = u*u; h = 2*x", x=2, y=3, outputs=["f", "g", "h"]),
+        "explain_vjp": lambda: trace(VJP, x=2, y=3, outputs=["f", "g"], seed={"f": 1, "g": 2}),
+    }
+)
+EXPLAINED = ("explain_seed", "explain_multi", "explain_vjp")
+GOLDEN = ("seed", "neuron", "quotient", "multi", "both", "symbolic")
 
 INLINE = MarkdownIt("commonmark").enable("table")
 DOLLARS = (
@@ -87,7 +105,7 @@ def math_spans(text: str) -> list[tuple[str, bool]]:
 
 @pytest.fixture(scope="module")
 def exports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, str]:
-    return {name: make().to_markdown() for name, make in CASES.items()}
+    return {name: make().to_markdown(explain=name in EXPLAINED) for name, make in CASES.items()}
 
 
 @pytest.mark.parametrize("name", GOLDEN)
@@ -200,7 +218,8 @@ def test_strict_latex_and_mermaid_under_node(tmp_path: Path, exports: dict[str, 
         pytest.skip("run `npm ci` in tests/js to enable the KaTeX and mermaid checks")
     for name, text in exports.items():
         (tmp_path / f"{name}.md").write_text(text, encoding="utf-8")
-    (tmp_path / "seed_github.md").write_text(CASES["seed"]().to_markdown(math="github"), encoding="utf-8")
+    for name in ("seed", "symbolic", "both"):
+        (tmp_path / f"{name}_github.md").write_text(CASES[name]().to_markdown(math="github"), encoding="utf-8")
     bad_exports(tmp_path)
     run = subprocess.run(
         [node, str(JS / "check_exports.mjs"), str(tmp_path)], capture_output=True, text=True, timeout=300, check=False
@@ -215,14 +234,17 @@ def test_strict_latex_and_mermaid_under_node(tmp_path: Path, exports: dict[str, 
         assert result["display"] == sum(1 for _, d in spans if d)
         assert result["inline"] == sum(1 for _, d in spans if not d)
         assert result["mermaid"] == text.count("```mermaid")
-    assert files["seed_github.md"]["errors"] == [] and files["seed_github.md"]["display"] == files["seed.md"]["display"]
+    for name in ("seed", "symbolic", "both"):
+        github = files[f"{name}_github.md"]
+        assert github["errors"] == [] and github["display"] == files[f"{name}.md"]["display"]
+        assert github["inline"] == files[f"{name}.md"]["inline"]
     katex_errors = [e["message"] for e in files["bad_katex.md"]["errors"]]
     assert len(katex_errors) == 2 and any("Undefined control sequence" in m for m in katex_errors)
     kinds = [e["kind"] for e in files["bad_mermaid.md"]["errors"]]
     assert kinds.count("mermaid") == 1 and kinds.count("mermaid-lint") >= 2  # `end` fails to parse; the rest only lints
 
 
-@pytest.mark.parametrize("name", ["seed", "multi", "every_primitive"])
+@pytest.mark.parametrize("name", ["seed", "multi", "every_primitive", "both", "symbolic", "blow_up", "explain_vjp"])
 def test_pandoc_reads_every_math_span(name: str, exports: dict[str, str]) -> None:
     pandoc = shutil.which("pandoc")
     if pandoc is None:

@@ -1,8 +1,11 @@
 """Trace → Markdown: the terminal trace's sections as text that renders the same everywhere.
 
-Everything comes from the Trace (values, partials, adjoints, products) and the
-primitives' LaTeX notation printed by `expr.show(..., "latex")`; nothing is
-recomputed and nothing is taken from rich's screen output.
+Everything comes from the Trace (values, partials, adjoints, products, and the
+formulas of its symbolic layer) and the primitives' LaTeX notation printed by
+`expr.show(..., "latex")`; nothing is recomputed and nothing is taken from
+rich's screen output. The sections, their order and their sentences are the
+terminal's (`render/words.py` holds the wording both use); a trace with inputs
+left as symbols gets the terminal's symbolic sections (`render/symbolic.py`).
 
 The default math form is the one GitHub, Jupyter, Obsidian, VS Code and pandoc
 all read: `$…$` inline and `$$ … $$` display blocks on their own lines with a
@@ -30,6 +33,7 @@ from typing import Literal
 from ..errors import UnknownFormatError
 from ..expr import Apply, Const, Expr, Sym, latex_name, number, partial_rule, show, substitute
 from ..primitives import ARG_NAMES, BY_NAME, Primitive
+from ..symbolic import SymbolicPass, SymbolicTrace, rounded
 from ..trace import ReversePass, TangentPass, Trace
 from . import words
 from .words import output_name_of, seed_target
@@ -45,15 +49,22 @@ _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 _ESCAPE = re.compile(r"([\\`*_\[\]<>#|$~&])")
 
 
-def to_markdown(trace: Trace, digits: int = 4, math: MathStyle = "dollars") -> str:
-    return "".join(iter_markdown(trace, digits, math))
+def to_markdown(trace: Trace, digits: int = 4, math: MathStyle = "dollars", *, explain: bool = False) -> str:
+    return "".join(iter_markdown(trace, digits, math, explain=explain))
 
 
-def iter_markdown(trace: Trace, digits: int = 4, math: MathStyle = "dollars") -> Iterator[str]:
-    """The markdown in pieces (a section, or one reverse step), so a big trace can be streamed to a file."""
+def iter_markdown(
+    trace: Trace, digits: int = 4, math: MathStyle = "dollars", *, explain: bool = False
+) -> Iterator[str]:
+    """The markdown in pieces (a section, or one reverse step), so a big trace can be streamed to a file.
+
+    `explain` adds the sentences of `--explain` under the seed and each reverse step (numeric traces).
+    """
     if math not in MATH_STYLES:
         raise UnknownFormatError(f"unknown math style '{math}': use {' or '.join(MATH_STYLES)}")
-    yield from _numbered(_sections(_Writer(trace, digits, math)))
+    writer = _Writer(trace, digits, math, explain)
+    sections = _symbolic_sections(writer) if trace.symbolic_only else _sections(writer)
+    yield from _numbered(sections)
 
 
 def _sections(md: _Writer) -> Iterator[str]:
@@ -67,6 +78,26 @@ def _sections(md: _Writer) -> Iterator[str]:
     for k, tpass in enumerate(md.t.forward):
         yield from md.tangents(tpass, k)
     yield md.result()
+    yield md.why_seeds()
+    if md.t.mode == "both":
+        yield md.mode_comparison()
+
+
+def _symbolic_sections(md: _Writer) -> Iterator[str]:
+    """Some inputs have no value: formulas instead of numbers, and the gradient in closed form."""
+    sym = md.t.symbolic
+    assert sym is not None, "a trace without values always has its symbolic layer"
+    yield md.header() + text(words.symbolic_intro(md.t)) + "\n\n"
+    yield md.decomposition()
+    yield from md.graph()
+    yield from md.symbolic_forward_table(sym)
+    for k, spass in enumerate(sym.passes):
+        yield md.symbolic_seed(sym, spass, k)
+        yield f"## {text(words.symbolic_reverse_title(k, len(sym.passes), spass.output))}\n\n"
+        yield text(words.SYMBOLIC_LAYERS) + "\n\n"
+        for j in reversed(md.t.graph.numbered):
+            yield md.symbolic_step(spass, j)
+    yield md.symbolic_result()
 
 
 def _numbered(pieces: Iterator[str]) -> Iterator[str]:
@@ -123,10 +154,11 @@ def _dedupe(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 class _Writer:
-    def __init__(self, trace: Trace, digits: int, math: MathStyle):
+    def __init__(self, trace: Trace, digits: int, math: MathStyle, explain: bool = False):
         self.t = trace
         self.digits = digits
         self.math = math
+        self.explain = explain
         self._labels: dict[int, str] = {}
         self._rules: dict[tuple[str, int], str] = {}
 
@@ -136,7 +168,7 @@ class _Writer:
 
     def display(self, lines: list[str]) -> str:
         """One display block; several lines become an aligned derivation with `\\\\` ending each line."""
-        body = lines[0]
+        body = lines[0].replace("&=", "=")  # one line needs no alignment points (outside `aligned`, & is an error)
         if len(lines) > 1:
             body = "\\begin{aligned}\n" + " \\\\\n".join(lines) + "\n\\end{aligned}"
         if self.math == "github":
@@ -149,6 +181,11 @@ class _Writer:
         if tex is None:
             tex = self._labels[i] = latex_name(self.t.label(i))
         return tex
+
+    def value_suffix(self, i: int) -> str:
+        """' = 6' for a Mermaid label; nothing where a symbolic trace has no value."""
+        value = self.t.values[i]
+        return f" = {number(value, self.digits)}" if value == value else ""
 
     def num(self, value: float) -> str:
         return show(Const(value, number(value, self.digits)), "latex")
@@ -225,10 +262,9 @@ class _Writer:
             for name in _symbols(defn):
                 renames[name] = Sym(unicode_name(name))
             shown = show(substitute(defn, renames))
-            lines.append(f'  {ids[i]}["{head} = {shown} = {number(t.values[i], self.digits)}"]')
+            lines.append(f'  {ids[i]}["{head} = {shown}{self.value_suffix(i)}"]')
         for k, out in enumerate(graph.outputs, 1):
-            value = number(t.values[out.node], self.digits)
-            lines.append(f'  out{k}["{unicode_name(out.name)} = {value}"]')
+            lines.append(f'  out{k}["{unicode_name(out.name)}{self.value_suffix(out.node)}"]')
         for i in graph.numbered:
             for a in graph.nodes[i].args:
                 if not graph.nodes[a].is_const:
@@ -253,6 +289,8 @@ class _Writer:
                     lines.append(f'  {adj[term.parent]} -.->|"{flow} = {number(term.product, self.digits)}"| {adj[j]}')
         lines.append("```")
         note = "Solid arrows: the forward pass, inputs to output, with each node's value."
+        if t.symbolic_only:
+            note = "Solid arrows: the forward pass, inputs to output (values where every input they need has one)."
         if t.reverse:
             w = t.notation
             note += (
@@ -301,16 +339,20 @@ class _Writer:
             why = words.unit_seed(rpass.output) if rpass.output is not None else words.vjp_seed(target)
             parts.append(text(why) + "\n\n")
         parts.append(text(words.ADJOINT_NOTATION.format(w=t.notation, z=target)) + "\n\n")
+        if self.explain:
+            parts.append(text(words.explain_seed(t, rpass, self.digits)) + "\n\n")
         return "".join(parts)
 
     def reverse(self, rpass: ReversePass, k: int) -> Iterator[str]:
         t = self.t
         yield f"## {text(words.reverse_title(k, len(t.reverse), seed_target(t, rpass)))}\n\n"
+        spass = t.symbolic.passes[k] if t.symbolic is not None and k < len(t.symbolic.passes) else None
         for j in reversed(t.graph.numbered):
-            yield self.reverse_step(rpass, j)
+            yield self.reverse_step(rpass, j, spass)
 
-    def reverse_step(self, rpass: ReversePass, j: int) -> str:
-        """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum; then where each partial comes from."""
+    def reverse_step(self, rpass: ReversePass, j: int, spass: SymbolicPass | None = None) -> str:
+        """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, (the adjoint as a formula, simplified,) numbers,
+        products, sum; then where each partial comes from, and with `explain` the same in words."""
         t = self.t
         label = tex_bar(self.label(j))
         terms = t.terms(rpass, j)
@@ -320,7 +362,9 @@ class _Writer:
                 name = output_name_of(t, j) or ""
                 math = self.m(f"{label} = {tex_bar(latex_name(name))} = {self.seed_num(seed)}")
                 return f"{math} ({text(words.SEED_IS_OUTPUT.format(z=name))})\n\n"
-            return f"{self.m(f'{label} = 0')} ({text(words.NO_PARENTS)})\n\n"
+            said = f"{self.m(f'{label} = 0')} ({text(words.NO_PARENTS)})\n\n"
+            # another output's node, used by none: its step is its own pass's seed, so no sentence (as the terminal)
+            return said if output_name_of(t, j) is not None else said + self.explained(rpass, j)
         seed_sym = [(words.bar(output_name_of(t, j) or ""), tex_bar(latex_name(output_name_of(t, j) or "")))]
         seed_val = [(f"{seed:g}", self.seed_num(seed))] if seed is not None else []
         if seed is None:
@@ -347,7 +391,10 @@ class _Writer:
             numbers.append((show(expr), show(expr, "latex")))
         numbers = seed_val + numbers
         products = seed_val + [(number(term.product, self.digits), self.num(term.product)) for term in terms]
-        lines = [_join(symbols), _join(rules), _join(numbers)]
+        lines = [_join(symbols), _join(rules)]
+        if spass is not None and not isinstance(spass.adjoint[j], Const):  # the symbolic layer, as the terminal
+            lines += [(show(e), show(e, "latex")) for e in (spass.expanded[j], spass.adjoint[j])]
+        lines.append(_join(numbers))
         if len(products) > 1:
             lines.append(_join([(p, f"\\left({x}\\right)" if p.startswith("-") else x) for p, x in products]))
         lines.append((number(rpass.adjoints[j], self.digits), self.num(rpass.adjoints[j])))
@@ -364,7 +411,14 @@ class _Writer:
                 out.append(f" (note: {text(note)})")
             out.append("\n")
         out.append("\n")
+        out.append(self.explained(rpass, j))
         return "".join(out)
+
+    def explained(self, rpass: ReversePass, j: int) -> str:
+        """With `explain`, the step in words (the terminal's --explain sentences), one paragraph each."""
+        if not self.explain:
+            return ""
+        return "".join(f"{text(line)}\n\n" for line in words.explain_step(self.t, rpass, j, self.digits))
 
     def rule(self, prim: Primitive, k: int) -> str:
         """'product rule: ∂(a·b)/∂a = b' with the formula as math."""
@@ -387,7 +441,7 @@ class _Writer:
             f"{tex_dot(latex_name(name))} = {self.seed_num(tpass.seeds.get(i, 0.0))}"
             for name, i in graph.inputs.items()
         )
-        yield f"seed: {self.m(seeds)}\n\n"
+        yield f"seed: {self.m(seeds)}\n\n{text(words.TANGENT_INTRO)}\n\n"
         for i in graph.numbered:
             node = graph.nodes[i]
             label = tex_dot(self.label(i))
@@ -417,18 +471,29 @@ class _Writer:
             yield self.display([f"{label} &= {kept[0][1]}"] + [f"&= {x}" for _, x in kept[1:]])
 
     def result(self) -> str:
+        """The output values and the derivatives (from the passes shown, as the terminal picks them), then the
+        seeded products and the closed forms."""
         t = self.t
         graph = t.graph
         values = ", ".join(f"{latex_name(o.name)} = {self.num(t.values[o.node])}" for o in graph.outputs)
-        parts = [f"## {text(words.RESULT)}\n\n{self.m(values)}\n\n| derivative | value |\n| --- | ---: |\n"]
-        single = len(graph.outputs) == 1
-        for out in graph.outputs:
+        parts = [f"## {text(words.RESULT)}\n\n{self.m(values)}\n\n"]
+        shown_reverse = any(p.output is not None for p in t.reverse)
+        forward = t.forward_jacobian
+        jacobian = forward if forward is not None and not shown_reverse else t.jacobian
+        if not shown_reverse and forward is None:
+            parts.append(text(words.UNSHOWN_PASSES) + "\n\n")
+        if len(graph.outputs) > 1:
+            parts.append(text(words.jacobian_caption(jacobian is t.jacobian)) + "\n\n")
+            parts.append(self.jacobian_table(jacobian))
+        else:
+            out = graph.outputs[0]
+            parts.append("| derivative | value |\n| --- | ---: |\n")
             for name, i in graph.inputs.items():
-                cell = f"\\frac{{\\partial {latex_name(out.name)}}}{{\\partial {latex_name(name)}}}"
-                if single and t.reverse and t.reverse[0].output == out.name:
+                cell = _d(out.name, name)
+                if t.reverse and t.reverse[0].output == out.name:
                     cell += f" = {tex_bar(self.label(i))}"
-                parts.append(f"| {self.m(cell)} | {self.m(self.num(t.jacobian[out.name][name]))} |\n")
-        parts.append("\n")
+                parts.append(f"| {self.m(cell)} | {self.m(self.num(jacobian[out.name][name]))} |\n")
+            parts.append("\n")
         for rpass in t.reverse:
             if rpass.output is None:
                 seeds = ", ".join(
@@ -441,6 +506,7 @@ class _Writer:
                 parts.append(
                     f"With the seed {self.m(seeds)}, the vector–Jacobian product seedᵀ·J gives {self.m(vjp)}.\n\n"
                 )
+        parts.append(self.closed_forms())
         for tpass in t.forward:
             if tpass.input is None:
                 seeds = ", ".join(
@@ -453,9 +519,153 @@ class _Writer:
                 parts.append(
                     f"With the seed {self.m(seeds)}, the Jacobian–vector product J·seed gives {self.m(jvp)}.\n\n"
                 )
-        for warning in t.warnings:
-            parts.append(f"**warning:** {text(warning)}\n\n")
+        parts.append(self.warnings())
         return "".join(parts)
+
+    def warnings(self) -> str:
+        return "".join(f"**warning:** {text(warning)}\n\n" for warning in self.t.warnings)
+
+    def jacobian_table(self, jacobian: dict[str, dict[str, float]]) -> str:
+        """Rows are outputs, columns are inputs: J[f][x] = ∂f/∂x."""
+        inputs = list(self.t.graph.inputs)
+        head = " | ".join(self.m(f"\\frac{{\\partial}}{{\\partial {latex_name(x)}}}") for x in inputs)
+        rows = [f"| {self.m('J')} | {head} |\n", "| --- |" + " ---: |" * len(inputs) + "\n"]
+        for out, row in jacobian.items():
+            cells = " | ".join(self.m(self.num(row[x])) for x in inputs)
+            rows.append(f"| {self.m(latex_name(out))} | {cells} |\n")
+        return "".join(rows) + "\n"
+
+    def closed_forms(self) -> str:
+        """The closed-form derivatives in the inputs, each with its 'where' list (render/symbolic.closed_forms)."""
+        t = self.t
+        sym = t.symbolic
+        if sym is None:
+            return text(t.symbolic_note) + "\n\n" if t.symbolic_note else ""
+        parts = [text(words.CLOSED_FORM) + "\n\n"]
+        named: list[str] = []
+        for out in sym.outputs:
+            spass = sym.units[out]
+            lines = [f"{_d(out, name)} &= {self.formula(spass.closed[i])}" for name, i in sym.inputs.items()]
+            parts.append(self.display(lines + self.where_lines(sym, spass, named)))
+        for spass in sym.passes:
+            if spass.output is None:  # a vector seed: the vector–Jacobian product, in closed form
+                parts.append(text(words.closed_vjp(words.symbolic_target(t, spass))) + "\n\n")
+                lines = [
+                    f"{tex_bar(latex_name(name))} &= {self.formula(spass.closed[i])}" for name, i in sym.inputs.items()
+                ]
+                parts.append(self.display(lines + self.where_lines(sym, spass, named)))
+        if named:
+            parts.append(text(words.named_note(list(dict.fromkeys(named)), sym.limit)) + "\n\n")
+        return "".join(parts)
+
+    def where_lines(self, sym: SymbolicTrace, spass: SymbolicPass, named: list[str]) -> list[str]:
+        """'where w̄3 = …' for every named intermediate the pass's closed forms use (collected into `named`)."""
+        formulas = [spass.closed[i] for i in sym.inputs.values()]
+        lines = []
+        for name, formula in sym.bindings(formulas, spass):
+            named.append(name)
+            lines.append(f"\\text{{where}}\\ {latex_name(name)} &= {self.formula(formula)}")
+        return lines
+
+    def formula(self, expr: Expr) -> str:
+        """A symbolic formula in LaTeX, long decimals (substituted values) rounded as the terminal rounds them."""
+        return show(rounded(expr, self.digits), "latex")
+
+    def why_seeds(self) -> str:
+        sentences = words.why_seeds(self.t, self.digits)
+        return f"## {text(words.WHY_SEEDS)}\n\n" + "".join(f"{text(line)}\n\n" for _, line in sentences)
+
+    def mode_comparison(self) -> str:
+        """Forward vs reverse on this trace's own numbers: passes needed, the same Jacobian both ways."""
+        t = self.t
+        parts = [f"## {text(words.FORWARD_OR_REVERSE)}\n\n"]
+        parts += [f"{text(line)}\n\n" for line in words.passes_needed(t)]
+        forward = t.forward_jacobian
+        if forward is not None:
+            parts += [text(words.JACOBIAN_FROM_FORWARD) + "\n\n", self.jacobian_table(forward)]
+            parts += [text(words.JACOBIAN_FROM_REVERSE) + "\n\n", self.jacobian_table(t.jacobian)]
+            parts.append(f"**{text(words.modes_verdict(t.modes_agree()))}**\n\n")
+        parts.append(text(words.mode_cost(t)) + "\n\n")
+        return "".join(parts)
+
+    # -- a trace with inputs left as symbols ------------------------
+    def symbolic_forward_table(self, sym: SymbolicTrace) -> Iterator[str]:
+        t = self.t
+        w = "w_{i}" if t.notation == "w" else "v_{i}"
+        partial = bool(t.inputs)
+        yield f"## {text(words.SYMBOLIC_FORWARD)}\n\n"
+        yield f"| {self.m(w)} | definition | in the inputs |" + (" value |" if partial else "") + "\n"
+        yield "| --- | --- | --- |" + (" ---: |" if partial else "") + "\n"
+        for i in t.graph.numbered:
+            form = sym.forward_where.get(t.label(i), sym.forward[i])  # a named node's own row writes it out
+            row = [self.m(self.title(i)), self.m(show(t.definition(i), "latex")), self.m(self.formula(form))]
+            if partial:
+                value = t.values[i]
+                row.append(self.m(self.num(value)) if value == value else "")
+            yield "| " + " | ".join(row) + " |\n"
+        yield "\n"
+        if sym.forward_where:
+            yield text(words.named_note(list(sym.forward_where), sym.limit) + "; later rows use the name") + "\n\n"
+
+    def symbolic_seed(self, sym: SymbolicTrace, spass: SymbolicPass, k: int) -> str:
+        t = self.t
+        parts = [f"## {text(words.seed_title(k, len(sym.passes)))}\n\n"]
+        if spass.output is not None and len(t.graph.outputs) == 1:
+            name = latex_name(spass.output)
+            parts.append(self.display([f"{tex_bar(name)} = \\frac{{\\partial {name}}}{{\\partial {name}}} = 1"]))
+            parts.append(text(words.SEED_REASON.format(z=spass.output)) + "\n\n")
+        else:
+            seeds = ", ".join(
+                f"{tex_bar(latex_name(o.name))} = {self.seed_num(spass.seeds[o.node])}"
+                for o in t.graph.outputs
+                if o.node in spass.seeds
+            )
+            parts.append(self.display([seeds]))
+        target = words.symbolic_target(t, spass)
+        parts.append(text(words.ADJOINT_NOTATION.format(w=t.notation, z=target)) + "\n\n")
+        return "".join(parts)
+
+    def symbolic_step(self, spass: SymbolicPass, j: int) -> str:
+        """w̄j: the chain rule in symbols, partials filled in, parent adjoints as formulas, simplified, closed form."""
+        t = self.t
+        graph = t.graph
+        label = tex_bar(self.label(j))
+        edges = graph.parents[j]
+        if not edges:
+            if j in spass.seeds:
+                name = output_name_of(t, j) or ""
+                math = self.m(f"{label} = {tex_bar(latex_name(name))} = {self.seed_num(spass.seeds[j])}")
+                return f"{math} ({text(words.SEED_IS_OUTPUT.format(z=name))})\n\n"
+            return f"{self.m(f'{label} = 0')} ({text(words.NO_PARENTS)})\n\n"
+        seed: list[tuple[str, str]] = []
+        if j in spass.seeds:
+            name = output_name_of(t, j) or ""
+            seed = [(words.bar(name), tex_bar(latex_name(name)))]
+        symbols = seed + [(f"s{p}", f"{tex_bar(self.label(p))} \\cdot {self.partial(p, j)}") for p, _ in edges]
+        rules = seed + [
+            (
+                show(_times(Sym(words.bar(t.label(p))), t.partial_formula(p, pos))),
+                _latex_with(_times(HOLE, t.partial_formula(p, pos)), tex_bar(self.label(p))),
+            )
+            for p, pos in edges
+        ]
+        closed = rounded(spass.closed[j], self.digits)
+        lines = [_join(symbols), _join(rules)]
+        lines += [(show(e), show(e, "latex")) for e in (spass.expanded[j], spass.adjoint[j], closed)]
+        kept = _dedupe(lines)
+        body = [f"{label} &= {kept[0][1]}"] + [f"&= {x}" for _, x in kept[1:]]
+        if show(closed) != show(spass.adjoint[j]):
+            body[-1] += f" \\quad \\text{{({words.IN_THE_INPUTS})}}"
+        out = [self.display(body)]
+        for p, pos in edges:
+            partial = show(t.partial_formula(p, pos), "latex")
+            where = self.m(f"{self.partial(p, j)} = {partial}")
+            out.append(f"- {where} ← {self.rule(graph.nodes[p].prim, pos)}\n")
+        out.append("\n")
+        return "".join(out)
+
+    def symbolic_result(self) -> str:
+        return f"## {text(words.RESULT)}\n\n" + self.closed_forms() + self.warnings()
 
 
 HOLE = Sym("adtraceplaceholder")
@@ -465,6 +675,11 @@ HOLE = Sym("adtraceplaceholder")
 def _latex_with(expr: Expr, tex: str) -> str:
     """Print a formula as LaTeX with HOLE replaced by `tex`."""
     return show(expr, "latex").replace(latex_name(HOLE.name), tex)
+
+
+def _d(out: str, name: str) -> str:
+    """∂out/∂name in LaTeX."""
+    return f"\\frac{{\\partial {latex_name(out)}}}{{\\partial {latex_name(name)}}}"
 
 
 def _join(items: list[tuple[str, str]]) -> tuple[str, str]:

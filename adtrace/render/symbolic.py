@@ -17,14 +17,11 @@ from rich.text import Text
 from ..expr import Const, Expr, number, show
 from ..symbolic import SymbolicPass, SymbolicTrace, rounded
 from ..trace import ReversePass, Trace
-from . import terminal
+from . import terminal, words
 from .rules import rule_text
-from .words import ADJOINT_NOTATION, SEED_REASON, bar, output_name_of
+from .words import ADJOINT_NOTATION, SEED_REASON, bar, named_note, output_name_of
 
-LAYERS = (
-    "Each step: the chain rule in symbols; the local partials filled in; each parent adjoint replaced "
-    "by its own formula; the same simplified; then, in the inputs, the closed form."
-)
+LAYERS = words.SYMBOLIC_LAYERS
 
 
 def pass_for(trace: Trace, rpass: ReversePass) -> SymbolicPass | None:
@@ -51,7 +48,7 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
     if sym is None:
         return [Text(trace.symbolic_note, style="dim")] if trace.symbolic_note else []
     named: list[str] = []
-    lines: list[RenderableType] = [Text("In closed form (every adjoint written out in the inputs, simplified):")]
+    lines: list[RenderableType] = [Text(words.CLOSED_FORM)]
     for out in sym.outputs:
         spass = sym.units[out]
         formulas = {name: rounded(spass.closed[i], digits) for name, i in sym.inputs.items()}
@@ -63,7 +60,7 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
     for spass in sym.passes:
         if spass.output is None:  # a vector seed: the vector–Jacobian product, in closed form
             formulas = {name: rounded(spass.closed[i], digits) for name, i in sym.inputs.items()}
-            lines.append(Text(f"With the seed, seedᵀ·J = ∂{_target(trace, spass)}/∂(inputs) in closed form:"))
+            lines.append(Text(words.closed_vjp(words.symbolic_target(trace, spass))))
             for name, formula in formulas.items():
                 lines.append(terminal.styled(f"  {bar(name)} = {show(formula)}"))
             for name, formula in sym.bindings(formulas.values(), spass):
@@ -74,25 +71,13 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
     return lines
 
 
-def named_note(names: list[str], limit: int) -> str:
-    if len(names) == 1:
-        return (
-            f"{names[0]} is kept as a named intermediate: "
-            f"written out in full it would be longer than {limit} symbols and operations"
-        )
-    return (
-        f"{', '.join(names)} are kept as named intermediates: "
-        f"written out in full each would be longer than {limit} symbols and operations"
-    )
-
-
 def render(trace: Trace, digits: int = 4) -> Group:
     """A trace where some inputs have no value: definitions, symbolic adjoints, the closed-form gradient."""
     sym = trace.symbolic
     assert sym is not None, "a trace without values always has its symbolic layer"
     parts: list[RenderableType] = [
         terminal.header(trace),
-        Text(_intro(trace, sym), style="dim"),
+        Text(words.symbolic_intro(trace), style="dim"),
         terminal.decomposition(trace),
         terminal.graph_table(trace),
         forward_table(trace, sym, digits),
@@ -104,18 +89,6 @@ def render(trace: Trace, digits: int = 4) -> Group:
     if trace.warnings:
         parts.append(Text("\n".join(f"warning: {w}" for w in trace.warnings), style="yellow"))
     return Group(*terminal.numbered(parts))
-
-
-def _intro(trace: Trace, sym: SymbolicTrace) -> str:
-    names = ", ".join(sym.symbolic_inputs)
-    stay = "stays a symbol" if len(sym.symbolic_inputs) == 1 else "stay symbols"
-    if len(sym.symbolic_inputs) == len(trace.graph.inputs):
-        return (
-            f"No values given: a symbolic trace. {names} {stay}, every adjoint is a formula, "
-            "and the gradient comes out in closed form."
-        )
-    given = ", ".join(f"{n} = {number(v, 6)}" for n, v in trace.inputs.items())
-    return f"Partial evaluation: {given} substituted; {names} {stay} (no value given)."
 
 
 def forward_table(trace: Trace, sym: SymbolicTrace, digits: int) -> RenderableType:
@@ -141,7 +114,7 @@ def forward_table(trace: Trace, sym: SymbolicTrace, digits: int) -> RenderableTy
     if sym.forward_where:
         names = list(sym.forward_where)
         body.append(Text(named_note(names, sym.limit) + "; later rows use the name", style="dim"))
-    return terminal.section("Forward pass: each node as a formula in the inputs", *body)
+    return terminal.section(words.SYMBOLIC_FORWARD, *body)
 
 
 def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) -> RenderableType:
@@ -150,7 +123,7 @@ def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) ->
         for o in trace.graph.outputs
         if o.node in spass.seeds
     )
-    target = _target(trace, spass)
+    target = words.symbolic_target(trace, spass)
     body: list[RenderableType] = [terminal.styled(seeds)]
     if spass.output is not None and len(trace.graph.outputs) == 1:
         out = spass.output
@@ -162,23 +135,11 @@ def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) ->
     return terminal.section(title, *body)
 
 
-def _target(trace: Trace, spass: SymbolicPass) -> str:
-    """What this pass's adjoints are derivatives of: 'z', or '(1·f + 2·g)' for a vector seed."""
-    if spass.output is not None:
-        return spass.output
-    seeded = [o for o in trace.graph.outputs if o.node in spass.seeds]
-    if len(seeded) == 1 and len(trace.graph.outputs) == 1:
-        return seeded[0].name
-    return "(" + " + ".join(f"{number(spass.seeds[o.node], 6)}·{o.name}" for o in seeded) + ")"
-
-
 def reverse_steps(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int, digits: int) -> RenderableType:
     blocks: list[RenderableType] = [Text(LAYERS, style="dim")]
     for j in reversed(trace.graph.numbered):
         blocks.append(reverse_step(trace, spass, j, digits))
-    title = "Reverse pass: adjoints as formulas, output to inputs"
-    if len(sym.passes) > 1:
-        title = f"Reverse pass {k + 1} of {len(sym.passes)}: adjoints of {spass.output or 'the seeds'}"
+    title = words.symbolic_reverse_title(k, len(sym.passes), spass.output)
     return terminal.section(title, *blocks)
 
 
@@ -210,7 +171,7 @@ def reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int) -> Text
     ]
     text.append_text(terminal.styled("\n".join(terminal._dedupe(lines))))
     if closed != show(spass.adjoint[j]):
-        text.append("   (in the inputs)", style="dim")
+        text.append(f"   ({words.IN_THE_INPUTS})", style="dim")
     for p, pos in edges:
         partial = show(trace.partial_formula(p, pos))
         why = rule_text(graph.nodes[p].prim, pos)

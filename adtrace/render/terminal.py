@@ -31,10 +31,12 @@ from .words import (
     RESULT,
     SEED_IS_OUTPUT,
     SEED_REASON,
+    UNSHOWN_PASSES,
     bar,
     dot,
     explain_seed,
     explain_step,
+    jacobian_caption,
     mode_title,
     output_name_of,
     reverse_title,
@@ -310,14 +312,10 @@ def result(trace: Trace, digits: int) -> Panel:
     jacobian = forward if forward is not None and not shown_reverse else trace.jacobian
     body: list[RenderableType] = [values]
     if not shown_reverse and forward is None:
-        body.append(Text("(derivatives from one unit-seed reverse pass per output, not shown above)", style="dim"))
+        body.append(Text(UNSHOWN_PASSES, style="dim"))
     if len(graph.outputs) > 1:
-        rows = (
-            "one row per reverse pass (seed e_k on output k)"
-            if jacobian is trace.jacobian
-            else "one column per forward pass"
-        )
-        body += [Text(f"The Jacobian J, {rows}:", style="dim"), jacobian_table(trace, jacobian, digits)]
+        caption = jacobian_caption(jacobian is trace.jacobian)
+        body += [Text(caption, style="dim"), jacobian_table(trace, jacobian, digits)]
         return section(RESULT, *body, *_seeded_results(trace, digits))
     out = graph.outputs[0]
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)

@@ -7,6 +7,7 @@ from string import Template
 
 from ..expr import Const, Expr, number, show, substitute
 from ..primitives import ARG_NAMES
+from ..symbolic import SymbolicPass
 from ..trace import ReversePass, TangentPass, Term, Trace
 
 BAR = "\u0304"  # combining macron: w̄
@@ -234,3 +235,163 @@ def explain_step(trace: Trace, rpass: ReversePass, j: int, digits: int = 4) -> l
     if not alone:
         lines.append(explain_sum(trace, rpass, j, terms, digits))
     return lines
+
+
+# -- seeds and the two modes: 'Why seeds?' and 'Forward or reverse?' (render/modes.py, render/markdown.py) --
+
+WHY_SEEDS = "Why seeds?"
+FORWARD_OR_REVERSE = "Forward or reverse?"
+REVERSE_SEED_IS = (
+    "Reverse mode: the seed is the adjoint put on the output before the sweep. It picks what the "
+    "adjoints are derivatives of: which output, or which weighted sum of outputs."
+)
+FORWARD_SEED_IS = (
+    "Forward mode: the seed is the tangent put on the inputs. It picks the direction in input space "
+    "the derivative is taken along."
+)
+ROW_PER_PASS = "One reverse pass per output gives one row of the Jacobian each."
+JACOBIAN_FROM_FORWARD = "Jacobian from forward mode:"
+JACOBIAN_FROM_REVERSE = "Jacobian from reverse mode:"
+UNSHOWN_PASSES = "(derivatives from one unit-seed reverse pass per output, not shown above)"
+TANGENT_INTRO = (
+    "ẇi is how fast wi changes along the seed direction. Each tangent is computed from its "
+    "arguments' tangents, inputs to output, alongside the values."
+)
+
+
+def why_seeds(trace: Trace, digits: int = 4) -> list[tuple[str, str]]:
+    """The answer to 'why do we need seeds?' tied to this trace's numbers, as (kind, sentence) pairs.
+
+    kind is "text" (plain words), "formula" (words with adjoints and tangents in them) or "note" (an aside).
+    """
+    graph = trace.graph
+    lines: list[tuple[str, str]] = []
+    if trace.reverse:
+        first = trace.reverse[0]
+        x, xi = next(iter(graph.inputs.items()))
+        out = graph.outputs[0].name
+        lines.append(("text", REVERSE_SEED_IS))
+        if first.output is not None:
+            shown = f"{bar(trace.label(xi))} = ∂{first.output}/∂{x} = {number(first.adjoints[xi], digits)}"
+            lines.append(("formula", f"Here {seed_words(trace, first)}, so {shown}."))
+            if len(graph.outputs) > 1:
+                lines.append(("note", ROW_PER_PASS))
+            else:
+                lines.append(
+                    (
+                        "note",
+                        f"With seed s every adjoint would be s times as large (try --seed 2): "
+                        f"the chain rule is linear, and 1 asks for ∂{out}/∂w itself.",
+                    )
+                )
+        else:
+            jac = trace.jacobian[out][x]
+            lines.append(
+                (
+                    "formula",
+                    f"Here {seed_words(trace, first)}, so {bar(trace.label(xi))} = {number(first.adjoints[xi], digits)}"
+                    f" — compare ∂{out}/∂{x} = {number(jac, digits)}: the seed weights each output's derivative "
+                    "(a vector–Jacobian product).",
+                )
+            )
+    if trace.forward:
+        first_t = trace.forward[0]
+        out_node = graph.outputs[0]
+        lines.append(("text", FORWARD_SEED_IS))
+        seeds = tangent_seed_words(trace, first_t)
+        along = f"∂{out_node.name}/∂{first_t.input}" if first_t.input else f"the derivative of {out_node.name} along it"
+        got = number(first_t.tangents[out_node.node], digits)
+        lines.append(("formula", f"Here {seeds}, so {dot(out_node.name)} = {along} = {got}."))
+    return lines
+
+
+def passes_needed(trace: Trace) -> tuple[str, str]:
+    """How many forward and reverse passes this trace took, and what each gives."""
+    inputs = ", ".join(trace.graph.inputs)
+    outputs = ", ".join(o.name for o in trace.graph.outputs)
+    return (
+        f"Forward mode needed {_passes(len(trace.forward))}: one per input ({inputs}), each giving a column of J.",
+        f"Reverse mode needed {_passes(len(trace.reverse))}: one per output ({outputs}), each giving a row of J.",
+    )
+
+
+def modes_verdict(agree: bool | None) -> str:
+    return "Both modes gave the same Jacobian." if agree else "The two Jacobians differ beyond rounding!"
+
+
+def mode_cost(trace: Trace) -> str:
+    n, m = len(trace.graph.inputs), len(trace.graph.outputs)
+    return (
+        f"With n = {n} and m = {m} here: reverse mode costs m sweeps, forward mode n. "
+        "That is why reverse mode wins for many inputs and one output (a loss: one sweep gives the whole "
+        "gradient), and forward mode for few inputs and many outputs."
+    )
+
+
+def jacobian_caption(by_rows: bool) -> str:
+    """Above the Jacobian of a trace with several outputs: rows from reverse passes, or columns from forward ones."""
+    rows = "one row per reverse pass (seed e_k on output k)" if by_rows else "one column per forward pass"
+    return f"The Jacobian J, {rows}:"
+
+
+def _passes(count: int) -> str:
+    return f"{count} pass" if count == 1 else f"{count} passes"
+
+
+# -- the symbolic layer (render/symbolic.py, render/markdown.py) --
+
+SYMBOLIC_FORWARD = "Forward pass: each node as a formula in the inputs"
+SYMBOLIC_REVERSE = "Reverse pass: adjoints as formulas, output to inputs"
+SYMBOLIC_LAYERS = (
+    "Each step: the chain rule in symbols; the local partials filled in; each parent adjoint replaced "
+    "by its own formula; the same simplified; then, in the inputs, the closed form."
+)
+IN_THE_INPUTS = "in the inputs"
+CLOSED_FORM = "In closed form (every adjoint written out in the inputs, simplified):"
+
+
+def closed_vjp(target: str) -> str:
+    return f"With the seed, seedᵀ·J = ∂{target}/∂(inputs) in closed form:"
+
+
+def symbolic_reverse_title(k: int, count: int, output: str | None) -> str:
+    if count == 1:
+        return SYMBOLIC_REVERSE
+    return f"Reverse pass {k + 1} of {count}: adjoints of {output or 'the seeds'}"
+
+
+def symbolic_intro(trace: Trace) -> str:
+    """What a trace with inputs left as symbols is: all symbolic, or partly evaluated."""
+    symbols = [n for n in trace.graph.inputs if n not in trace.inputs]
+    names = ", ".join(symbols)
+    stay = "stays a symbol" if len(symbols) == 1 else "stay symbols"
+    if not trace.inputs:
+        return (
+            f"No values given: a symbolic trace. {names} {stay}, every adjoint is a formula, "
+            "and the gradient comes out in closed form."
+        )
+    given = ", ".join(f"{n} = {number(v, 6)}" for n, v in trace.inputs.items())
+    return f"Partial evaluation: {given} substituted; {names} {stay} (no value given)."
+
+
+def named_note(names: list[str], limit: int) -> str:
+    """Why some formulas use a name (w7, w̄5) instead of being written out."""
+    if len(names) == 1:
+        return (
+            f"{names[0]} is kept as a named intermediate: "
+            f"written out in full it would be longer than {limit} symbols and operations"
+        )
+    return (
+        f"{', '.join(names)} are kept as named intermediates: "
+        f"written out in full each would be longer than {limit} symbols and operations"
+    )
+
+
+def symbolic_target(trace: Trace, spass: SymbolicPass) -> str:
+    """What a symbolic pass's adjoints are derivatives of: 'z', or '(1·f + 2·g)' for a vector seed."""
+    if spass.output is not None:
+        return spass.output
+    seeded = [o for o in trace.graph.outputs if o.node in spass.seeds]
+    if len(seeded) == 1 and len(trace.graph.outputs) == 1:
+        return seeded[0].name
+    return "(" + " + ".join(f"{number(spass.seeds[o.node], 6)}·{o.name}" for o in seeded) + ")"
