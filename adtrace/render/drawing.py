@@ -148,12 +148,12 @@ class GraphDrawing:
     def value_text(self, i: int) -> str:
         if self.values is not None and i not in self.values:
             return ""
-        return number(self.trace.values[i], self.digits)
+        return _known(self.trace.values[i], self.digits)
 
     def adjoint_text(self, i: int) -> str:
         if not self.trace.reverse or (self.adjoints is not None and i not in self.adjoints):
             return ""
-        return number(self.trace.reverse[0].adjoints[i], self.digits)
+        return _known(self.trace.reverse[0].adjoints[i], self.digits)
 
     def lines(self, i: int, full: bool) -> tuple[str, str, str]:
         """The lines of node i's box: `w3 = w1·w2`, `= 6`, `w̄ = 1`.
@@ -161,9 +161,9 @@ class GraphDrawing:
         `full` gives every line as wide as it can get, so revealing values never moves a box.
         """
         trace = self.trace
-        value = number(trace.values[i], self.digits) if full else self.value_text(i)
+        value = _known(trace.values[i], self.digits) if full else self.value_text(i)
         has_adj = bool(trace.reverse)
-        adjoint = number(trace.reverse[0].adjoints[i], self.digits) if full and has_adj else self.adjoint_text(i)
+        adjoint = _known(trace.reverse[0].adjoints[i], self.digits) if full and has_adj else self.adjoint_text(i)
         return (
             f"{trace.label(i)} = {show(trace.definition(i))}",
             f"= {value}" if value else "",
@@ -405,3 +405,8 @@ def adjacency_table(view: GraphDrawing) -> Table:
             Text(parents or "none"),
         )
     return table
+
+
+def _known(value: float, digits: int) -> str:
+    """A number for a box, or nothing where a symbolic trace has no number (NaN)."""
+    return "" if value != value else number(value, digits)
