@@ -17,12 +17,17 @@ class Span:
     end: int
 
 
+_ONE_LINE = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {ord("\n"): "\\n", ord("\t"): "\\t"}
+"""Control characters as escapes (an error message is one line)."""
+
+
 class AdtraceError(Exception):
     """Base of every error adtrace raises on bad input."""
 
     exit_code = 2
 
     def __init__(self, message: str, span: Span | None = None, source: str | None = None):
+        message = message.translate(_ONE_LINE)  # user text quoted in a message can't break it over lines
         super().__init__(message)
         self.message = message
         self.span = span

@@ -211,11 +211,19 @@ class _Lowering:
         text = " ".join(self.source[node.span.start : node.span.end].split())
         try:
             value = prim.evaluate(*values)
-        except (ValueError, ZeroDivisionError, OverflowError):
+        except OverflowError:
+            value = float("inf")
+        except (ValueError, ZeroDivisionError):
             value = float("nan")
+        if value != value:
+            raise EvaluationError(
+                f"the constant {text} is undefined ({prim.domain or 'not a number'})", node.span, self.source
+            )
         if value - value != 0:
             raise EvaluationError(
-                f"the constant {text} is undefined or too large ({prim.domain or 'not finite'})", node.span, self.source
+                f"the constant {text} overflows: it is too large for a floating-point number (about 1.8e308 at most)",
+                node.span,
+                self.source,
             )
         return self.add(Node(CONST, (), text, node.span, value))
 
