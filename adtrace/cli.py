@@ -114,6 +114,13 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
 @click.option("--sample", "sample_name", help="Run one of the shipped samples by name.")
 @click.option("--list-samples", is_flag=True, help="List the shipped samples and exit.")
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal width to lay out for (default: the terminal's).")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Rows per section before the middle is skipped (0 = show all).",
+)
 @click.version_option(package_name="adtrace")
 def main(
     arguments: tuple[str, ...],
@@ -127,6 +134,7 @@ def main(
     sample_name: str | None,
     list_samples: bool,
     width: int | None,
+    max_rows: int,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -168,7 +176,7 @@ def main(
         return
     from .render.terminal import render
 
-    out.print(render(result, digits))
+    out.print(render(result, digits, max_rows))
 
 
 def _print_samples(out: Console) -> None:

@@ -9,9 +9,10 @@ graphs stay small: one float per node and per edge, no strings.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Literal, NamedTuple
 
-from .expr import Const, Expr, number, partial_rule, substitute
+from .expr import Apply, Const, Expr, Sym, number, partial_rule, substitute
 from .graph import Graph
 from .primitives import ARG_NAMES
 
@@ -104,9 +105,20 @@ class Trace:
     def with_values(self, expr: Expr, digits: int) -> Expr:
         """The same formula with every node label replaced by that node's value."""
         mapping: dict[str, Expr] = {}
-        for i in self.graph.numbered:
-            mapping[self.label(i)] = Const(self.values[i], number(self.values[i], digits))
+        stack = [expr]
+        while stack:  # only the labels the formula uses: a big graph's rows stay O(1) each
+            item = stack.pop()
+            if isinstance(item, Sym):
+                i = self._index_of_label.get(item.name)
+                if i is not None:
+                    mapping[item.name] = Const(self.values[i], number(self.values[i], digits))
+            elif isinstance(item, Apply):
+                stack.extend(item.args)
         return substitute(expr, mapping)
+
+    @cached_property
+    def _index_of_label(self) -> dict[str, int]:
+        return {self.label(i): i for i in self.graph.numbered}
 
     def partial_formula(self, i: int, k: int) -> Expr:
         """∂w_i/∂(argument k) as a formula over node labels: the rule with its arguments filled in."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from . import syntax as st
@@ -46,7 +47,10 @@ def coerce(values: Mapping[str, float | int | str]) -> dict[str, float]:
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputValueError(f"the value of {name} must be a number, not {type(value).__name__}")
         else:
-            out[name] = float(value)
+            number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else math.inf
+            if number - number != 0:  # inf or nan
+                raise InputValueError(f"the value of {name} must be a finite number, not {number}")
+            out[name] = number
     return out
 
 
@@ -54,7 +58,9 @@ def constant_value(text: str, name: str, offset: int = 0, full: str | None = Non
     """Evaluate a constant expression; every error names the input it belongs to."""
     source = full if full is not None else text
     if not text.strip():
-        raise InputValueError(f"no value after '{name}=': write it like {name}=2", Span(offset, offset + len(text)), source)
+        raise InputValueError(
+            f"no value after '{name}=': write it like {name}=2", Span(offset, offset + len(text)), source
+        )
     try:
         tree = parse_expression(text)
     except AdtraceError as err:

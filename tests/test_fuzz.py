@@ -97,7 +97,14 @@ def test_parser_raises_only_adtrace_errors(source: str) -> None:
 
 
 @FUZZ
-@given(hostile, st.dictionaries(st.sampled_from(["x", "y", "x1", "x2", "a", "θ"]), st.floats(), max_size=3))
+@given(
+    hostile,
+    st.dictionaries(
+        st.sampled_from(["x", "y", "x1", "x2", "a", "θ"]), st.one_of(st.floats(), st.integers()), max_size=3
+    ),
+)
+@example("x*y", {"x": float("inf"), "y": 1.0})
+@example("x*y", {"x": 10**400, "y": 1})
 def test_engine_raises_only_adtrace_errors(source: str, values: dict[str, float]) -> None:
     try:
         result = trace(source, values)

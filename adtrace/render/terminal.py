@@ -8,6 +8,7 @@ NO_COLOR, when piped and at 80 columns.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -30,6 +31,9 @@ from .words import (
     tangent_seed_words,
 )
 
+DEFAULT_MAX_ROWS = 200
+"""Past this many rows a section shows its head and tail and says how many rows it skipped."""
+
 _LABEL = r"\b[wv]-?\d+\b"
 _ADJ = r"\b[wvzfgh]\u0304-?\d*|[^\W\d]\u0304"
 
@@ -47,39 +51,60 @@ def section(title: str, *body: RenderableType) -> Panel:
     return Panel(Group(*body), title=f"[bold]{title}[/]", title_align="left", box=box.ROUNDED, padding=(0, 1))
 
 
-def render(trace: Trace, digits: int = 4) -> Group:
-    """The whole trace, in the order a teacher explains it."""
+def elide(rows: Sequence[int], max_rows: int) -> list[int | None]:
+    """The rows a section shows: all of them, or past `max_rows` (0 = no limit) the head and the tail
+    with one None where the rest were skipped. Every section that lists nodes goes through here."""
+    if max_rows <= 0 or len(rows) <= max_rows:
+        return list(rows)
+    head = (max_rows + 1) // 2
+    return [*rows[:head], None, *rows[len(rows) - (max_rows - head) :]]
+
+
+def skipped(count: int, what: str) -> Text:
+    """The line standing for the rows a section skipped, and how to see them."""
+    return Text(
+        f"⋮ {count:,} {what} skipped: --max-rows 0 shows all of them; --format json prints everything",
+        style="dim italic",
+    )
+
+
+def render(trace: Trace, digits: int = 4, max_rows: int = DEFAULT_MAX_ROWS) -> Group:
+    """The whole trace, in the order a teacher explains it; long sections show their head and tail."""
     parts: list[RenderableType] = [
-        header(trace),
-        decomposition(trace),
-        graph_table(trace),
-        forward_table(trace, digits),
+        header(trace, max_rows),
+        decomposition(trace, max_rows),
+        graph_table(trace, max_rows),
+        forward_table(trace, digits, max_rows),
     ]
     for k, rpass in enumerate(trace.reverse):
         parts.append(seed_panel(trace, rpass, k, digits))
-        parts.append(reverse_steps(trace, rpass, k, digits))
+        parts.append(reverse_steps(trace, rpass, k, digits, max_rows))
     for k, tpass in enumerate(trace.forward):
-        parts.append(tangent_steps(trace, tpass, k, digits))
+        parts.append(tangent_steps(trace, tpass, k, digits, max_rows))
     parts.append(result(trace, digits))
     if trace.warnings:
         parts.append(Text("\n".join(f"warning: {w}" for w in trace.warnings), style="yellow"))
     return Group(*parts)
 
 
-def to_text(trace: Trace, width: int = 100, digits: int = 4) -> str:
+def to_text(trace: Trace, width: int = 100, digits: int = 4, max_rows: int = DEFAULT_MAX_ROWS) -> str:
     """The terminal view as plain text (no colour), e.g. for golden files and `str(trace)`."""
     console = Console(
         file=io.StringIO(), width=width, no_color=True, color_system=None, record=True, legacy_windows=False
     )
-    console.print(render(trace, digits))
+    console.print(render(trace, digits, max_rows))
     return console.export_text()
 
 
-def header(trace: Trace) -> Panel:
+def header(trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     given = ", ".join(f"{name} = {number(value, 6)}" for name, value in trace.inputs.items())
     text = Text()
     text.append("expression  ", style="dim")
-    text.append(trace.source.strip())
+    source = trace.source.strip()
+    limit = 50 * max_rows  # about a row's worth of text per row: a generated megabyte would bury the trace
+    if 0 < limit < len(source):
+        source = f"{source[: limit // 2]} … ({len(source) - limit:,} characters skipped) … {source[-limit // 2 :]}"
+    text.append(source)
     text.append("\ninputs      ", style="dim")
     text.append(given or "none")
     outs = ", ".join(o.name for o in trace.graph.outputs)
@@ -97,9 +122,13 @@ def node_title(trace: Trace, i: int) -> str:
     return f"{label} ({node.name})" if node.name and not node.is_input else label
 
 
-def decomposition(trace: Trace) -> Panel:
+def decomposition(trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     lines = Text()
-    for i in trace.graph.numbered:
+    numbered = trace.graph.numbered
+    for i in elide(numbered, max_rows):
+        if i is None:
+            lines.append_text(skipped(len(numbered) - max_rows, "nodes")).append("\n")
+            continue
         lines.append_text(styled(f"{node_title(trace, i)} = {show(trace.definition(i))}\n"))
     for out in trace.graph.outputs:
         lines.append_text(styled(f"{out.name} = {trace.label(out.node)}\n"))
@@ -108,34 +137,47 @@ def decomposition(trace: Trace) -> Panel:
     return section("1. Decomposition into primitives", intro, lines)
 
 
-def graph_table(trace: Trace) -> Panel:
+def graph_table(trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
     table.add_column("node")
     table.add_column("computed from (inputs)")
     table.add_column("parents (used by)")
     graph = trace.graph
-    for i in graph.numbered:
+    numbered = graph.numbered
+    for i in elide(numbered, max_rows):
+        if i is None:
+            table.add_row("⋮", "⋮", "⋮")
+            continue
         node = graph.nodes[i]
         inputs = (
             "input " + (node.name or "")
             if node.is_input
             else ", ".join(show(graph.operand(a, trace.notation)) for a in node.args)
         )
-        parents = ", ".join(trace.label(p) for p, _ in graph.parents[i])
+        edges = graph.parents[i]
+        parents = ", ".join(
+            f"… {len(edges) - max_rows:,} more …" if e is None else trace.label(edges[e][0])
+            for e in elide(range(len(edges)), max_rows)
+        )
         out = output_name_of(trace, i)
         if out is not None:
             parents = f"{parents}, output {out}" if parents else f"output {out}"
         table.add_row(styled(trace.label(i)), styled(inputs), styled(parents or "none"))
-    return section("2. The graph", Text(PARENTS, style="dim"), table)
+    notes = [skipped(len(numbered) - max_rows, "rows")] if len(numbered) > max_rows > 0 else []
+    return section("2. The graph", Text(PARENTS, style="dim"), table, *notes)
 
 
-def forward_table(trace: Trace, digits: int) -> Panel:
+def forward_table(trace: Trace, digits: int, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("w_i" if trace.notation == "w" else "v_i")
     table.add_column("definition")
     table.add_column("with values")
     table.add_column("value", justify="right")
-    for i in trace.graph.numbered:
+    numbered = trace.graph.numbered
+    for i in elide(numbered, max_rows):
+        if i is None:
+            table.add_row("⋮", "⋮", "⋮", "⋮")
+            continue
         definition = trace.definition(i)
         value = number(trace.values[i], digits)
         with_values = value if trace.graph.nodes[i].is_input else show(trace.with_values(definition, digits))
@@ -145,7 +187,8 @@ def forward_table(trace: Trace, digits: int) -> Panel:
             Text(with_values),
             Text(value, style="green"),
         )
-    return section("3. Forward pass: evaluate every node, inputs to output", table)
+    notes = [skipped(len(numbered) - max_rows, "rows")] if len(numbered) > max_rows > 0 else []
+    return section("3. Forward pass: evaluate every node, inputs to output", table, *notes)
 
 
 def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
@@ -190,21 +233,27 @@ def rule_text(prim: Primitive, k: int) -> str:
     return f"{prim.rule}: ∂{expr}/∂{ARG_NAMES[k]} = {show(partial_rule(prim, k))}"
 
 
-def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int) -> Panel:
+def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     blocks: list[RenderableType] = []
     graph = trace.graph
-    for j in reversed(graph.numbered):
-        blocks.append(reverse_step(trace, rpass, j, digits))
+    numbered = graph.numbered[::-1]
+    for j in elide(numbered, max_rows):
+        blocks.append(
+            skipped(len(numbered) - max_rows, "steps") if j is None else reverse_step(trace, rpass, j, digits, max_rows)
+        )
     title = "5. Reverse pass: adjoints, output to inputs"
     if len(trace.reverse) > 1:
         title = f"5.{k + 1} Reverse pass {k + 1} of {len(trace.reverse)}: adjoints of {seed_target(trace, rpass)}"
     return section(title, *blocks)
 
 
-def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
-    """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum."""
+def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, max_rows: int = DEFAULT_MAX_ROWS) -> Text:
+    """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum (of a long sum, its head and tail)."""
     label = bar(trace.label(j))
-    terms = trace.terms(rpass, j)
+    all_terms = trace.terms(rpass, j)
+    shown = [None if m is None else all_terms[m] for m in elide(range(len(all_terms)), max_rows)]
+    terms = [t for t in shown if t is not None]
+    cut = f"… {len(all_terms) - len(terms):,} more terms …"
     seed = rpass.seeds.get(j)
     adj = number(rpass.adjoints[j], digits)
     text = Text()
@@ -219,18 +268,23 @@ def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
         return text
     seed_sym = [bar(output_name_of(trace, j) or "")] if seed is not None else []
     seed_num = [number(seed, digits)] if seed is not None else []
-    symbols = seed_sym + [f"{bar(trace.label(t.parent))}·∂{trace.label(t.parent)}/∂{trace.label(j)}" for t in terms]
+    symbols = seed_sym + [
+        cut if t is None else f"{bar(trace.label(t.parent))}·∂{trace.label(t.parent)}/∂{trace.label(j)}" for t in shown
+    ]
     rules = seed_sym + [
-        _times(Sym(bar(trace.label(t.parent))), trace.partial_formula(t.parent, t.position)) for t in terms
+        cut if t is None else _times(Sym(bar(trace.label(t.parent))), trace.partial_formula(t.parent, t.position))
+        for t in shown
     ]
     numbers = seed_num + [
-        _times(
+        cut
+        if t is None
+        else _times(
             Const(t.parent_adjoint, number(t.parent_adjoint, digits)),
             trace.with_values(trace.partial_formula(t.parent, t.position), digits),
         )
-        for t in terms
+        for t in shown
     ]
-    products = seed_num + [number(t.product, digits) for t in terms]
+    products = seed_num + [cut if t is None else number(t.product, digits) for t in shown]
     indent = " " * len(label)
     lines = [
         f"{label} = " + " + ".join(symbols),
@@ -241,7 +295,10 @@ def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
         lines.append(f"{indent} = " + " + ".join(p if not p.startswith("-") else f"({p})" for p in products))
     lines.append(f"{indent} = {adj}")
     text.append_text(styled("\n".join(_dedupe(lines))))
-    for t in terms:
+    for t in shown:
+        if t is None:
+            text.append(f"\n{indent}   {cut} (--max-rows 0 shows all of them)", style="dim italic")
+            continue
         parent = trace.graph.nodes[t.parent]
         partial = show(trace.partial_formula(t.parent, t.position))
         why = rule_text(parent.prim, t.position)
@@ -268,11 +325,15 @@ def _dedupe(lines: list[str]) -> list[str]:
     return kept
 
 
-def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int) -> Panel:
+def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     """Forward mode: ẇi = Σ ∂wi/∂wk·ẇk over the node's arguments."""
     lines: list[RenderableType] = [styled(f"seed: {tangent_seed_words(trace, tpass)}")]
     graph = trace.graph
-    for i in graph.numbered:
+    numbered = graph.numbered
+    for i in elide(numbered, max_rows):
+        if i is None:
+            lines.append(skipped(len(numbered) - max_rows, "steps"))
+            continue
         node = graph.nodes[i]
         label = dot(trace.label(i))
         if node.is_input:
