@@ -11,10 +11,8 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from . import samples as sample_lib
 from .errors import AdtraceError, OptionError
 from .pipeline import trace
 from .values import constant_value, parse_assignments
@@ -154,6 +152,8 @@ def main(
             return
         args = list(arguments)
         if sample_name:
+            from . import samples as sample_lib  # loaded only when asked for: start-up time matters
+
             sample = sample_lib.get(sample_name)
             source = sample.source
             args = [*sample.values, *args]
@@ -180,6 +180,10 @@ def main(
 
 
 def _print_samples(out: Console) -> None:
+    from rich.table import Table
+
+    from . import samples as sample_lib
+
     table = Table(title="Samples (run one with adtrace --sample NAME)", title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("description")
