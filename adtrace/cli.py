@@ -48,6 +48,16 @@ class _ExpressionFirst(click.Command):
         return super().parse_args(ctx, [*options, "--", *positional] if positional else options)
 
 
+class _ProgramFile(click.File):
+    """click.File, but a path the OS can't take (an embedded NUL byte) is a usage error, not a traceback."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as error:
+            self.fail(f"can't open {value!r}: {error}", param, ctx)
+
+
 def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
@@ -73,7 +83,7 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     "-f",
     "--file",
     "program_file",
-    type=click.File("r", encoding="utf-8"),
+    type=_ProgramFile("r", encoding="utf-8"),
     help="Read the program from a file ('-' for stdin).",
 )
 @click.option(

@@ -173,8 +173,9 @@ class _Lowering:
         """Post-order, iterative: each Op becomes a node after its arguments."""
         results: list[int] = []
         stack: list[tuple[st.Node, bool]] = [(root, False)]
+        pop = stack.pop
         while stack:
-            node, expanded = stack.pop()
+            node, expanded = pop()
             if isinstance(node, st.Num):
                 results.append(self.add(Node(CONST, (), node.text, node.span, node.value)))
             elif isinstance(node, st.Name):
@@ -198,7 +199,11 @@ class _Lowering:
 
     def operation(self, node: st.Op, args: tuple[int, ...]) -> int:
         prim = BY_NAME[node.op]
-        if all(self.nodes[a].is_const for a in args):
+        nodes = self.nodes
+        for a in args:
+            if nodes[a].prim is not CONST:
+                break
+        else:  # every argument is a constant
             return self.fold(node, prim, args)
         self.used.update(args)
         return self.add(Node(prim, args, None, node.span))
@@ -255,12 +260,13 @@ class _Lowering:
         number = [0] * len(self.nodes)
         parents: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
         counter = 0
-        for i, node in enumerate(self.nodes):
-            if not node.is_const:
+        nodes = self.nodes
+        for i, node in enumerate(nodes):
+            if node.prim is not CONST:
                 counter += 1
                 number[i] = counter
             for pos, arg in enumerate(node.args):
-                if not self.nodes[arg].is_const:
+                if nodes[arg].prim is not CONST:
                     parents[arg].append((i, pos))
         inputs = {n.name: i for i, n in enumerate(self.nodes) if n.is_input and n.name is not None}
         return Graph(

@@ -54,7 +54,8 @@ class _Parser:
 
     # -- token helpers -------------------------------------------------
     def peek(self, ahead: int = 0) -> Token:
-        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+        at = self.pos + ahead  # the last token is eof, and advance() never moves past it
+        return self.tokens[at] if at < len(self.tokens) else self.tokens[-1]
 
     def advance(self) -> Token:
         tok = self.tokens[self.pos]

@@ -26,7 +26,12 @@ def adjoints(
     for j in range(n - 1, -1, -1):
         total = seeds.get(j, 0.0)
         edges = parents[j]
-        if edges:
+        if len(edges) == 1:  # the common case, without building a list
+            p, pos = edges[0]
+            term = adjoint[p] * partials[p][pos]
+            total += term
+            products[j] = (term,)
+        elif edges:
             terms = tuple([adjoint[p] * partials[p][pos] for p, pos in edges])
             for term in terms:
                 total += term

@@ -143,6 +143,7 @@ cli_argument = st.one_of(hostile, st.sampled_from(OPTIONS), st.sampled_from(["x=
 @given(st.lists(cli_argument, max_size=6))
 @example(["x^2^2^2^2^2^2", "x=2"])
 @example(["2^2^2^2^2^2"])
+@example(["-f", "\x00"])  # found by this test: open() raised ValueError through click.File
 def test_cli_never_prints_a_traceback(arguments: list[str]) -> None:
     result = CliRunner().invoke(main, arguments, input="x*y\n")
     assert result.exit_code in (0, 1, 2), (arguments, result.output, result.exception)

@@ -15,6 +15,8 @@ the reverse/forward ratio and the peak memory per node, beside:
   (the fastest plain-Python forward evaluation; no derivatives);
 * micrograd: a minimal operator-overloading `Value` class (below), given its best chance: CPython's
   `compile()` parses, the cyclic garbage collector is off, the topological sort is iterative;
+
+Every timing runs with the cyclic garbage collector paused (the engine pauses it itself).
 * torch: PyTorch autograd on 0-d CPU tensors, when PyTorch is installed.
 """
 
@@ -175,12 +177,19 @@ MATH = {name: getattr(math, name) for name in MICROGRAD}
 
 
 def median_time(run: Callable[[], object], repeat: int) -> float:
+    """Median wall time; the cyclic GC is paused while timing, as `pipeline.trace` does for the engine."""
     times = []
     for _ in range(repeat):
         gc.collect()
-        start = time.perf_counter()
-        result = run()
-        times.append(time.perf_counter() - start)
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            result = run()
+            times.append(time.perf_counter() - start)
+        finally:
+            if was_enabled:
+                gc.enable()
         del result
     return statistics.median(times)
 
