@@ -6,12 +6,11 @@ Python API and the command line report the same problems in the same words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A half-open range of character offsets into one source text."""
+class Span(NamedTuple):
+    """A half-open range of character offsets into one source text (a tuple: one is made per token)."""
 
     start: int
     end: int

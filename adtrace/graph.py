@@ -170,24 +170,30 @@ class _Lowering:
             self.assigned_at[index] = (shown, span)
 
     def lower(self, root: st.Node) -> int:
-        """Post-order, iterative: each Op becomes a node after its arguments."""
-        results: list[int] = []
-        stack: list[tuple[st.Node, bool]] = [(root, False)]
-        pop = stack.pop
+        """Post-order, iterative: each Op becomes a node after its arguments.
+
+        A pre-order walk that takes the last argument first is, read backwards, the post-order
+        (arguments left to right, then the operation); one pass over it then builds the nodes.
+        """
+        order: list[st.Node] = []
+        stack: list[st.Node] = [root]
         while stack:
-            node, expanded = pop()
-            if isinstance(node, st.Num):
-                results.append(self.add(Node(CONST, (), node.text, node.span, node.value)))
-            elif isinstance(node, st.Name):
-                results.append(self.name(node))
-            elif not expanded:
-                stack.append((node, True))
-                stack.extend((arg, False) for arg in reversed(node.args))
-            else:
+            node = stack.pop()
+            order.append(node)
+            if type(node) is st.Op:
+                stack.extend(node.args)
+        results: list[int] = []
+        for node in reversed(order):
+            if type(node) is st.Op:
                 count = len(node.args)
                 args = tuple(results[-count:])
                 del results[-count:]
                 results.append(self.operation(node, args))
+            elif type(node) is st.Name:
+                results.append(self.name(node))
+            else:
+                assert type(node) is st.Num
+                results.append(self.add(Node(CONST, (), node.text, node.span, node.value)))
         return results[0]
 
     def name(self, node: st.Name) -> int:
