@@ -262,6 +262,9 @@ def micrograd_stages(source: str, repeat: int) -> dict[str, float]:
 
 
 def torch_total(source: str, repeat: int) -> float | None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # torch without numpy says so
     try:
         import torch
     except ImportError:
