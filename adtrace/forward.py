@@ -54,9 +54,13 @@ def local_partials(graph: Graph, values: list[float]) -> tuple[list[tuple[float,
         if not args:
             continue
         prim = node.prim
-        argv = [values[a] for a in args]
         try:
-            grads = prim.grad(*argv, values[i])
+            if len(args) == 2:  # unpacked by hand for the usual case, as in evaluate()
+                grads = prim.grad(values[args[0]], values[args[1]], values[i])
+            elif len(args) == 1:
+                grads = prim.grad(values[args[0]], values[i])
+            else:
+                grads = prim.grad(*[values[a] for a in args], values[i])
         except _FAILURES:
             raise _failure(graph, values, i, "has no derivative") from None
         check = sum(grads)
@@ -66,7 +70,7 @@ def local_partials(graph: Graph, values: list[float]) -> tuple[list[tuple[float,
                     raise _failure(graph, values, i, "has no derivative")
         partials[i] = grads
         if prim.kink is not None:
-            note = prim.kink(*argv)
+            note = prim.kink(*[values[a] for a in args])
             if note:
                 notes[i] = note
     return partials, notes

@@ -8,6 +8,7 @@ a convention (stated in the trace), not something a finite difference or another
 from __future__ import annotations
 
 import math
+import os
 import sys
 from collections.abc import Callable
 from typing import Any
@@ -23,8 +24,10 @@ from adtrace.graph import build
 from adtrace.primitives import BY_NAME
 from adtrace.trace import Trace
 
-FAST = settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
-ORACLE = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+SCALE = int(os.environ.get("ADTRACE_FUZZ_SCALE", "1"))
+"""Multiply the number of cases for a longer hunt: ADTRACE_FUZZ_SCALE=20 python -m pytest tests/test_differential.py"""
+FAST = settings(max_examples=1000 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+ORACLE = settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 
 
 def traced(program: Program) -> Trace:
@@ -209,7 +212,7 @@ def graph_shape(source: str) -> list[tuple[str, tuple[int, ...], float, str | No
     return [(n.prim.name, n.args, n.const, None if n.is_const else n.name) for n in graph.nodes]
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=1000 * SCALE, deadline=None)
 @given(programs(max_statements=1))
 @example(Program({"x1": 1.0}, (("z", ("op", "neg", (("op", "pow", (("var", "x1"), ("const", 2.0))),))),)))
 @example(Program({"x1": 1.0}, (("z", ("op", "pow", (("op", "neg", (("var", "x1"),)), ("const", 2.0)))),)))
