@@ -6,18 +6,17 @@ a Trace built by `pipeline.trace`.
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 
-from . import export
-from . import samples as sample_lib
 from .errors import AdtraceError, OptionError
 from .pipeline import trace
+from .trace import Trace
 from .values import constant_value, parse_assignments
 
 
@@ -51,6 +50,16 @@ class _ExpressionFirst(click.Command):
         return super().parse_args(ctx, [*options, "--", *positional] if positional else options)
 
 
+class _ProgramFile(click.File):
+    """click.File, but a path the OS can't take (an embedded NUL byte) is a usage error, not a traceback."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        try:
+            return super().convert(value, param, ctx)
+        except ValueError as error:
+            self.fail(f"can't open {value!r}: {error}", param, ctx)
+
+
 def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
@@ -76,16 +85,15 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     "-f",
     "--file",
     "program_file",
-    type=click.File("r", encoding="utf-8"),
+    type=_ProgramFile("r", encoding="utf-8"),
     help="Read the program from a file ('-' for stdin).",
 )
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(["text", "json", "md", "markdown", "html", "svg", "txt"]),
-    default="text",
-    show_default=True,
-    help="What to print on stdout: the terminal trace (text), or an export format.",
+    default=None,
+    help="What to print on stdout: the terminal trace (text, the default), or an export format.",
 )
 @click.option(
     "-o",
@@ -95,7 +103,12 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     metavar="PATH",
     help="Also write the trace to PATH, in the format its extension names (.md .html .svg .txt .json); repeatable.",
 )
-@click.option("-q", "--quiet", is_flag=True, help="Print nothing on stdout (warnings and errors still go to stderr).")
+@click.option(
+    "-q",
+    "--quiet",
+    is_flag=True,
+    help="Don't print the terminal trace (with -o: only write the files). An explicit --format still prints.",
+)
 @click.option(
     "--theme",
     type=click.Choice(["light", "dark"]),
@@ -153,6 +166,13 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
 )
 @click.option("--explain", is_flag=True, help="Explain every step in words (also for `adtrace rules`).")
 @click.option("--graph", "graph_only", is_flag=True, help="Print only the drawing of the graph.")
+@click.option(
+    "--max-rows",
+    type=click.IntRange(min=0),
+    default=200,
+    show_default=True,
+    help="Rows per section before the middle is skipped (0 = show all).",
+)
 @click.version_option(package_name="adtrace")
 def main(
     arguments: tuple[str, ...],
@@ -175,6 +195,7 @@ def main(
     quiet: bool,
     theme: str,
     math: str,
+    max_rows: int,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -202,9 +223,11 @@ def main(
 
             out.print(rules_card(args[1:], explain=explain))
             return
-        if (step or delay is not None or graph_only) and fmt == "json":
-            raise OptionError("--step, --delay and --graph draw in the terminal: leave out --format json")
+        if (step or delay is not None or graph_only) and fmt not in (None, "text"):
+            raise OptionError(f"--step, --delay and --graph draw in the terminal: leave out --format {fmt}")
         if sample_name:
+            from . import samples as sample_lib  # loaded only when asked for: start-up time matters
+
             sample = sample_lib.get(sample_name)
             source = sample.source
             args = [*sample.values, *args]
@@ -215,42 +238,65 @@ def main(
             source = args.pop(0)
         else:
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
-        targets = [(path, export.format_of(path)) for path in output_paths]
-        values = parse_assignments(args)
+        targets = [(path, _export().format_of(path)) for path in output_paths]
         result = trace(
             source,
-            values,
+            parse_assignments(args),
             outputs=_csv(outputs),
             seed=_parse_seed(seed),
             mode=mode,  # type: ignore[arg-type]
             notation=notation,  # type: ignore[arg-type]
             symbolic=symbolic,
         )
+        for warning in result.warnings:
+            err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
+        options: dict[str, Any] = {"digits": digits, "theme": theme, "width": width, "math": math, "explain": explain}
+        for path, path_fmt in targets:
+            _export().save(result, path, path_fmt, **options)
+            if not quiet:
+                err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+        if fmt in (None, "text"):
+            if not quiet:
+                _show(result, out, err, digits, explain, max_rows, step, delay, graph_only)
+        elif fmt == "json":
+            click.echo(result.to_json())
+        else:
+            for piece in _export().iter_export(result, fmt, **options):
+                click.echo(piece, nl=False)
     except AdtraceError as error:
         _print_error(err, error, source)
         sys.exit(error.exit_code)
-    for warning in result.warnings:
-        err.print(Text(f"warning: {warning}", style="yellow"))
-    options: dict[str, Any] = {"digits": digits, "theme": theme, "width": width, "math": math, "explain": explain}
-    for path, path_fmt in targets:
-        try:
-            export.save(result, path, path_fmt, **options)
-        except AdtraceError as error:
-            _print_error(err, error, "")
-            sys.exit(error.exit_code)
-        if not quiet:
-            err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
-    if quiet:
-        return
-    if fmt not in ("text", "json"):
-        for piece in export.iter_export(result, fmt, **options):
-            click.echo(piece, nl=False)
-        return
-    if fmt == "json":
-        click.echo(result.to_json())
-        return
-    from .render.terminal import render
+    except RecursionError:
+        err.print(Text("error: the input is nested too deeply for this step; simplify it"), soft_wrap=True)
+        sys.exit(2)
+    except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit, BrokenPipeError):
+        raise
+    except Exception as bug:  # a bug of ours: one line, not a traceback (ADTRACE_DEBUG=1 shows it)
+        if os.environ.get("ADTRACE_DEBUG"):
+            raise
+        err.print(Text(f"internal error: {type(bug).__name__}: {bug} (please report it; ADTRACE_DEBUG=1 shows where)"))
+        sys.exit(1)
 
+
+def _export() -> Any:
+    """The export module, imported only when a file or an export format is asked for (start-up time)."""
+    from . import export
+
+    return export
+
+
+def _show(
+    result: Trace,
+    out: Console,
+    err: Console,
+    digits: int,
+    explain: bool,
+    max_rows: int,
+    step: bool,
+    delay: float | None,
+    graph_only: bool,
+) -> None:
+    """The terminal view: the whole trace, the graph alone, or the live stepper."""
     if graph_only:
         from .render.drawing import GraphDrawing
         from .render.terminal import header
@@ -272,7 +318,9 @@ def main(
         err.print(
             Text("note: --step needs a terminal (stdin and stdout); printing the whole trace instead"), soft_wrap=True
         )
-    out.print(render(result, digits, explain=explain))
+    from .render.terminal import render
+
+    out.print(render(result, digits, explain=explain, max_rows=max_rows))
 
 
 def _has_termios() -> bool:
@@ -284,6 +332,10 @@ def _has_termios() -> bool:
 
 
 def _print_samples(out: Console) -> None:
+    from rich.table import Table
+
+    from . import samples as sample_lib
+
     table = Table(title="Samples (run one with adtrace --sample NAME)", title_justify="left")
     table.add_column("name", style="bold")
     table.add_column("description")

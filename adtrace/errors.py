@@ -6,15 +6,18 @@ Python API and the command line report the same problems in the same words.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
-@dataclass(frozen=True, slots=True)
-class Span:
-    """A half-open range of character offsets into one source text."""
+class Span(NamedTuple):
+    """A half-open range of character offsets into one source text (a tuple: one is made per token)."""
 
     start: int
     end: int
+
+
+_ONE_LINE = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {ord("\n"): "\\n", ord("\t"): "\\t"}
+"""Control characters as escapes (an error message is one line)."""
 
 
 class AdtraceError(Exception):
@@ -23,6 +26,7 @@ class AdtraceError(Exception):
     exit_code = 2
 
     def __init__(self, message: str, span: Span | None = None, source: str | None = None):
+        message = message.translate(_ONE_LINE)  # user text quoted in a message can't break it over lines
         super().__init__(message)
         self.message = message
         self.span = span

@@ -27,7 +27,13 @@ def evaluate(graph: Graph, inputs: Mapping[str, float]) -> list[float]:
         if not args:
             continue
         try:
-            value = node.prim.evaluate(*[values[a] for a in args])
+            # Unpacked by hand for the usual one or two arguments: this loop runs once per node.
+            if len(args) == 2:
+                value = node.prim.evaluate(values[args[0]], values[args[1]])
+            elif len(args) == 1:
+                value = node.prim.evaluate(values[args[0]])
+            else:
+                value = node.prim.evaluate(*[values[a] for a in args])
         except OverflowError:
             raise _failure(graph, values, i, "overflows (too large for a float)") from None
         except _FAILURES:
@@ -48,17 +54,23 @@ def local_partials(graph: Graph, values: list[float]) -> tuple[list[tuple[float,
         if not args:
             continue
         prim = node.prim
-        argv = [values[a] for a in args]
         try:
-            grads = prim.grad(*argv, values[i])
+            if len(args) == 2:  # unpacked by hand for the usual case, as in evaluate()
+                grads = prim.grad(values[args[0]], values[args[1]], values[i])
+            elif len(args) == 1:
+                grads = prim.grad(values[args[0]], values[i])
+            else:
+                grads = prim.grad(*[values[a] for a in args], values[i])
         except _FAILURES:
             raise _failure(graph, values, i, "has no derivative") from None
-        for k, d in enumerate(grads):
-            if d - d != 0 and not nodes[args[k]].is_const:
-                raise _failure(graph, values, i, "has no derivative")
+        check = sum(grads)
+        if check - check != 0:  # some partial is inf or nan: it matters unless its argument is a constant
+            for k, d in enumerate(grads):
+                if d - d != 0 and not nodes[args[k]].is_const:
+                    raise _failure(graph, values, i, "has no derivative")
         partials[i] = grads
         if prim.kink is not None:
-            note = prim.kink(*argv)
+            note = prim.kink(*[values[a] for a in args])
             if note:
                 notes[i] = note
     return partials, notes

@@ -170,23 +170,30 @@ class _Lowering:
             self.assigned_at[index] = (shown, span)
 
     def lower(self, root: st.Node) -> int:
-        """Post-order, iterative: each Op becomes a node after its arguments."""
-        results: list[int] = []
-        stack: list[tuple[st.Node, bool]] = [(root, False)]
+        """Post-order, iterative: each Op becomes a node after its arguments.
+
+        A pre-order walk that takes the last argument first is, read backwards, the post-order
+        (arguments left to right, then the operation); one pass over it then builds the nodes.
+        """
+        order: list[st.Node] = []
+        stack: list[st.Node] = [root]
         while stack:
-            node, expanded = stack.pop()
-            if isinstance(node, st.Num):
-                results.append(self.add(Node(CONST, (), node.text, node.span, node.value)))
-            elif isinstance(node, st.Name):
-                results.append(self.name(node))
-            elif not expanded:
-                stack.append((node, True))
-                stack.extend((arg, False) for arg in reversed(node.args))
-            else:
+            node = stack.pop()
+            order.append(node)
+            if type(node) is st.Op:
+                stack.extend(node.args)
+        results: list[int] = []
+        for node in reversed(order):
+            if type(node) is st.Op:
                 count = len(node.args)
                 args = tuple(results[-count:])
                 del results[-count:]
                 results.append(self.operation(node, args))
+            elif type(node) is st.Name:
+                results.append(self.name(node))
+            else:
+                assert type(node) is st.Num
+                results.append(self.add(Node(CONST, (), node.text, node.span, node.value)))
         return results[0]
 
     def name(self, node: st.Name) -> int:
@@ -198,7 +205,11 @@ class _Lowering:
 
     def operation(self, node: st.Op, args: tuple[int, ...]) -> int:
         prim = BY_NAME[node.op]
-        if all(self.nodes[a].is_const for a in args):
+        nodes = self.nodes
+        for a in args:
+            if nodes[a].prim is not CONST:
+                break
+        else:  # every argument is a constant
             return self.fold(node, prim, args)
         self.used.update(args)
         return self.add(Node(prim, args, None, node.span))
@@ -211,11 +222,19 @@ class _Lowering:
         text = show(from_syntax(node), "code")
         try:
             value = prim.evaluate(*values)
-        except (ValueError, ZeroDivisionError, OverflowError):
+        except OverflowError:
+            value = float("inf")
+        except (ValueError, ZeroDivisionError):
             value = float("nan")
+        if value != value:
+            raise EvaluationError(
+                f"the constant {text} is undefined ({prim.domain or 'not a number'})", node.span, self.source
+            )
         if value - value != 0:
             raise EvaluationError(
-                f"the constant {text} is undefined or too large ({prim.domain or 'not finite'})", node.span, self.source
+                f"the constant {text} overflows: it is too large for a floating-point number (about 1.8e308 at most)",
+                node.span,
+                self.source,
             )
         return self.add(Node(CONST, (), text, node.span, value))
 
@@ -247,12 +266,13 @@ class _Lowering:
         number = [0] * len(self.nodes)
         parents: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
         counter = 0
-        for i, node in enumerate(self.nodes):
-            if not node.is_const:
+        nodes = self.nodes
+        for i, node in enumerate(nodes):
+            if node.prim is not CONST:
                 counter += 1
                 number[i] = counter
             for pos, arg in enumerate(node.args):
-                if not self.nodes[arg].is_const:
+                if nodes[arg].prim is not CONST:
                     parents[arg].append((i, pos))
         inputs = {n.name: i for i, n in enumerate(self.nodes) if n.is_input and n.name is not None}
         return Graph(

@@ -54,7 +54,8 @@ class _Parser:
 
     # -- token helpers -------------------------------------------------
     def peek(self, ahead: int = 0) -> Token:
-        return self.tokens[min(self.pos + ahead, len(self.tokens) - 1)]
+        at = self.pos + ahead  # the last token is eof, and advance() never moves past it
+        return self.tokens[at] if at < len(self.tokens) else self.tokens[-1]
 
     def advance(self) -> Token:
         tok = self.tokens[self.pos]
@@ -78,9 +79,10 @@ class _Parser:
 
     @contextmanager
     def deep_recursion(self) -> Iterator[None]:
-        """Allow MAX_DEPTH nested levels (about two Python frames each)."""
+        """Allow MAX_DEPTH nested levels: up to four Python frames each (expr → prefix → name_or_call →
+        operand for `sin(`), which CPython 3.11 runs without growing the C stack."""
         old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, 3 * MAX_DEPTH + 1000))
+        sys.setrecursionlimit(max(old, 4 * MAX_DEPTH + 1000))
         try:
             yield
         finally:

@@ -21,12 +21,19 @@ def adjoints(
     """Adjoints of every node, and per node the products w̄_p·∂w_p/∂w_j aligned with graph.parents."""
     n = len(graph.nodes)
     adjoint = [0.0] * n
+    for j, seed in seeds.items():
+        adjoint[j] = seed  # the sum for w̄_j starts from its seed
     products: list[tuple[float, ...]] = [()] * n
     parents = graph.parents
     for j in range(n - 1, -1, -1):
-        total = seeds.get(j, 0.0)
+        total = adjoint[j]
         edges = parents[j]
-        if edges:
+        if len(edges) == 1:  # the common case, without building a list
+            p, pos = edges[0]
+            term = adjoint[p] * partials[p][pos]
+            total += term
+            products[j] = (term,)
+        elif edges:
             terms = tuple([adjoint[p] * partials[p][pos] for p, pos in edges])
             for term in terms:
                 total += term

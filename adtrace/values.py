@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 from . import syntax as st
@@ -15,20 +16,25 @@ def parse_assignments(arguments: Iterable[str]) -> dict[str, float]:
     """['x1=2', 'x2=pi/4'] → {'x1': 2.0, 'x2': 0.785…}; errors point into the argument."""
     values: dict[str, float] = {}
     for arg in arguments:
-        name, eq, text = arg.partition("=")
-        name = name.strip()
+        written, eq, text = arg.partition("=")
+        name = written.strip()
         if not eq:
             raise InputValueError(
                 f"'{arg}' is not NAME=VALUE: write it like x1=2 (quote the whole expression if it has spaces)",
                 Span(0, len(arg)),
                 arg,
             )
-        tokens = tokenize(name) if name else []
+        start = len(written) - len(written.lstrip())
+        where = Span(start, start + len(name)) if name else Span(0, 1)
+        try:
+            tokens = tokenize(name) if name else []
+        except AdtraceError:
+            tokens = []
         if len(tokens) != 2 or tokens[0].kind != "name":
-            raise InputValueError(f"'{name}' is not a valid input name", Span(0, max(1, len(name))), arg)
+            raise InputValueError(f"'{name}' is not a valid input name", where, arg)
         if name in values:
-            raise InputValueError(f"{name} is given a value twice", Span(0, len(name)), arg)
-        values[name] = constant_value(text, name, offset=len(name) + 1, full=arg)
+            raise InputValueError(f"{name} is given a value twice", where, arg)
+        values[name] = constant_value(text, name, offset=len(written) + 1, full=arg)
     return values
 
 
@@ -41,7 +47,10 @@ def coerce(values: Mapping[str, float | int | str]) -> dict[str, float]:
         elif isinstance(value, bool) or not isinstance(value, (int, float)):
             raise InputValueError(f"the value of {name} must be a number, not {type(value).__name__}")
         else:
-            out[name] = float(value)
+            number = float(value) if not isinstance(value, int) or abs(value) < 2**1023 else math.inf
+            if number - number != 0:  # inf or nan
+                raise InputValueError(f"the value of {name} must be a finite number, not {number}")
+            out[name] = number
     return out
 
 
@@ -49,7 +58,9 @@ def constant_value(text: str, name: str, offset: int = 0, full: str | None = Non
     """Evaluate a constant expression; every error names the input it belongs to."""
     source = full if full is not None else text
     if not text.strip():
-        raise InputValueError(f"no value after '{name}=': write it like {name}=2", Span(offset, offset + 1), source)
+        raise InputValueError(
+            f"no value after '{name}=': write it like {name}=2", Span(offset, offset + len(text)), source
+        )
     try:
         tree = parse_expression(text)
     except AdtraceError as err:

@@ -15,18 +15,23 @@ from rich.text import Text
 from ..expr import Const, Sym, number
 from ..trace import TangentPass, Trace
 from . import words
-from .terminal import _dedupe, _times, plus, section, styled
+from .terminal import DEFAULT_MAX_ROWS, _dedupe, _times, elide, plus, section, skipped, styled
 from .words import dot, tangent_seed_words
 
 
-def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int) -> Panel:
+def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     """Forward mode: ẇi = Σ ∂wi/∂wk·ẇk over the node's arguments, beside the values."""
     graph = trace.graph
     lines: list[RenderableType] = [
         styled(f"seed: {tangent_seed_words(trace, tpass)}"),
         Text(words.TANGENT_INTRO, style="dim"),
     ]
-    for i in graph.numbered:
+    numbered = graph.numbered
+    for row in elide(numbered, max_rows):
+        if row is None:
+            lines.append(skipped(len(numbered) - max_rows, "steps"))
+            continue
+        i = row
         node = graph.nodes[i]
         label = dot(trace.label(i))
         value = f"   ({trace.label(i)} = {number(trace.values[i], digits)})"

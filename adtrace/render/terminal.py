@@ -8,6 +8,7 @@ NO_COLOR, when piped and at 80 columns.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 
 from rich import box
 from rich.console import Console, Group, RenderableType
@@ -49,6 +50,9 @@ from .words import (
     vjp_seed,
 )
 
+DEFAULT_MAX_ROWS = 200
+"""Past this many rows a section shows its head and tail and says how many rows it skipped."""
+
 _LABEL = r"\b[wv]-?\d+\b"
 _ADJ = r"\b[wvzfgh]\u0304-?\d*|[^\W\d]\u0304"
 
@@ -68,31 +72,52 @@ def section(title: str, *body: RenderableType) -> Panel:
 
 
 def numbered(parts: list[RenderableType]) -> list[RenderableType]:
-    number = 0
+    """Number the section panels in the order they appear (sections differ by mode and by pass count)."""
+    count = 0
     for part in parts:
         if isinstance(part, Panel) and isinstance(part.title, str) and part.box is box.ROUNDED:
-            number += 1
-            part.title = Text(f"{number}. {part.title}", style="bold")
+            count += 1
+            part.title = Text(f"{count}. {part.title}", style="bold")
     return parts
 
 
-def render(trace: Trace, digits: int = 4, *, explain: bool = False) -> Group:
-    """The whole trace, in the order a teacher explains it (`explain`: sentences under each reverse step)."""
+def elide(rows: Sequence[int], max_rows: int) -> list[int | None]:
+    """The rows a section shows: all of them, or past `max_rows` (0 = no limit) the head and the tail
+    with one None where the rest were skipped. Every section that lists nodes goes through here."""
+    if max_rows <= 0 or len(rows) <= max_rows:
+        return list(rows)
+    head = (max_rows + 1) // 2
+    return [*rows[:head], None, *rows[len(rows) - (max_rows - head) :]]
+
+
+def skipped(count: int, what: str) -> Text:
+    """The line standing for the rows a section skipped, and how to see them."""
+    return Text(
+        f"⋮ {count:,} {what} skipped: --max-rows 0 shows all of them; --format json prints everything",
+        style="dim italic",
+    )
+
+
+def render(trace: Trace, digits: int = 4, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS) -> Group:
+    """The whole trace, in the order a teacher explains it.
+
+    `explain` adds sentences under each reverse step; past `max_rows` rows a section shows its head and tail.
+    """
     if trace.symbolic_only:
         return symbolic_view.render(trace, digits)
     from .modes import mode_comparison, tangent_steps, why_seeds
 
     parts: list[RenderableType] = [
-        header(trace),
-        decomposition(trace),
-        graph_table(trace, digits),
-        forward_table(trace, digits),
+        header(trace, max_rows),
+        decomposition(trace, max_rows),
+        graph_table(trace, digits, max_rows),
+        forward_table(trace, digits, max_rows),
     ]
     for k, rpass in enumerate(trace.reverse):
         parts.append(seed_panel(trace, rpass, k, digits, explain=explain))
-        parts.append(reverse_steps(trace, rpass, k, digits, explain=explain))
+        parts.append(reverse_steps(trace, rpass, k, digits, explain=explain, max_rows=max_rows))
     for k, tpass in enumerate(trace.forward):
-        parts.append(tangent_steps(trace, tpass, k, digits))
+        parts.append(tangent_steps(trace, tpass, k, digits, max_rows))
     parts.append(result(trace, digits))
     parts.append(why_seeds(trace, digits))
     if trace.mode == "both":
@@ -100,21 +125,27 @@ def render(trace: Trace, digits: int = 4, *, explain: bool = False) -> Group:
     return Group(*numbered(parts))
 
 
-def to_text(trace: Trace, width: int = 100, digits: int = 4, *, explain: bool = False) -> str:
+def to_text(
+    trace: Trace, width: int = 100, digits: int = 4, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS
+) -> str:
     """The terminal view as plain text (no colour), e.g. for golden files and `str(trace)`."""
     console = Console(
         file=io.StringIO(), width=width, no_color=True, color_system=None, record=True, legacy_windows=False
     )
-    console.print(render(trace, digits, explain=explain))
+    console.print(render(trace, digits, explain=explain, max_rows=max_rows))
     return console.export_text()
 
 
-def header(trace: Trace) -> Panel:
+def header(trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     given = ", ".join(f"{name} = {number(value, 6)}" for name, value in trace.inputs.items())
     lines = [line.rstrip() for line in trace.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
     text = Text()
     text.append("expression  ", style="dim")
-    text.append(("\n" + " " * 12).join(lines))
+    source = ("\n" + " " * 12).join(lines)
+    limit = 50 * max_rows  # about a row's worth of text per row: a generated megabyte would bury the trace
+    if 0 < limit < len(source):
+        source = f"{source[: limit // 2]} … ({len(source) - limit:,} characters skipped) … {source[-limit // 2 :]}"
+    text.append(source)
     text.append("\ninputs      ", style="dim")
     text.append(given or "none")
     outs = ", ".join(o.name for o in trace.graph.outputs)
@@ -131,9 +162,13 @@ def node_title(trace: Trace, i: int) -> str:
     return f"{label} ({node.name})" if node.name and not node.is_input else label
 
 
-def decomposition(trace: Trace) -> Panel:
+def decomposition(trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     lines = Text()
-    for i in trace.graph.numbered:
+    numbered = trace.graph.numbered
+    for i in elide(numbered, max_rows):
+        if i is None:
+            lines.append_text(skipped(len(numbered) - max_rows, "nodes")).append("\n")
+            continue
         lines.append_text(styled(f"{node_title(trace, i)} = {show(trace.definition(i))}\n"))
     for out in trace.graph.outputs:
         lines.append_text(styled(f"{out.name} = {trace.label(out.node)}\n"))
@@ -142,13 +177,17 @@ def decomposition(trace: Trace) -> Panel:
     return section(DECOMPOSITION, intro, lines)
 
 
-def graph_table(trace: Trace, digits: int = 4) -> Panel:
+def graph_table(trace: Trace, digits: int = 4, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
     table.add_column("node")
     table.add_column("computed from (inputs)")
     table.add_column("parents (used by)")
     graph = trace.graph
-    for i in graph.numbered:
+    numbered = graph.numbered
+    for i in elide(numbered, max_rows):
+        if i is None:
+            table.add_row("⋮", "⋮", "⋮")
+            continue
         node = graph.nodes[i]
         inputs = (
             "input " + (node.name or "")
@@ -156,21 +195,33 @@ def graph_table(trace: Trace, digits: int = 4) -> Panel:
             else ", ".join(show(graph.operand(a, trace.notation)) for a in node.args)
         )
         uses = [p for p, _ in graph.parents[i]]
-        parents = ", ".join(trace.label(p) + (" (twice)" if uses.count(p) > 1 else "") for p in dict.fromkeys(uses))
+        unique = list(dict.fromkeys(uses))
+        parents = ", ".join(
+            f"… {len(unique) - max_rows:,} more …"
+            if e is None
+            else trace.label(unique[e]) + (" (twice)" if uses.count(unique[e]) > 1 else "")
+            for e in elide(range(len(unique)), max_rows)
+        )
         out = output_name_of(trace, i)
         if out is not None:
             parents = f"{parents}, output {out}" if parents else f"output {out}"
         table.add_row(styled(trace.label(i)), styled(inputs), styled(parents or "none"))
+    if len(numbered) > max_rows > 0:  # cut short: a drawing of every node would undo the cut
+        return section(GRAPH, Text(PARENTS, style="dim"), table, skipped(len(numbered) - max_rows, "rows"))
     return section(GRAPH, Text(PARENTS, style="dim"), table, GraphDrawing(trace, digits, fallback=False))
 
 
-def forward_table(trace: Trace, digits: int) -> Panel:
+def forward_table(trace: Trace, digits: int, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("w_i" if trace.notation == "w" else "v_i")
     table.add_column("definition")
     table.add_column("with values")
     table.add_column("value", justify="right")
-    for i in trace.graph.numbered:
+    numbered = trace.graph.numbered
+    for i in elide(numbered, max_rows):
+        if i is None:
+            table.add_row("⋮", "⋮", "⋮", "⋮")
+            continue
         definition = trace.definition(i)
         value = number(trace.values[i], digits)
         with_values = value if trace.graph.nodes[i].is_input else show(trace.with_values(definition, digits))
@@ -180,7 +231,8 @@ def forward_table(trace: Trace, digits: int) -> Panel:
             Text(with_values),
             Text(value, style="green"),
         )
-    return section(FORWARD, table)
+    notes = [skipped(len(numbered) - max_rows, "rows")] if len(numbered) > max_rows > 0 else []
+    return section(FORWARD, table, *notes)
 
 
 def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False) -> Panel:
@@ -207,17 +259,27 @@ def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain
     return section(seed_title(k, len(trace.reverse)), *body)
 
 
-def reverse_steps(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False) -> Panel:
+def reverse_steps(
+    trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS
+) -> Panel:
     blocks: list[RenderableType] = []
-    graph = trace.graph
-    for j in reversed(graph.numbered):
-        blocks.append(reverse_step(trace, rpass, j, digits, explain=explain))
+    numbered = trace.graph.numbered[::-1]
+    for j in elide(numbered, max_rows):
+        if j is None:
+            blocks.append(skipped(len(numbered) - max_rows, "steps"))
+        else:
+            blocks.append(reverse_step(trace, rpass, j, digits, explain=explain, max_rows=max_rows))
     return section(reverse_title(k, len(trace.reverse), seed_target(trace, rpass)), *blocks)
 
 
-def reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, *, explain: bool = False) -> Text:
-    """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum (and, with `explain`, in words)."""
-    text = _reverse_step(trace, rpass, j, digits)
+def reverse_step(
+    trace: Trace, rpass: ReversePass, j: int, digits: int, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS
+) -> Text:
+    """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum (and, with `explain`, in words).
+
+    Of a sum longer than `max_rows` terms, the head and the tail are shown.
+    """
+    text = _reverse_step(trace, rpass, j, digits, max_rows)
     if explain and not _seed_only(trace, j):
         text.append("\n" + "\n".join(explain_step(trace, rpass, j, digits)), style="italic")
     return text
@@ -228,17 +290,20 @@ def _seed_only(trace: Trace, j: int) -> bool:
     return not trace.graph.parents[j] and output_name_of(trace, j) is not None
 
 
-def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text:
+def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, max_rows: int) -> Text:
     label = bar(trace.label(j))
-    terms = trace.terms(rpass, j)
+    all_terms = trace.terms(rpass, j)
+    shown = [None if m is None else all_terms[m] for m in elide(range(len(all_terms)), max_rows)]
+    terms = [t for t in shown if t is not None]
+    cut = f"… {len(all_terms) - len(terms):,} more terms …"
     seed = rpass.seeds.get(j)
     adj = number(rpass.adjoints[j], digits)
     text = Text()
     output = output_name_of(trace, j)
     if not terms:
         if output is not None:
-            shown = number(rpass.seeds.get(j, 0.0), digits)
-            text.append_text(styled(f"{label} = {bar(output)} = {shown}"))
+            seed_value = number(rpass.seeds.get(j, 0.0), digits)
+            text.append_text(styled(f"{label} = {bar(output)} = {seed_value}"))
             text.append(f"   ({SEED_IS_OUTPUT.format(z=output)})", style="dim")
         else:
             text.append_text(styled(f"{label} = 0"))
@@ -246,18 +311,23 @@ def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text
         return text
     seed_sym = [bar(output or "")] if seed is not None else []
     seed_num = [number(seed, digits)] if seed is not None else []
-    symbols = seed_sym + [f"{bar(trace.label(t.parent))}·∂{trace.label(t.parent)}/∂{trace.label(j)}" for t in terms]
+    symbols = seed_sym + [
+        cut if t is None else f"{bar(trace.label(t.parent))}·∂{trace.label(t.parent)}/∂{trace.label(j)}" for t in shown
+    ]
     rules = seed_sym + [
-        _times(Sym(bar(trace.label(t.parent))), trace.partial_formula(t.parent, t.position)) for t in terms
+        cut if t is None else _times(Sym(bar(trace.label(t.parent))), trace.partial_formula(t.parent, t.position))
+        for t in shown
     ]
     numbers = seed_num + [
-        _times(
+        cut
+        if t is None
+        else _times(
             Const(t.parent_adjoint, number(t.parent_adjoint, digits)),
             trace.with_values(trace.partial_formula(t.parent, t.position), digits),
         )
-        for t in terms
+        for t in shown
     ]
-    products = seed_num + [number(t.product, digits) for t in terms]
+    products = seed_num + [cut if t is None else number(t.product, digits) for t in shown]
     indent = " " * len(label)
     lines = [
         f"{label} = " + plus(symbols),
@@ -269,7 +339,10 @@ def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int) -> Text
         lines.append(f"{indent} = " + plus(products))
     lines.append(f"{indent} = {adj}")
     text.append_text(styled("\n".join(_dedupe(lines))))
-    for t in terms:
+    for t in shown:
+        if t is None:
+            text.append(f"\n{indent}   {cut} (--max-rows 0 shows all of them)", style="dim italic")
+            continue
         parent = trace.graph.nodes[t.parent]
         partial = show(trace.partial_formula(t.parent, t.position))
         why = rule_text(parent.prim, t.position)

@@ -1,0 +1,349 @@
+"""Benchmark the engine (text → complete Trace, no rendering) against baselines measured in the same run.
+
+Run from the repository root, in the project's environment:
+
+    python tests/bench/bench_engine.py              # 1k, 10k, 100k and 1M nodes
+    python tests/bench/bench_engine.py --sizes 1000,10000 --repeat 3
+
+Not a test: pytest only collects test_*.py, so the default test run never picks this up.
+
+For each size it prints adtrace's parse (text → Graph), forward (values and local partials) and reverse
+(adjoints and per-edge products) times, the medians of several runs, then the whole engine (`pipeline.trace`),
+the reverse/forward ratio and the peak memory per node, beside:
+
+* `compile()`: CPython's own C parser and compiler on the same expression, then evaluation with `math`
+  (the fastest plain-Python forward evaluation; no derivatives);
+* micrograd: a minimal operator-overloading `Value` class (below), given its best chance: CPython's
+  `compile()` parses, the cyclic garbage collector is off, the topological sort is iterative;
+
+Every timing runs with the cyclic garbage collector paused (the engine pauses it itself).
+* torch: PyTorch autograd on 0-d CPU tensors, when PyTorch is installed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import platform
+import statistics
+import sys
+import time
+import tracemalloc
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from adtrace.forward import evaluate, local_partials
+from adtrace.graph import build
+from adtrace.pipeline import trace
+from adtrace.reverse import adjoints
+
+INPUTS = {"x1": 0.5, "x2": 1.5, "x3": 0.7, "x4": -0.3}
+# Valid both as adtrace and as Python (with sin, exp, … bound to functions of the right library).
+TERMS = (
+    "x1*x2",
+    "sin(x{k})",
+    "x3*exp(x4/3)",
+    "tanh(x2 - x1)",
+    "log(1 + x{k}**2)",
+    "sqrt(1 + x4*x4)/x1",
+    "x{k}*x{k} - cos(x{k})",
+)
+GROUP = 64
+
+
+def expression(nodes: int) -> str:
+    """About `nodes` graph nodes: terms summed in groups of 64, groups of groups, … (CPython's compiler
+    recurses, so a flat chain of a million additions is more than it can take; this stays shallow)."""
+    terms: list[str] = []
+    count = 0
+    while count < nodes:
+        k = len(terms)
+        terms.append(TERMS[k % len(TERMS)].format(k=k % 4 + 1))
+        count += 4
+    while len(terms) > 1:
+        terms = ["(" + " + ".join(terms[i : i + GROUP]) + ")" for i in range(0, len(terms), GROUP)]
+    return terms[0]
+
+
+# -- micrograd-style baseline ---------------------------------------------------
+
+
+class Value:
+    """A scalar with its gradient and the closure that pushes it back (micrograd, with __slots__)."""
+
+    __slots__ = ("_backward", "_prev", "data", "grad")
+
+    def __init__(self, data: float, prev: tuple[Value, ...] = ()):
+        self.data = data
+        self.grad = 0.0
+        self._prev = prev
+        self._backward: Callable[[], None] = _nothing
+
+    def __add__(self, other: Any) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data + other.data, (self, other))
+
+        def _backward() -> None:
+            self.grad += out.grad
+            other.grad += out.grad
+
+        out._backward = _backward
+        return out
+
+    __radd__ = __add__
+
+    def __mul__(self, other: Any) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        out = Value(self.data * other.data, (self, other))
+
+        def _backward() -> None:
+            self.grad += other.data * out.grad
+            other.grad += self.data * out.grad
+
+        out._backward = _backward
+        return out
+
+    __rmul__ = __mul__
+
+    def __pow__(self, k: float) -> Value:
+        out = Value(self.data**k, (self,))
+
+        def _backward() -> None:
+            self.grad += k * self.data ** (k - 1) * out.grad
+
+        out._backward = _backward
+        return out
+
+    def __neg__(self) -> Value:
+        return self * -1.0
+
+    def __sub__(self, other: Any) -> Value:
+        return self + (-other)
+
+    def __truediv__(self, other: Any) -> Value:
+        other = other if isinstance(other, Value) else Value(other)
+        return self * other**-1.0
+
+    def backward(self) -> None:
+        topo: list[Value] = []
+        seen: set[int] = set()
+        stack: list[tuple[Value, bool]] = [(self, False)]
+        while stack:
+            v, done = stack.pop()
+            if done:
+                topo.append(v)
+            elif id(v) not in seen:
+                seen.add(id(v))
+                stack.append((v, True))
+                stack.extend((p, False) for p in v._prev)
+        self.grad = 1.0
+        for v in reversed(topo):
+            v._backward()
+
+
+def _nothing() -> None:
+    pass
+
+
+def _unary(f: Callable[[float], float], df: Callable[[float, float], float]) -> Callable[[Value], Value]:
+    def apply(x: Value) -> Value:
+        out = Value(f(x.data), (x,))
+
+        def _backward() -> None:
+            x.grad += df(x.data, out.data) * out.grad
+
+        out._backward = _backward
+        return out
+
+    return apply
+
+
+MICROGRAD = {
+    "sin": _unary(math.sin, lambda a, ans: math.cos(a)),
+    "cos": _unary(math.cos, lambda a, ans: -math.sin(a)),
+    "exp": _unary(math.exp, lambda a, ans: ans),
+    "log": _unary(math.log, lambda a, ans: 1.0 / a),
+    "sqrt": _unary(math.sqrt, lambda a, ans: 0.5 / ans),
+    "tanh": _unary(math.tanh, lambda a, ans: 1.0 - ans * ans),
+}
+MATH = {name: getattr(math, name) for name in MICROGRAD}
+
+
+# -- measurements -----------------------------------------------------------------
+
+
+def median_time(run: Callable[[], object], repeat: int) -> float:
+    """Median wall time; the cyclic GC is paused while timing, as `pipeline.trace` does for the engine."""
+    times = []
+    for _ in range(repeat):
+        gc.collect()
+        was_enabled = gc.isenabled()
+        gc.disable()
+        try:
+            start = time.perf_counter()
+            result = run()
+            times.append(time.perf_counter() - start)
+        finally:
+            if was_enabled:
+                gc.enable()
+        del result
+    return statistics.median(times)
+
+
+def engine_stages(source: str, repeat: int) -> dict[str, float]:
+    graph = build(source)
+    values = evaluate(graph, INPUTS)
+    partials, _ = local_partials(graph, values)
+    seeds = {graph.outputs[0].node: 1.0}
+
+    def forward() -> object:
+        vals = evaluate(graph, INPUTS)
+        return local_partials(graph, vals)
+
+    return {
+        "nodes": len(graph.nodes),
+        "edges": sum(len(p) for p in graph.parents),
+        "parse": median_time(lambda: build(source), repeat),
+        "forward": median_time(forward, repeat),
+        "reverse": median_time(lambda: adjoints(graph, partials, seeds), repeat),
+        "engine": median_time(lambda: trace(source, INPUTS), repeat),
+    }
+
+
+def peak_memory(source: str) -> int:
+    gc.collect()
+    tracemalloc.start()
+    result = trace(source, INPUTS)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del result
+    return peak
+
+
+def compile_eval(source: str) -> float:
+    code = compile(source, "<bench>", "eval")
+    return float(eval(code, {"__builtins__": {}, **MATH}, dict(INPUTS)))
+
+
+def micrograd(source: str) -> dict[str, float]:
+    code = compile(source, "<bench>", "eval")
+    inputs = {name: Value(v) for name, v in INPUTS.items()}
+    out = eval(code, {"__builtins__": {}, **MICROGRAD}, inputs)
+    out.backward()
+    return {name: v.grad for name, v in inputs.items()}
+
+
+def micrograd_stages(source: str, repeat: int) -> dict[str, float]:
+    was_enabled = gc.isenabled()
+    gc.disable()  # micrograd at its best: its closures make reference cycles the collector would chase
+    try:
+        code = compile(source, "<bench>", "eval")
+        namespace = {"__builtins__": {}, **MICROGRAD}
+
+        def forward_backward() -> object:
+            inputs = {name: Value(v) for name, v in INPUTS.items()}
+            out = eval(code, namespace, inputs)
+            out.backward()
+            return out
+
+        result = {
+            "fwd+bwd": median_time(forward_backward, repeat),
+            "total": median_time(lambda: micrograd(source), repeat),
+        }
+    finally:
+        if was_enabled:
+            gc.enable()
+    gc.collect()
+    return result
+
+
+def torch_total(source: str, repeat: int) -> float | None:
+    import warnings
+
+    warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # torch without numpy says so
+    try:
+        import torch
+    except ImportError:
+        return None
+    names = {name: getattr(torch, name) for name in MICROGRAD}
+
+    def run() -> object:
+        code = compile(source, "<bench>", "eval")
+        inputs = {name: torch.tensor(v, dtype=torch.float64, requires_grad=True) for name, v in INPUTS.items()}
+        out = eval(code, {"__builtins__": {}, **names}, inputs)
+        out.backward()
+        return [t.grad for t in inputs.values()]
+
+    return median_time(run, repeat)
+
+
+def check_agreement(source: str) -> None:
+    """The engine and the micrograd baseline must compute the same gradient, or the timing means nothing."""
+    ours = trace(source, INPUTS).gradient
+    theirs = micrograd(source)
+    for name in INPUTS:
+        if not math.isclose(ours[name], theirs[name], rel_tol=1e-9, abs_tol=1e-9):
+            raise SystemExit(f"gradients disagree on {name}: adtrace {ours[name]!r}, micrograd {theirs[name]!r}")
+    gc.collect()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--sizes", default="1000,10000,100000,1000000", help="comma-separated node counts")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per measurement (median); at least 1")
+    ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch baseline even when installed")
+    args = ap.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(f"Python {platform.python_version()} on {platform.machine()}, {_cores()} cores; medians of runs")
+    print()
+    header = (
+        f"{'nodes':>9} {'parse':>9} {'forward':>9} {'reverse':>9} {'rev/fwd':>7} {'engine':>9} {'µs/node':>7} "
+        f"{'B/node':>6} | {'compile':>9} {'mg f+b':>9} {'mg total':>9} {'torch':>9} | "
+        f"{'eng/mg':>6} {'mg/(f+r)':>8} {'torch/eng':>9}"
+    )
+    print(header)
+    print("-" * len(header))
+    for size in sizes:
+        source = expression(size)
+        repeat = max(1, args.repeat if size < 1_000_000 else min(args.repeat, 3))
+        check_agreement(source)
+        ours = engine_stages(source, repeat)
+        memory = peak_memory(source)
+        py = median_time(lambda src=source: compile_eval(src), repeat)
+        mg = micrograd_stages(source, repeat)
+        th = None if args.no_torch else torch_total(source, repeat)
+        fwd_rev = ours["forward"] + ours["reverse"]
+        print(
+            f"{ours['nodes']:>9,} {_t(ours['parse'])} {_t(ours['forward'])} {_t(ours['reverse'])} "
+            f"{ours['reverse'] / ours['forward']:>7.2f} {_t(ours['engine'])} "
+            f"{ours['engine'] / ours['nodes'] * 1e6:>7.2f} {memory / ours['nodes']:>6.0f} | "
+            f"{_t(py)} {_t(mg['fwd+bwd'])} {_t(mg['total'])} {_t(th) if th is not None else '        –'} | "
+            f"{ours['engine'] / mg['total']:>6.2f} {mg['fwd+bwd'] / fwd_rev:>8.2f} "
+            f"{(th / ours['engine']) if th is not None else float('nan'):>9.2f}",
+            flush=True,
+        )
+    print()
+    print("parse = text → Graph (lexer, parser, lowering); forward = values + local partials; reverse = adjoints and")
+    print("per-edge products; engine = pipeline.trace, text → complete Trace (what the CLI computes before rendering).")
+    print("compile = CPython compile() + eval with math (forward only); mg = the micrograd-style Value class:")
+    print("f+b = forward + backward on pre-compiled code, total = compile + forward + backward; torch = compile +")
+    print("0-d tensor forward + backward. eng/mg < 1: the engine beats micrograd end to end; mg/(f+r) > 1: our")
+    print("forward + reverse beats micrograd's forward + backward by that factor; torch/eng > 1: we beat PyTorch.")
+
+
+def _t(seconds: float) -> str:
+    return f"{seconds * 1e3:>7.1f}ms" if seconds < 10 else f"{seconds:>7.2f}s "
+
+
+def _cores() -> int:
+    import os
+
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+if __name__ == "__main__":
+    main()
