@@ -8,6 +8,7 @@ as in mathematics. The operator tokens come from the primitives table.
 from __future__ import annotations
 
 import difflib
+import math
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -161,7 +162,12 @@ class _Parser:
     def prefix(self) -> st.Node:
         tok = self.advance()
         if tok.kind == "num":
-            return st.Num(float(tok.text), tok.text, tok.span)
+            value = float(tok.text)
+            if value == math.inf:
+                raise self.error(
+                    f"the number {tok.text} is too large for a floating-point number (max about 1.8e308)", tok
+                )
+            return st.Num(value, tok.text, tok.span)
         if tok.kind == "name":
             return self.name_or_call(tok)
         if (tok.kind == "op" and tok.text in PREFIX) or tok.text == "+":

@@ -28,7 +28,7 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from .errors import AdtraceError
+from .errors import AdtraceError, EvaluationError
 from .expr import Apply, Const, Expr, Sym, show
 from .primitives import BY_NAME, CONSTANTS
 
@@ -118,8 +118,13 @@ def _tidy(value: Number) -> Number:
     """Keep exact fractions while they are small; fall back to floats when they grow."""
     if isinstance(value, Fraction):
         if value.denominator > 10**6 or abs(value.numerator) > 10**15:
-            return float(value)
+            try:
+                return float(value)
+            except OverflowError:  # beyond a float's range: stay exact rather than turn into inf
+                return value
         return value
+    if not math.isfinite(value):
+        raise EvaluationError("folding the constants of a formula overflows: they are too large for a float")
     if value == int(value) and abs(value) < 2**53:
         return Fraction(int(value))
     return value
