@@ -9,7 +9,7 @@ import sympy
 
 from adtrace.expr import Apply, Const, Expr, Sym
 
-_FUNCTIONS: dict[str, Any] = {
+FUNCTIONS: dict[str, Any] = {
     "add": lambda a, b: a + b,
     "sub": lambda a, b: a - b,
     "mul": lambda a, b: a * b,
@@ -51,4 +51,4 @@ def to_sympy(expr: Expr, symbols: dict[str, sympy.Symbol] | None = None) -> Any:
             return sympy.Rational(expr.text)  # exact, and much faster than parsing the text
         return sympy.sympify(expr.text.replace("^", "**"), locals=dict(_NAMED))
     assert isinstance(expr, Apply)
-    return _FUNCTIONS[expr.prim.name](*(to_sympy(a, symbols) for a in expr.args))
+    return FUNCTIONS[expr.prim.name](*(to_sympy(a, symbols) for a in expr.args))

@@ -94,30 +94,10 @@ def test_gradient_matches_finite_differences(program: Program) -> None:
 
 
 def _sympy_table() -> dict[str, Callable[..., Any]]:
-    import sympy as sp
+    """The one primitive → sympy table (tests/sympy_expr.py), imported only when sympy is there."""
+    from sympy_expr import FUNCTIONS
 
-    return {
-        "add": lambda a, b: a + b,
-        "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b,
-        "pow": lambda a, b: a**b,
-        "neg": lambda a: -a,
-        "sin": sp.sin,
-        "cos": sp.cos,
-        "tan": sp.tan,
-        "exp": sp.exp,
-        "log": sp.log,
-        "sqrt": sp.sqrt,
-        "tanh": sp.tanh,
-        "sigmoid": lambda a: 1 / (1 + sp.exp(-a)),
-        "relu": lambda a: sp.Max(a, 0),
-        "abs": sp.Abs,
-        "max": sp.Max,
-        "min": sp.Min,
-        "step": lambda a: sp.Heaviside(a, sp.Rational(1, 2)),
-        "sign": sp.sign,
-    }
+    return FUNCTIONS
 
 
 def to_sympy(tree: Tree, symbols: dict[str, Any], table: dict[str, Callable[..., Any]]) -> Any:
