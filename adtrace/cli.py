@@ -266,9 +266,6 @@ def main(
     except AdtraceError as error:
         _print_error(err, error, source)
         sys.exit(error.exit_code)
-    except RecursionError:
-        err.print(Text("error: the input is nested too deeply for this step; simplify it"), soft_wrap=True)
-        sys.exit(2)
     except (click.exceptions.Exit, click.ClickException, KeyboardInterrupt, SystemExit, BrokenPipeError):
         raise
     except Exception as bug:  # a bug of ours: one line, not a traceback (ADTRACE_DEBUG=1 shows it)

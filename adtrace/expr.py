@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
 from string import Template
-from typing import Literal
+from typing import Literal, TypeVar
 
 from . import syntax as st
 from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
 
 Format = Literal["plain", "code", "latex"]
+T = TypeVar("T")
 BAR = "\u0304"
 """The combining macron of an adjoint's name (w̄3)."""
 
@@ -48,15 +50,46 @@ Expr = Const | Sym | Apply
 _ATOMIC = re.compile(r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|[^\W\d_]\w*")
 
 
+def fold(expr: Expr, leaf: Callable[[Const | Sym], T], apply: Callable[[Apply, list[T]], T]) -> T:
+    """Post-order, iteratively: `leaf` on constants and symbols, `apply` on each operation with its
+    arguments' results. Every walk over a formula goes through here, so none can hit the recursion limit."""
+    results: list[T] = []
+    stack: list[tuple[Expr, bool]] = [(expr, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if not isinstance(node, Apply):
+            results.append(leaf(node))
+        elif not expanded:
+            stack.append((node, True))
+            stack.extend((arg, False) for arg in reversed(node.args))
+        else:
+            count = len(node.args)
+            args = results[-count:]
+            del results[-count:]
+            results.append(apply(node, args))
+    return results[0]
+
+
 def from_syntax(node: st.Node) -> Expr:
-    """A syntax tree as a formula (names become symbols, pi and e stay named)."""
-    if isinstance(node, st.Num):
-        return Const(node.value, node.text)
-    if isinstance(node, st.Name):
-        if node.name in CONSTANTS:
-            return Const(CONSTANTS[node.name], node.name)
-        return Sym(node.name)
-    return Apply(BY_NAME[node.op], tuple(from_syntax(a) for a in node.args))
+    """A syntax tree as a formula (names become symbols, pi and e stay named); iterative."""
+    results: list[Expr] = []
+    stack: list[tuple[st.Node, bool]] = [(node, False)]
+    while stack:
+        item, expanded = stack.pop()
+        if isinstance(item, st.Num):
+            results.append(Const(item.value, item.text))
+        elif isinstance(item, st.Name):
+            constant = CONSTANTS.get(item.name)
+            results.append(Sym(item.name) if constant is None else Const(constant, item.name))
+        elif not expanded:
+            stack.append((item, True))
+            stack.extend((arg, False) for arg in reversed(item.args))
+        else:
+            count = len(item.args)
+            args = tuple(results[-count:])
+            del results[-count:]
+            results.append(Apply(BY_NAME[item.op], args))
+    return results[0]
 
 
 @cache
@@ -69,11 +102,11 @@ def partial_rule(prim: Primitive, k: int) -> Expr:
 
 def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
     """Replace symbols by formulas (rule arguments by node names, or names by numbers)."""
-    if isinstance(expr, Sym):
-        return mapping.get(expr.name, expr)
-    if isinstance(expr, Const):
-        return expr
-    return Apply(expr.prim, tuple(substitute(a, mapping) for a in expr.args))
+    return fold(
+        expr,
+        lambda leaf: mapping.get(leaf.name, leaf) if isinstance(leaf, Sym) else leaf,
+        lambda node, args: Apply(node.prim, tuple(args)),
+    )
 
 
 def latex_name(name: str) -> str:
@@ -134,29 +167,31 @@ def _unicode_greek(letters: str) -> str | None:
 
 def show(expr: Expr, fmt: Format = "plain") -> str:
     """Print a formula with the fewest parentheses that keep its structure."""
-    return _show(expr, fmt)[0]
+    return fold(expr, lambda leaf: _show_leaf(leaf, fmt), lambda node, args: _show_apply(node, args, fmt))[0]
 
 
-def _show(expr: Expr, fmt: Format) -> tuple[str, int]:
-    if isinstance(expr, Sym):
+def _show_leaf(leaf: Const | Sym, fmt: Format) -> tuple[str, int]:
+    if isinstance(leaf, Sym):
         if fmt == "code":  # names adtrace's own parser reads: an adjoint w̄3 is wbar3, Griewank's v-1 is vm1
-            return expr.name.replace(BAR, "bar").replace("-", "m"), ATOM
-        return (latex_name(expr.name) if fmt == "latex" else expr.name), ATOM
-    if isinstance(expr, Const):
-        text = expr.text
-        if fmt == "latex":
-            if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
-                return _show(_constant_formula(text), fmt)  # a folded constant, as typed: 2*pi, 1/3
-            text = _latex_number(text)
-        if _ATOMIC.fullmatch(expr.text):
-            return text, ATOM
-        if expr.text.startswith("-") and _ATOMIC.fullmatch(expr.text[1:]):
-            return text, NEG
-        return text, 0
-    notation = getattr(expr.prim, fmt)
+            return leaf.name.replace(BAR, "bar").replace("-", "m"), ATOM
+        return (latex_name(leaf.name) if fmt == "latex" else leaf.name), ATOM
+    text = leaf.text
+    if fmt == "latex":
+        if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
+            formula = _constant_formula(text)  # a folded constant, as typed: 2*pi, 1/3
+            return fold(formula, lambda x: _show_leaf(x, fmt), lambda node, args: _show_apply(node, args, fmt))
+        text = _latex_number(text)
+    if _ATOMIC.fullmatch(leaf.text):
+        return text, ATOM
+    if leaf.text.startswith("-") and _ATOMIC.fullmatch(leaf.text[1:]):
+        return text, NEG
+    return text, 0
+
+
+def _show_apply(node: Apply, args: list[tuple[str, int]], fmt: Format) -> tuple[str, int]:
+    notation = getattr(node.prim, fmt)
     parts: dict[str, str] = {}
-    for k, arg in enumerate(expr.args):
-        text, prec = _show(arg, fmt)
+    for k, (text, prec) in enumerate(args):
         need = notation.arg_prec[k]
         if prec < need or (k > 0 and need > 0 and text.startswith("-")):
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
@@ -201,8 +236,8 @@ def number(value: float, digits: int = 4) -> str:
 
 def evaluate(expr: Expr, env: dict[str, float]) -> float:
     """The numeric value of a formula, symbols looked up in `env` (used to check formulas)."""
-    if isinstance(expr, Const):
-        return expr.value
-    if isinstance(expr, Sym):
-        return env[expr.name]
-    return expr.prim.evaluate(*(evaluate(a, env) for a in expr.args))
+    return fold(
+        expr,
+        lambda leaf: env[leaf.name] if isinstance(leaf, Sym) else leaf.value,
+        lambda node, args: node.prim.evaluate(*args),
+    )

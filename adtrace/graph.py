@@ -9,7 +9,7 @@ Lowering is iterative, so graphs of any depth work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from . import syntax as st
 from .errors import EvaluationError, NameResolutionError, OptionError, Span
@@ -107,6 +107,9 @@ class _Lowering:
         self.versions: dict[str, int] = {}
         self.used: set[int] = set()
         self.assigned_at: dict[int, tuple[str, Span]] = {}
+        self.pending: dict[int, tuple[Node, st.Op]] = {}
+        """Folded constants whose text is not printed yet: only the outermost of a constant sub-expression
+        survives, so printing each once at the end keeps folding linear."""
 
     def run(self, output_names: list[str] | None) -> Graph:
         statements = self.program.statements
@@ -122,6 +125,7 @@ class _Lowering:
                 if k != len(statements) - 1:
                     warnings.append(f"the value of statement {k + 1} is never used")
             last = index
+        self.print_folded()
         outputs = self.pick_outputs(output_names, last)
         out_nodes = {o.node for o in outputs}
         for index, (name, _) in self.assigned_at.items():
@@ -219,13 +223,14 @@ class _Lowering:
         values = [self.nodes[a].const for a in args]
         if list(args) == list(range(len(self.nodes) - len(args), len(self.nodes))):
             del self.nodes[-len(args) :]  # the folded constants were made just for this operation
-        text = show(from_syntax(node), "code")
         try:
             value = prim.evaluate(*values)
         except OverflowError:
             value = float("inf")
         except (ValueError, ZeroDivisionError):
             value = float("nan")
+        if value - value != 0:
+            text = show(from_syntax(node), "code")
         if value != value:
             raise EvaluationError(
                 f"the constant {text} is undefined ({prim.domain or 'not a number'})", node.span, self.source
@@ -236,7 +241,10 @@ class _Lowering:
                 node.span,
                 self.source,
             )
-        return self.add(Node(CONST, (), text, node.span, value))
+        folded = Node(CONST, (), None, node.span, value)
+        index = self.add(folded)
+        self.pending[index] = (folded, node)
+        return index
 
     def pick_outputs(self, names: list[str] | None, last: int) -> tuple[Output, ...]:
         if not names:
@@ -261,6 +269,12 @@ class _Lowering:
                     self.source,
                 )
         return outputs
+
+    def print_folded(self) -> None:
+        """Give each surviving folded constant its text, as typed (2*pi), once."""
+        for index, (folded, syntax) in self.pending.items():
+            if index < len(self.nodes) and self.nodes[index] is folded:
+                self.nodes[index] = replace(folded, name=show(from_syntax(syntax), "code"))
 
     def finish(self, outputs: tuple[Output, ...], warnings: tuple[str, ...]) -> Graph:
         number = [0] * len(self.nodes)

@@ -21,9 +21,13 @@ from .primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX
 MAX_DEPTH = 5000
 """Nesting deeper than this is reported as an error instead of exhausting the stack."""
 
-_INFIX_BP: dict[str, tuple[int, int]] = {"+": (10, 11), "-": (10, 11), "*": (20, 21), "/": (20, 21), "^": (41, 40)}
-_PREFIX_BP = 30
-assert set(_INFIX_BP) == set(INFIX), "every infix primitive needs a binding power"
+# Binding powers are the primitives' printing precedences (Notation.arg_prec): (p, p + 1) for a
+# left-associative operator, (p + 1, p) for the right-associative ^, so parsing and printing agree.
+_INFIX_BP: dict[str, tuple[int, int]] = {
+    tok: (prim.code.arg_prec[0], prim.code.arg_prec[1]) for tok, prim in INFIX.items()
+}
+_PREFIX_BP = PREFIX["-"].code.prec
+_NOT_AN_OPERAND = {")", ",", ";", "=", *_INFIX_BP} - {"+", *PREFIX}  # what cannot start an operand
 
 
 def parse(source: str) -> st.Program:
@@ -155,7 +159,7 @@ class _Parser:
 
     def operand(self, min_bp: int, after: Token) -> st.Node:
         tok = self.peek()
-        if tok.kind in ("eof", "newline") or (tok.kind == "op" and tok.text in (")", ",", ";", "=", "*", "/", "^")):
+        if tok.kind in ("eof", "newline") or (tok.kind == "op" and tok.text in _NOT_AN_OPERAND):
             raise self.error(f"expected a number, a name or '(' after '{after.text}', found {describe(tok)}", tok)
         return self.expr(min_bp)
 
@@ -174,7 +178,7 @@ class _Parser:
             operand = self.operand(_PREFIX_BP, after=tok)
             if tok.text == "+":
                 return operand
-            return st.Op(PREFIX[tok.text].name, (operand,), Span(tok.start, _span(operand).end))
+            return st.Op(PREFIX[tok.text].name, (operand,), Span(tok.start, operand.span.end))
         if tok.kind == "op" and tok.text == "(":
             if self.peek().text == ")":
                 raise self.error("empty parentheses: put an expression inside", self.peek())
@@ -214,10 +218,6 @@ class _Parser:
                 self.source,
             )
         return st.Op(prim.name, tuple(args), Span(tok.start, close.end))
-
-
-def _span(node: st.Node) -> Span:
-    return node.span
 
 
 def _join(a: st.Node, b: st.Node) -> Span:

@@ -41,7 +41,7 @@ from .render.words import (
     explain_sum,
     explain_term,
     output_name_of,
-    with_arg_values,
+    seed_equation,
 )
 from .trace import Trace
 
@@ -141,7 +141,7 @@ def _forward_state(trace: Trace, i: int, values: AbstractSet[int], digits: int) 
         text = f"forward: {label} = {node.name} = {value}"
     else:
         definition = trace.definition(i)
-        numbers = show(with_arg_values(trace, i, definition, digits))
+        numbers = show(trace.with_values(definition, digits))
         text = f"forward: {label} = {show(definition)} = {numbers} = {value}"
     return Reveal("forward", i, values, frozenset(), text=text, explain=explain_forward(trace, i, digits))
 
@@ -165,7 +165,7 @@ def _reverse_states(trace: Trace, values: AbstractSet[int], states: list[Reveal]
         else:
             adjoints.add(out.node)
         w = bar(trace.label(out.node))
-        text = f"seed: {bar(out.name)} = ∂{out.name}/∂{out.name} = {seed}, so {w} starts at {seed}"
+        text = f"seed: {seed_equation(out.name, seed)}, so {w} starts at {seed}"
         reveal("seed", out.node, text, explain_seed(trace, rpass, digits))
     for j in reversed(graph.numbered):
         if j in adjoints:
@@ -190,7 +190,7 @@ def _reverse_states(trace: Trace, values: AbstractSet[int], states: list[Reveal]
             steps = [
                 f"{bar(p)}·∂{p}/∂{trace.label(j)}",
                 _times(Sym(bar(p)), formula),
-                _times(adjoint, with_arg_values(trace, t.parent, formula, digits)),
+                _times(adjoint, trace.with_values(formula, digits)),
                 product,
             ]
             if alone:

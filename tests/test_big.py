@@ -148,3 +148,11 @@ def test_cli_renders_a_100k_node_trace_quickly(runner: CliRunner) -> None:
     assert result.exit_code == 0
     assert result.output.count("skipped") >= 4
     assert time.perf_counter() - start < 60
+
+
+def test_a_long_constant_is_folded_once_without_recursion() -> None:
+    ones = "+".join(["1"] * 20_000)
+    result = trace(f"x*({ones})", x=2)
+    assert result.gradient == {"x": 20_000.0}
+    assert len(result.graph.numbered) == 2  # x and one product; the constant is inline
+    assert to_text(result, max_rows=10)  # and it renders

@@ -144,3 +144,18 @@ def test_program_errors(runner: CliRunner, args: list[str], message: str, caret_
 def test_assigned_but_unused_is_a_warning(runner: CliRunner) -> None:
     code, _, err = run(runner, "a = x*2; b = x + 1", "x=1", "--format", "json")
     assert code == 0 and "warning: 'a' is assigned but never used" in err
+
+
+def test_a_seed_on_some_outputs_leaves_the_others_at_zero(runner: CliRunner) -> None:
+    args = ["f = x*y; g = x + y", "x=1", "y=2", "--outputs", "f,g", "--seed", "f=0.5"]
+    code, out, err = run(runner, *args)
+    assert code == 0 and "Traceback" not in err and "internal error" not in err
+    assert "f\u0304 = 0.5, g\u0304 = 0" in out and "∂(0.5·f)/∂w" in out
+    code, out, _ = run(runner, *args, "--format", "md")
+    assert code == 0 and "0.5" in out
+
+
+def test_a_seed_other_than_one_is_not_called_dz_dz(runner: CliRunner) -> None:
+    code, out, _ = run(runner, "x1*x2 + sin(x1)", "x1=2", "x2=3", "--seed", "2")
+    assert code == 0
+    assert "∂z/∂z = 2" not in out and "z̄ = 2   (the seed; ∂z/∂z itself is 1)" in out

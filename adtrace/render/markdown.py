@@ -323,7 +323,11 @@ class _Writer:
             seed = rpass.seeds.get(out.node, 0.0)
             parts.append(
                 self.display(
-                    [f"{tex_bar(name)} = \\frac{{\\partial {name}}}{{\\partial {name}}} = {self.seed_num(seed)}"]
+                    [
+                        f"{tex_bar(name)} = \\frac{{\\partial {name}}}{{\\partial {name}}} = 1"
+                        if seed == 1
+                        else f"{tex_bar(name)} = {self.seed_num(seed)} \\quad \\text{{(the seed)}}"
+                    ]
                 )
             )
             reason = words.SEED_REASON.format(z=out.name)
@@ -549,7 +553,7 @@ class _Writer:
             parts.append(self.display(lines + self.where_lines(sym, spass, named)))
         for spass in sym.passes:
             if spass.output is None:  # a vector seed: the vector–Jacobian product, in closed form
-                parts.append(text(words.closed_vjp(words.symbolic_target(t, spass))) + "\n\n")
+                parts.append(text(words.closed_vjp(words.seed_target(t, spass))) + "\n\n")
                 lines = [
                     f"{tex_bar(latex_name(name))} &= {self.formula(spass.closed[i])}" for name, i in sym.inputs.items()
                 ]
@@ -621,7 +625,7 @@ class _Writer:
                 if o.node in spass.seeds
             )
             parts.append(self.display([seeds]))
-        target = words.symbolic_target(t, spass)
+        target = words.seed_target(t, spass)
         parts.append(text(words.ADJOINT_NOTATION.format(w=t.notation, z=target)) + "\n\n")
         return "".join(parts)
 

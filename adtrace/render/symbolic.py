@@ -60,7 +60,7 @@ def closed_forms(trace: Trace, digits: int) -> list[RenderableType]:
     for spass in sym.passes:
         if spass.output is None:  # a vector seed: the vector–Jacobian product, in closed form
             formulas = {name: rounded(spass.closed[i], digits) for name, i in sym.inputs.items()}
-            lines.append(Text(words.closed_vjp(words.symbolic_target(trace, spass))))
+            lines.append(Text(words.closed_vjp(words.seed_target(trace, spass))))
             for name, formula in formulas.items():
                 lines.append(terminal.styled(f"  {bar(name)} = {show(formula)}"))
             for name, formula in sym.bindings(formulas.values(), spass):
@@ -123,7 +123,7 @@ def seed_panel(trace: Trace, sym: SymbolicTrace, spass: SymbolicPass, k: int) ->
         for o in trace.graph.outputs
         if o.node in spass.seeds
     )
-    target = words.symbolic_target(trace, spass)
+    target = words.seed_target(trace, spass)
     body: list[RenderableType] = [terminal.styled(seeds)]
     if spass.output is not None and len(trace.graph.outputs) == 1:
         out = spass.output

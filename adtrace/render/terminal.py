@@ -8,6 +8,7 @@ NO_COLOR, when piped and at 80 columns.
 from __future__ import annotations
 
 import io
+from collections import Counter
 from collections.abc import Sequence
 
 from rich import box
@@ -42,6 +43,7 @@ from .words import (
     output_name_of,
     reverse_title,
     scaled_seed,
+    seed_equation,
     seed_target,
     seed_title,
     seed_words,
@@ -54,7 +56,6 @@ DEFAULT_MAX_ROWS = 200
 """Past this many rows a section shows its head and tail and says how many rows it skipped."""
 
 _LABEL = r"\b[wv]-?\d+\b"
-_ADJ = r"\b[wvzfgh]\u0304-?\d*|[^\W\d]\u0304"
 
 
 def styled(text: str) -> Text:
@@ -194,12 +195,12 @@ def graph_table(trace: Trace, digits: int = 4, max_rows: int = DEFAULT_MAX_ROWS)
             if node.is_input
             else ", ".join(show(graph.operand(a, trace.notation)) for a in node.args)
         )
-        uses = [p for p, _ in graph.parents[i]]
-        unique = list(dict.fromkeys(uses))
+        uses = Counter(p for p, _ in graph.parents[i])
+        unique = list(uses)
         parents = ", ".join(
             f"… {len(unique) - max_rows:,} more …"
             if e is None
-            else trace.label(unique[e]) + (" (twice)" if uses.count(unique[e]) > 1 else "")
+            else trace.label(unique[e]) + (" (twice)" if uses[unique[e]] > 1 else "")
             for e in elide(range(len(unique)), max_rows)
         )
         out = output_name_of(trace, i)
@@ -241,7 +242,7 @@ def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain
     if len(trace.graph.outputs) == 1:
         out = trace.graph.outputs[0]
         seed = rpass.seeds.get(out.node, 0.0)
-        body.append(styled(f"{bar(out.name)} = ∂{out.name}/∂{out.name} = {number(seed, digits)}"))
+        body.append(styled(seed_equation(out.name, number(seed, digits))))
         reason = SEED_REASON.format(z=out.name)
         if seed != 1:
             shown = number(seed, digits)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from string import Template
 
-from ..expr import Const, Expr, number, show, substitute
+from ..expr import number, show
 from ..primitives import ARG_NAMES
 from ..symbolic import SymbolicPass
 from ..trace import ReversePass, TangentPass, Term, Trace
@@ -78,14 +78,25 @@ def dot(label: str) -> str:
     return head + DOT + label[len(head) :] if head else label + DOT
 
 
-def seed_target(trace: Trace, rpass: ReversePass) -> str:
-    """What the adjoints of this pass are derivatives of: 'z', 'f', or 'f̄·f + ḡ·g' in words."""
+def seed_target(trace: Trace, rpass: ReversePass | SymbolicPass) -> str:
+    """What the adjoints of a pass are derivatives of: 'z', 'f', '2·z' or '(1·f + 0.5·g)'.
+
+    Outputs without a seed of their own have seed 0 and are left out of the sum.
+    """
     if rpass.output is not None:
         return rpass.output
-    names = [o.name for o in trace.graph.outputs if o.node in rpass.seeds]
-    if len(names) == 1 and len(trace.graph.outputs) == 1:
-        return names[0]
-    return "(" + " + ".join(f"{_num(rpass.seeds[o.node])}·{o.name}" for o in trace.graph.outputs) + ")"
+    seeded = [o for o in trace.graph.outputs if rpass.seeds.get(o.node, 0.0) != 0]
+    if len(seeded) == 1 and len(trace.graph.outputs) == 1:
+        seed = rpass.seeds[seeded[0].node]
+        return seeded[0].name if seed == 1 else f"({_num(seed)}·{seeded[0].name})"
+    return "(" + " + ".join(f"{_num(rpass.seeds[o.node])}·{o.name}" for o in seeded) + ")"
+
+
+def seed_equation(name: str, seed: str) -> str:
+    """'z̄ = ∂z/∂z = 1', or for another seed 'z̄ = 2 (the seed; ∂z/∂z itself is 1)'."""
+    if seed == "1":
+        return f"{bar(name)} = ∂{name}/∂{name} = 1"
+    return f"{bar(name)} = {seed}   (the seed; ∂{name}/∂{name} itself is 1)"
 
 
 def seed_words(trace: Trace, rpass: ReversePass) -> str:
@@ -117,8 +128,7 @@ PATHS = (
     "{w} reaches {z} along {count} paths, {through}, so its adjoint is the sum of the {count} contributions: {sums}."
 )
 SEED_EXPLAIN = (
-    "The reverse pass starts where the forward pass ended: {w} is the output {z}, "
-    "so its adjoint is the seed ∂{z}/∂{z} = {seed}."
+    "The reverse pass starts where the forward pass ended: {w} is the output {z}, so its adjoint is the seed{seed}."
 )
 UNUSED_EXPLAIN = "No node uses {w} on the way to {z}, so {z} does not depend on it: its adjoint is 0."
 _COUNTS = {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight", 9: "nine", 10: "ten"}
@@ -139,21 +149,6 @@ def operand_texts(trace: Trace, i: int) -> list[str]:
     return texts
 
 
-def with_arg_values(trace: Trace, i: int, expr: Expr, digits: int) -> Expr:
-    """A formula over node i's arguments (its definition or a local partial) with their values filled in.
-
-    The same as `trace.with_values`, but looks up only node i's arguments, so a renderer
-    that does this for every node stays linear in the size of the graph.
-    """
-    graph = trace.graph
-    mapping: dict[str, Expr] = {
-        trace.label(a): Const(trace.values[a], number(trace.values[a], digits))
-        for a in graph.nodes[i].args
-        if not graph.nodes[a].is_const
-    }
-    return substitute(expr, mapping)
-
-
 def explain_forward(trace: Trace, i: int, digits: int = 4) -> str:
     """'w3 is the product of w1 and w2: 2·3 = 6.'"""
     node = trace.graph.nodes[i]
@@ -162,7 +157,7 @@ def explain_forward(trace: Trace, i: int, digits: int = 4) -> str:
     if node.is_input:
         return f"{label} is the input {node.name}, given the value {value}."
     reads = fill(node.prim.reads, operand_texts(trace, i))
-    with_values = show(with_arg_values(trace, i, trace.definition(i), digits))
+    with_values = show(trace.with_values(trace.definition(i), digits))
     return f"{label} is {reads}: {with_values} = {value}."
 
 
@@ -215,10 +210,14 @@ def explain_sum(trace: Trace, rpass: ReversePass, j: int, terms: Sequence[Term],
 def explain_seed(trace: Trace, rpass: ReversePass, digits: int = 4) -> str:
     """Why the reverse pass starts with the seed on the output(s)."""
     return " ".join(
-        SEED_EXPLAIN.format(w=trace.label(o.node), z=o.name, seed=number(rpass.seeds[o.node], digits))
+        SEED_EXPLAIN.format(w=trace.label(o.node), z=o.name, seed=_seed_clause(o.name, rpass.seeds[o.node], digits))
         for o in trace.graph.outputs
         if o.node in rpass.seeds
     )
+
+
+def _seed_clause(name: str, seed: float, digits: int) -> str:
+    return f" ∂{name}/∂{name} = 1" if seed == 1 else f", {number(seed, digits)} (∂{name}/∂{name} itself is 1)"
 
 
 def explain_step(trace: Trace, rpass: ReversePass, j: int, digits: int = 4) -> list[str]:
@@ -385,13 +384,3 @@ def named_note(names: list[str], limit: int) -> str:
         f"{', '.join(names)} are kept as named intermediates: "
         f"written out in full each would be longer than {limit} symbols and operations"
     )
-
-
-def symbolic_target(trace: Trace, spass: SymbolicPass) -> str:
-    """What a symbolic pass's adjoints are derivatives of: 'z', or '(1·f + 2·g)' for a vector seed."""
-    if spass.output is not None:
-        return spass.output
-    seeded = [o for o in trace.graph.outputs if o.node in spass.seeds]
-    if len(seeded) == 1 and len(trace.graph.outputs) == 1:
-        return seeded[0].name
-    return "(" + " + ".join(f"{number(spass.seeds[o.node], 6)}·{o.name}" for o in seeded) + ")"
