@@ -44,10 +44,32 @@ class _ExpressionFirst(click.Command):
             if name in takes_value:
                 options.append(arg)
                 if takes_value[name] and "=" not in arg:
-                    options.append(next(it, ""))
+                    value = next(it, None)
+                    if value is None or value == "":
+                        raise click.BadOptionUsage(name, f"{name} needs a value", ctx)
+                    options.append(value)
+            elif arg.startswith("--") and len(name) > 2:  # '-x^2' may be an expression; '--x' never is
+                long_options = [o for o in takes_value if o.startswith("--")]
+                raise click.NoSuchOption(name, possibilities=long_options, ctx=ctx)
             else:
                 positional.append(arg)
         return super().parse_args(ctx, [*options, "--", *positional] if positional else options)
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        """Every usage error as one 'error:' line (click prints a usage block), Ctrl-C without a traceback."""
+        if kwargs.get("standalone_mode", True) is False:
+            return super().main(*args, **kwargs)
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.ClickException as error:
+            hint = " (adtrace --help lists the options)"
+            message = Text.assemble(("error: ", "bold red"), error.format_message(), hint)
+            Console(stderr=True, highlight=False).print(message, soft_wrap=True)
+            sys.exit(error.exit_code)
+        except (click.Abort, KeyboardInterrupt):
+            sys.exit(130)
+        sys.exit(code if isinstance(code, int) else 0)
 
 
 class _ProgramFile(click.File):
@@ -225,15 +247,17 @@ def main(
             return
         if (step or delay is not None or graph_only) and fmt not in (None, "text"):
             raise OptionError(f"--step, --delay and --graph draw in the terminal: leave out --format {fmt}")
-        if sample_name:
+        if sample_name or program_file is not None:
             from . import samples as sample_lib  # loaded only when asked for: start-up time matters
 
-            sample = sample_lib.get(sample_name)
+            if sample_name:
+                sample = sample_lib.get(sample_name)
+            else:
+                sample = sample_lib.parse(program_file.read(), program_file.name)
             source = sample.source
-            args = [*sample.values, *args]
+            given = {arg.split("=", 1)[0].strip() for arg in args}  # the command line overrides the header
+            args = [*(v for v in sample.values if v.split("=", 1)[0] not in given), *args]
             outputs = outputs or ",".join(sample.outputs) or None
-        elif program_file is not None:
-            source = program_file.read()
         elif args:
             source = args.pop(0)
         else:

@@ -62,12 +62,12 @@ def local_partials(graph: Graph, values: list[float]) -> tuple[list[tuple[float,
             else:
                 grads = prim.grad(*[values[a] for a in args], values[i])
         except _FAILURES:
-            raise _failure(graph, values, i, "has no derivative") from None
+            raise _failure(graph, values, i, "has no derivative", prim.derivative_domain) from None
         check = sum(grads)
         if check - check != 0:  # some partial is inf or nan: it matters unless its argument is a constant
             for k, d in enumerate(grads):
                 if d - d != 0 and not nodes[args[k]].is_const:
-                    raise _failure(graph, values, i, "has no derivative")
+                    raise _failure(graph, values, i, "has no derivative", prim.derivative_domain)
         partials[i] = grads
         if prim.kink is not None:
             note = prim.kink(*[values[a] for a in args])
@@ -104,15 +104,15 @@ def tangents(
     return tangent, products
 
 
-def _failure(graph: Graph, values: list[float], i: int, what: str) -> EvaluationError:
+def _failure(graph: Graph, values: list[float], i: int, what: str, reason: str | None = None) -> EvaluationError:
     node = graph.nodes[i]
     shown_args = ", ".join(
         f"{graph.label(a)} = {number(values[a], 6)}" for a in dict.fromkeys(node.args) if not graph.nodes[a].is_const
     )
     at = f" at {shown_args}" if shown_args else ""
-    reason = f": {node.prim.domain}" if node.prim.domain else ""
+    why = node.prim.domain if reason is None else reason
     return EvaluationError(
-        f"{graph.label(i)} = {show(graph.definition(i))} {what}{at}{reason}",
+        f"{graph.label(i)} = {show(graph.definition(i))} {what}{at}" + (f": {why}" if why else ""),
         node.span,
         graph.source,
     )

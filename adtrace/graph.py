@@ -252,13 +252,17 @@ class _Lowering:
             name = last_stmt.target if isinstance(last_stmt, st.Assign) else "z"
             outputs: tuple[Output, ...] = (Output(name, last),)
         else:
-            found = []
+            found: dict[int, str] = {}
             for name in names:
                 if name not in self.env:
                     hint = suggest(name, list(self.versions))
                     raise OptionError(f"unknown output '{name}': it is not assigned in the program{hint}")
-                found.append(Output(name, self.env[name]))
-            outputs = tuple(found)
+                index = self.env[name]
+                if index in found:
+                    same = "listed twice" if found[index] == name else f"the same node as '{found[index]}'"
+                    raise OptionError(f"output '{name}' is {same}: each output must be its own node")
+                found[index] = name
+            outputs = tuple(Output(name, index) for index, name in found.items())
         for out in outputs:
             node = self.nodes[out.node]
             if node.is_const:

@@ -73,6 +73,8 @@ def trace(
     value is given, `symbolic` shows (True) or hides (False) the symbolic layer;
     by default it is there for graphs of up to symbolic.MAX_NODES nodes.
     """
+    if not isinstance(source, str):
+        raise OptionError(f"the expression must be a string, not {type(source).__name__}")
     if mode not in ("reverse", "forward", "both"):
         raise OptionError(f"unknown mode '{mode}': use reverse, forward or both")
     if notation not in ("w", "v"):
@@ -194,6 +196,10 @@ def _split_seeds(
             reverse[outputs[name]] = reverse.get(outputs[name], 0.0) + float(value)
         elif name in graph.inputs and mode != "reverse":
             forward[graph.inputs[name]] = float(value)
+        elif name in graph.inputs:  # an input seed in reverse mode
+            raise OptionError(f"--seed names the input '{name}': input seeds are tangents, for --mode forward or both")
+        elif name in outputs:  # an output seed in forward mode
+            raise OptionError(f"--seed names the output '{name}': output seeds are adjoints, for --mode reverse, both")
         else:
             wanted = "an output" if mode == "reverse" else "an input" if mode == "forward" else "an output or an input"
             pool = (

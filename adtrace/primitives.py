@@ -58,16 +58,14 @@ class Primitive:
     """Why the local partials are what they are, in one line over `$a`, `$b` (the rules card and --explain)."""
     domain: str = ""
     """Why evaluation can fail, said to a student ('log is defined only for x > 0')."""
+    derivative_domain: str = "a local partial is infinite, or too large for a floating-point number"
+    """Why a local partial can fail where the value exists (sqrt at 0, a tiny divisor, a^b in b for a < 0)."""
     kink: Callable[..., str | None] | None = None
     """Given the argument values, a note when the partials use a convention."""
     token: str | None = None
     """The operator token for infix or prefix operators."""
     functions: tuple[str, ...] = field(default=())
     """Names the primitive is called by as a function (first is canonical)."""
-
-    @property
-    def is_function(self) -> bool:
-        return bool(self.functions)
 
 
 def _infix(
@@ -127,6 +125,12 @@ def _at_zero(what: str) -> Callable[[Number], str | None]:
         return what if a == 0 else None
 
     return note
+
+
+def _pow_at_zero(a: Number, b: Number) -> str | None:
+    if a == 0 and b > 0:
+        return "at a = 0, ∂(a^b)/∂b = a^b·log(a) is 0·log(0): adtrace takes its limit, 0"
+    return None
 
 
 def _at_tie(a: Number, b: Number) -> str | None:
@@ -196,13 +200,15 @@ PRIMITIVES: tuple[Primitive, ...] = (
         Notation("$a^$b", POW, (POW + 1, POW)),
         Notation("$a^$b", POW, (POW + 1, POW)),
         Notation("{$a}^{$b}", POW, (POW + 1, 0)),
-        rule="power rule",
+        rule="power & exp rules",
         reads="$a raised to the power $b",
         explain=(
             "the power rule brings the exponent down: $b·$a^($b - 1); "
             "if the exponent varies too, $a^$b = exp($b·log($a)) gives $a^$b·log($a) for it"
         ),
         domain="a^b needs a > 0 when b is not a whole number, and a ≠ 0 when b < 0",
+        derivative_domain="∂(a^b)/∂b = a^b·log(a) needs a > 0 (for a < 0, a^b exists only at whole b)",
+        kink=_pow_at_zero,
         token="^",
         functions=("pow",),
     ),
@@ -292,7 +298,8 @@ PRIMITIVES: tuple[Primitive, ...] = (
         rule="derivative of the square root",
         reads="the square root of $a",
         explain="sqrt($a) = $a^(1/2), and the power rule gives (1/2)·$a^(-1/2) = 1/(2·sqrt($a))",
-        domain="sqrt is defined only for numbers ≥ 0, and differentiable only for numbers > 0",
+        domain="sqrt is defined only for numbers ≥ 0",
+        derivative_domain="the slope of sqrt is infinite at 0: it is differentiable only for numbers > 0",
         functions=("sqrt",),
     ),
     Primitive(

@@ -33,16 +33,21 @@ def samples_dir() -> Path:
 
 
 def load(path: Path) -> Sample:
+    return parse(path.read_text(encoding="utf-8"), path.stem)
+
+
+def parse(text: str, name: str) -> Sample:
+    """A sample (or any program file) with its `# description:`, `# values:` and `# outputs:` header."""
     header: dict[str, str] = {}
     body: list[str] = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         key, sep, rest = line.lstrip("# ").partition(":")
         if line.startswith("#") and sep and key.strip() in ("description", "values", "outputs") and not body:
             header[key.strip()] = rest.strip()
         elif line.strip() and not (line.startswith("#") and not body):
             body.append(line)
     return Sample(
-        name=path.stem,
+        name=name,
         description=header.get("description", ""),
         source="\n".join(body),
         values=tuple(header.get("values", "").split()),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -124,3 +125,35 @@ def test_unused_value_warns_but_succeeds(runner: CliRunner) -> None:
 def test_no_expression_is_a_usage_error(runner: CliRunner) -> None:
     code, _, err = run(runner)
     assert code == 2 and "give an expression" in err
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--verbose"], "No such option '--verbose'"),
+        (["--sampl", "seed"], "'--sample'"),
+        (["x", "x=1", "--seed"], "--seed needs a value"),
+        (["x", "x=1", "-o"], "-o needs a value"),
+        (["x", "x=1", "--format", "pdf"], "Invalid value for '--format'"),
+        (["x", "x=1", "--digits", "abc"], "Invalid value for '--digits'"),
+        (["x*y", "x=1", "y=2", "--seed", "x=1"], "input seeds are tangents, for --mode forward or both"),
+        (["f = x*y; g = f", "x=1", "y=2", "--outputs", "f,g"], "output 'g' is the same node as 'f'"),
+        (["f = x*y", "x=1", "y=2", "--outputs", "f,f"], "output 'f' is listed twice"),
+        (["x^y", "x=-2", "y=3"], "∂(a^b)/∂b = a^b·log(a) needs a > 0"),
+        (["x/y", "x=1", "y=1e-200"], "a local partial is infinite, or too large"),
+        (["x/1E310", "x=1"], "too large for a float"),
+    ],
+)
+def test_usage_errors_are_one_line(runner: CliRunner, args: list[str], message: str) -> None:
+    code, out, err = run(runner, *args)
+    assert code == 2 and out == "" and "Traceback" not in err and "Usage:" not in err
+    assert err.startswith("error: ") and message in err.splitlines()[0]
+
+
+def test_a_program_file_brings_its_header(runner: CliRunner) -> None:
+    polar = Path(__file__).parent.parent / "samples" / "polar.adt"
+    code, out, _ = run(runner, "-f", str(polar), "r=2", "--format", "json")
+    assert code == 0
+    data = json.loads(out)
+    assert set(data["jacobian"]) == {"x", "y"}  # '# outputs: x,y' from the file
+    assert data["inputs"] == {"r": 2.0, "theta": pytest.approx(0.5235987755982988)}  # theta from '# values:'

@@ -32,7 +32,7 @@ from typing import Literal
 
 from ..errors import UnknownFormatError
 from ..expr import Apply, Const, Expr, Sym, latex_name, number, partial_rule, show, substitute
-from ..primitives import ARG_NAMES, BY_NAME, Primitive
+from ..primitives import ARG_NAMES, ATOM, BY_NAME, Primitive
 from ..symbolic import SymbolicPass, SymbolicTrace, rounded
 from ..trace import ReversePass, TangentPass, Trace
 from . import words
@@ -431,7 +431,7 @@ class _Writer:
             return known
         symbols = tuple(Sym(ARG_NAMES[m]) for m in range(prim.arity))
         expr = show(Apply(prim, symbols), "latex")
-        expr = expr if prim.is_function else f"\\left({expr}\\right)"
+        expr = expr if prim.plain.prec >= ATOM else f"\\left({expr}\\right)"
         formula = f"\\frac{{\\partial {expr}}}{{\\partial {ARG_NAMES[k]}}} = {show(partial_rule(prim, k), 'latex')}"
         said = self._rules[prim.name, k] = f"{text(prim.rule)}: {self.m(formula)}"
         return said

@@ -12,7 +12,7 @@ from rich.text import Text
 from ..errors import OptionError
 from ..expr import Apply, Sym, partial_rule, show
 from ..parser import suggest
-from ..primitives import ARG_NAMES, PRIMITIVES, Primitive
+from ..primitives import ARG_NAMES, ATOM, PRIMITIVES, Primitive
 from .words import fill
 
 
@@ -24,7 +24,7 @@ def definition_text(prim: Primitive) -> str:
 def partial_text(prim: Primitive, k: int) -> str:
     """'∂(a·b)/∂a = b', '∂ sin(a)/∂a = cos(a)'."""
     expr = definition_text(prim)
-    expr = f"({expr})" if not prim.is_function else f" {expr}"
+    expr = f"({expr})" if prim.plain.prec < ATOM else f" {expr}"  # ∂(a^b)/∂a but ∂ sin(a)/∂a
     return f"∂{expr}/∂{ARG_NAMES[k]} = {show(partial_rule(prim, k))}"
 
 
