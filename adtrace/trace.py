@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .errors import NoValuesError
-from .expr import Apply, Const, Expr, Sym, number, partial_rule, substitute
+from .expr import Apply, Const, Expr, Sym, number, partial_rule, show, substitute
 from .graph import Graph
 from .primitives import ARG_NAMES
 from .symbolic import SymbolicTrace
@@ -184,6 +184,14 @@ class Trace:
         ]
 
     # -- display ------------------------------------------------------
+    def __repr__(self) -> str:
+        """Short, for a REPL: the expression and what it found (print(t) shows the whole trace)."""
+        if self.symbolic_only:
+            found = f"gradient_symbolic={ {k: show(v, 'code') for k, v in (self.gradient_symbolic or {}).items()} }"
+        else:
+            found = f"value={self.value!r}, gradient={self.gradient!r}"
+        return f"Trace({self.source.strip()!r}, {found})"
+
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         from .render.terminal import render
 

@@ -139,3 +139,8 @@ def test_big_chain_is_iterative() -> None:
     source = "y = x\n" + "y = y*1.0001 + 0.5\n" * 20_000
     t = trace(source, x=0.1)
     assert t.gradient["x"] == pytest.approx(1.0001**20_000)
+
+
+def test_repr_is_short_and_says_what_was_found() -> None:
+    assert repr(trace("x*y", x=2, y=3)) == "Trace('x*y', value=6.0, gradient={'x': 3.0, 'y': 2.0})"
+    assert repr(trace("x*y")) == "Trace('x*y', gradient_symbolic={'x': 'y', 'y': 'x'})"

@@ -50,7 +50,7 @@ def reverse_title(k: int, count: int, target: str) -> str:
 
 
 def tangent_title(k: int, count: int, by: str | None) -> str:
-    along = f"∂w/∂{by}" if by else "the derivative along the seed direction"
+    along = f"∂w/∂{by}" if by else "along the seed"
     return f"Forward mode, pass {k + 1} of {count}: tangents ẇ = {along}"
 
 
@@ -280,7 +280,7 @@ def why_seeds(trace: Trace, digits: int = 4) -> list[tuple[str, str]]:
                     (
                         "note",
                         f"With seed s every adjoint would be s times as large (try --seed 2): "
-                        f"the chain rule is linear, and 1 asks for ∂{out}/∂w itself.",
+                        f"the chain rule is linear, and 1 asks for ∂{out}/∂{trace.notation} itself.",
                     )
                 )
         else:
@@ -308,10 +308,19 @@ def passes_needed(trace: Trace) -> tuple[str, str]:
     """How many forward and reverse passes this trace took, and what each gives."""
     inputs = ", ".join(trace.graph.inputs)
     outputs = ", ".join(o.name for o in trace.graph.outputs)
-    return (
-        f"Forward mode needed {_passes(len(trace.forward))}: one per input ({inputs}), each giving a column of J.",
-        f"Reverse mode needed {_passes(len(trace.reverse))}: one per output ({outputs}), each giving a row of J.",
+    forward = f"Forward mode needed {_passes(len(trace.forward))}: "
+    forward += (
+        f"one per input ({inputs}), each giving a column of J."
+        if all(p.input is not None for p in trace.forward)
+        else "one for the seed's direction, giving J·seed."
     )
+    reverse = f"Reverse mode needed {_passes(len(trace.reverse))}: "
+    reverse += (
+        f"one per output ({outputs}), each giving a row of J."
+        if all(p.output is not None for p in trace.reverse)
+        else "one for the seed's weights, giving seedᵀ·J."
+    )
+    return forward, reverse
 
 
 def modes_verdict(agree: bool | None) -> str:
