@@ -9,7 +9,8 @@ Lowering is iterative, so graphs of any depth work.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from . import syntax as st
 from .errors import EvaluationError, NameResolutionError, OptionError, Span
@@ -18,8 +19,10 @@ from .parser import parse, suggest
 from .primitives import BY_NAME, CONST, CONSTANTS, INPUT, Primitive
 
 
-@dataclass(frozen=True, slots=True)
-class Node:
+class Node(NamedTuple):
+    """One node of the graph. A named tuple: a million of them are made per million-node expression,
+    and a tuple is built about five times faster than a frozen dataclass."""
+
     prim: Primitive
     args: tuple[int, ...]
     """Indices of the nodes this one is computed from (its inputs)."""
@@ -278,7 +281,7 @@ class _Lowering:
         """Give each surviving folded constant its text, as typed (2*pi), once."""
         for index, (folded, syntax) in self.pending.items():
             if index < len(self.nodes) and self.nodes[index] is folded:
-                self.nodes[index] = replace(folded, name=show(from_syntax(syntax), "code"))
+                self.nodes[index] = folded._replace(name=show(from_syntax(syntax), "code"))
 
     def finish(self, outputs: tuple[Output, ...], warnings: tuple[str, ...]) -> Graph:
         number = [0] * len(self.nodes)
