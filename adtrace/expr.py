@@ -100,6 +100,11 @@ def partial_rule(prim: Primitive, k: int) -> Expr:
     return from_syntax(parse_expression(prim.partials[k]))
 
 
+def product(left: Expr, right: Expr) -> Expr:
+    """left·right: how a step writes an adjoint times a local partial."""
+    return Apply(BY_NAME["mul"], (left, right))
+
+
 def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
     """Replace symbols by formulas (rule arguments by node names, or names by numbers)."""
     return fold(

@@ -29,8 +29,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .expr import Apply, Const, Expr, Sym, number, show
-from .primitives import BY_NAME
+from .expr import Const, Sym, number, product, show
 from .render.drawing import MARK, GraphDrawing, draw
 from .render.terminal import styled
 from .render.words import (
@@ -113,10 +112,6 @@ class Reveal:
     """The same in words (shown with --explain)."""
 
 
-def _times(left: Expr, right: Expr) -> str:
-    return show(Apply(BY_NAME["mul"], (left, right)))
-
-
 def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
     """Every state of the lesson, in order: start, forward values, seed, contributions and sums, done."""
     start = f"The graph of {trace.source.strip()}: press Enter to evaluate it, one node at a time."
@@ -184,14 +179,14 @@ def _reverse_states(trace: Trace, values: AbstractSet[int], states: list[Reveal]
         for t in terms:
             p = trace.label(t.parent)
             formula = trace.partial_formula(t.parent, t.position)
-            product = number(t.product, digits)
-            parts.append(product if not product.startswith("-") else f"({product})")
+            value = number(t.product, digits)
+            parts.append(value if not value.startswith("-") else f"({value})")
             adjoint = Const(t.parent_adjoint, number(t.parent_adjoint, digits))
             steps = [
                 f"{bar(p)}·∂{p}/∂{trace.label(j)}",
-                _times(Sym(bar(p)), formula),
-                _times(adjoint, trace.with_values(formula, digits)),
-                product,
+                show(product(Sym(bar(p)), formula)),
+                show(product(adjoint, trace.with_values(formula, digits))),
+                value,
             ]
             if alone:
                 adjoints.add(j)

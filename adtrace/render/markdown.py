@@ -31,8 +31,8 @@ from collections.abc import Iterator
 from typing import Literal
 
 from ..errors import UnknownFormatError
-from ..expr import Apply, Const, Expr, Sym, latex_name, number, partial_rule, show, substitute
-from ..primitives import ARG_NAMES, ATOM, BY_NAME, Primitive
+from ..expr import Apply, Const, Expr, Sym, latex_name, number, partial_rule, product, show, substitute
+from ..primitives import ARG_NAMES, ATOM, Primitive
 from ..symbolic import SymbolicPass, SymbolicTrace, rounded
 from ..trace import ReversePass, TangentPass, Trace
 from . import words
@@ -138,10 +138,6 @@ def unicode_name(name: str) -> str:
     if match:
         base = match.group(1) + match.group(2).translate(_SUB)
     return base + (f"({version})".translate(_SUP) if version else "")
-
-
-def _times(left: Expr, right: Expr) -> Expr:
-    return Apply(BY_NAME["mul"], (left, right))
 
 
 def _dedupe(lines: list[tuple[str, str]]) -> list[tuple[str, str]]:
@@ -379,16 +375,16 @@ class _Writer:
         ]
         rules = seed_sym + [
             (
-                show(_times(Sym(words.bar(t.label(term.parent))), t.partial_formula(term.parent, term.position))),
+                show(product(Sym(words.bar(t.label(term.parent))), t.partial_formula(term.parent, term.position))),
                 _latex_with(
-                    _times(HOLE, t.partial_formula(term.parent, term.position)), tex_bar(self.label(term.parent))
+                    product(HOLE, t.partial_formula(term.parent, term.position)), tex_bar(self.label(term.parent))
                 ),
             )
             for term in terms
         ]
         numbers: list[tuple[str, str]] = []
         for term in terms:
-            expr = _times(
+            expr = product(
                 Const(term.parent_adjoint, number(term.parent_adjoint, self.digits)),
                 t.with_values(t.partial_formula(term.parent, term.position), self.digits),
             )
@@ -456,10 +452,10 @@ class _Writer:
             live = [(pos, a) for pos, a in enumerate(node.args) if not graph.nodes[a].is_const]
             symbols = " + ".join(f"{self.partial(i, a)} \\cdot {tex_dot(self.label(a))}" for _, a in live)
             rules = " + ".join(
-                _latex_with(_times(t.partial_formula(i, pos), HOLE), tex_dot(self.label(a))) for pos, a in live
+                _latex_with(product(t.partial_formula(i, pos), HOLE), tex_dot(self.label(a))) for pos, a in live
             )
             numbers = [
-                _times(
+                product(
                     t.with_values(t.partial_formula(i, pos), self.digits),
                     Const(tpass.tangents[a], number(tpass.tangents[a], self.digits)),
                 )
@@ -648,8 +644,8 @@ class _Writer:
         symbols = seed + [(f"s{p}", f"{tex_bar(self.label(p))} \\cdot {self.partial(p, j)}") for p, _ in edges]
         rules = seed + [
             (
-                show(_times(Sym(words.bar(t.label(p))), t.partial_formula(p, pos))),
-                _latex_with(_times(HOLE, t.partial_formula(p, pos)), tex_bar(self.label(p))),
+                show(product(Sym(words.bar(t.label(p))), t.partial_formula(p, pos))),
+                _latex_with(product(HOLE, t.partial_formula(p, pos)), tex_bar(self.label(p))),
             )
             for p, pos in edges
         ]

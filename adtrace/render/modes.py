@@ -12,10 +12,10 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..expr import Const, Sym, number
+from ..expr import Const, Sym, number, product, show
 from ..trace import TangentPass, Trace
 from . import words
-from .terminal import DEFAULT_MAX_ROWS, _dedupe, _times, elide, plus, section, skipped, styled
+from .terminal import DEFAULT_MAX_ROWS, _dedupe, elide, plus, section, skipped, styled
 from .words import dot, tangent_seed_words
 
 
@@ -42,11 +42,13 @@ def tangent_steps(trace: Trace, tpass: TangentPass, k: int, digits: int, max_row
             continue
         live = [(pos, a) for pos, a in enumerate(node.args) if not graph.nodes[a].is_const]
         symbols = [f"∂{trace.label(i)}/∂{trace.label(a)}·{dot(trace.label(a))}" for _, a in live]
-        rules = [_times(trace.partial_formula(i, pos), Sym(dot(trace.label(a)))) for pos, a in live]
+        rules = [show(product(trace.partial_formula(i, pos), Sym(dot(trace.label(a))))) for pos, a in live]
         numbers = [
-            _times(
-                trace.with_values(trace.partial_formula(i, pos), digits),
-                Const(tpass.tangents[a], number(tpass.tangents[a], digits)),
+            show(
+                product(
+                    trace.with_values(trace.partial_formula(i, pos), digits),
+                    Const(tpass.tangents[a], number(tpass.tangents[a], digits)),
+                )
             )
             for pos, a in live
         ]

@@ -14,7 +14,7 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from ..expr import Const, Expr, number, show
+from ..expr import Const, Sym, number, product, show
 from ..symbolic import SymbolicPass, SymbolicTrace, rounded
 from ..trace import ReversePass, Trace
 from . import terminal, words
@@ -159,7 +159,7 @@ def reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int) -> Text
         return text
     seed = [bar(output_name_of(trace, j) or "")] if j in spass.seeds else []
     symbols = seed + [f"{bar(trace.label(p))}·∂{trace.label(p)}/∂{trace.label(j)}" for p, _ in edges]
-    rules = seed + [show(_times(bar(trace.label(p)), trace.partial_formula(p, pos))) for p, pos in edges]
+    rules = seed + [show(product(Sym(bar(trace.label(p))), trace.partial_formula(p, pos))) for p, pos in edges]
     indent = " " * len(label)
     closed = show(rounded(spass.closed[j], digits))
     lines = [
@@ -177,10 +177,3 @@ def reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int) -> Text
         why = rule_text(graph.nodes[p].prim, pos)
         text.append(f"\n{indent}   ∂{trace.label(p)}/∂{trace.label(j)} = {partial}   ← {why}", style="dim")
     return text
-
-
-def _times(adjoint: str, partial: Expr) -> Expr:
-    from ..expr import Apply, Sym
-    from ..primitives import BY_NAME
-
-    return Apply(BY_NAME["mul"], (Sym(adjoint), partial))

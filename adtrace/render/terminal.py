@@ -17,7 +17,7 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from ..expr import Apply, Const, Expr, Sym, number, show
+from ..expr import Const, Sym, number, product, show
 from ..trace import ReversePass, Trace
 from . import symbolic as symbolic_view
 from .drawing import GraphDrawing
@@ -316,15 +316,19 @@ def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, max_row
         cut if t is None else f"{bar(trace.label(t.parent))}·∂{trace.label(t.parent)}/∂{trace.label(j)}" for t in shown
     ]
     rules = seed_sym + [
-        cut if t is None else _times(Sym(bar(trace.label(t.parent))), trace.partial_formula(t.parent, t.position))
+        cut
+        if t is None
+        else show(product(Sym(bar(trace.label(t.parent))), trace.partial_formula(t.parent, t.position)))
         for t in shown
     ]
     numbers = seed_num + [
         cut
         if t is None
-        else _times(
-            Const(t.parent_adjoint, number(t.parent_adjoint, digits)),
-            trace.with_values(trace.partial_formula(t.parent, t.position), digits),
+        else show(
+            product(
+                Const(t.parent_adjoint, number(t.parent_adjoint, digits)),
+                trace.with_values(trace.partial_formula(t.parent, t.position), digits),
+            )
         )
         for t in shown
     ]
@@ -358,12 +362,6 @@ def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, max_row
 def plus(terms: list[str]) -> str:
     """Terms joined by ' + ', a negative term after the first in parentheses: 3 + (-0.4161)."""
     return " + ".join(t if k == 0 or not t.startswith("-") else f"({t})" for k, t in enumerate(terms))
-
-
-def _times(left: Expr, right: Expr) -> str:
-    from ..primitives import BY_NAME
-
-    return show(Apply(BY_NAME["mul"], (left, right)))
 
 
 def _dedupe(lines: list[str]) -> list[str]:
