@@ -29,7 +29,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from .errors import EvaluationError
-from .expr import Apply, Const, Expr, Sym, evaluate, partial_rule, substitute
+from .expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule, substitute
 from .graph import Graph
 from .primitives import ARG_NAMES, BY_NAME
 from .simplify import Simplifier, const, number_of, size
@@ -151,26 +151,13 @@ def known_values(graph: Graph, known: dict[str, float]) -> list[float]:
 
 def rounded(expr: Expr, digits: int) -> Expr:
     """The same formula with long decimals (substituted input values) shown to `digits` digits."""
-    from .expr import number
 
-    done: list[Expr] = []
-    stack: list[tuple[Expr, bool]] = [(expr, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if isinstance(node, Const):
-            long = number_of(node) is not None and len(node.text) > digits + 3
-            done.append(Const(node.value, number(node.value, digits)) if long else node)
-        elif isinstance(node, Sym):
-            done.append(node)
-        elif not expanded:
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in reversed(node.args))
-        else:
-            count = len(node.args)
-            args = tuple(done[-count:])
-            del done[-count:]
-            done.append(Apply(node.prim, args))
-    return done[0]
+    def leaf(node: Const | Sym) -> Expr:
+        if isinstance(node, Const) and number_of(node) is not None and len(node.text) > digits + 3:
+            return Const(node.value, number(node.value, digits))
+        return node
+
+    return fold(expr, leaf, lambda node, args: Apply(node.prim, tuple(args)))
 
 
 class _Builder:
