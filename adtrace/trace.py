@@ -120,6 +120,17 @@ class Trace:
             return None
         return {o.name: {x: passes[x].tangents[o.node] for x in self.graph.inputs} for o in self.graph.outputs}
 
+    @property
+    def result_jacobian(self) -> tuple[dict[str, dict[str, float]], Literal["reverse", "forward", "unshown"]]:
+        """The Jacobian a Result section shows, and which passes it comes from: unit-seed reverse passes on
+        screen, unit-seed forward passes on screen, or (custom seeds only) unit reverse passes not shown."""
+        if any(p.output is not None for p in self.reverse):
+            return self.jacobian, "reverse"
+        forward = self.forward_jacobian
+        if forward is not None:
+            return forward, "forward"
+        return self.jacobian, "unshown"
+
     def modes_agree(self, rel: float = 1e-9) -> bool | None:
         """Whether forward and reverse mode gave the same Jacobian (None if forward mode did not build one)."""
         forward = self.forward_jacobian

@@ -477,20 +477,18 @@ class _Writer:
         graph = t.graph
         values = ", ".join(f"{latex_name(o.name)} = {self.num(t.values[o.node])}" for o in graph.outputs)
         parts = [f"## {text(words.RESULT)}\n\n{self.m(values)}\n\n"]
-        shown_reverse = any(p.output is not None for p in t.reverse)
-        forward = t.forward_jacobian
-        jacobian = forward if forward is not None and not shown_reverse else t.jacobian
-        if not shown_reverse and forward is None:
+        jacobian, source = t.result_jacobian
+        if source == "unshown":
             parts.append(text(words.UNSHOWN_PASSES) + "\n\n")
         if len(graph.outputs) > 1:
-            parts.append(text(words.jacobian_caption(jacobian is t.jacobian)) + "\n\n")
+            parts.append(text(words.jacobian_caption(source != "forward")) + "\n\n")
             parts.append(self.jacobian_table(jacobian))
         else:
             out = graph.outputs[0]
             parts.append("| derivative | value |\n| --- | ---: |\n")
             for name, i in graph.inputs.items():
                 cell = _d(out.name, name)
-                if t.reverse and t.reverse[0].output == out.name:
+                if source == "reverse":
                     cell += f" = {tex_bar(self.label(i))}"
                 parts.append(f"| {self.m(cell)} | {self.m(self.num(jacobian[out.name][name]))} |\n")
             parts.append("\n")

@@ -379,14 +379,12 @@ def result(trace: Trace, digits: int) -> Panel:
 
     graph = trace.graph
     values = Text("  ".join(f"{o.name} = {number(trace.values[o.node], digits)}" for o in graph.outputs), style="bold")
-    shown_reverse = any(p.output is not None for p in trace.reverse)
-    forward = trace.forward_jacobian
-    jacobian = forward if forward is not None and not shown_reverse else trace.jacobian
+    jacobian, source = trace.result_jacobian
     body: list[RenderableType] = [values]
-    if not shown_reverse and forward is None:
+    if source == "unshown":
         body.append(Text(UNSHOWN_PASSES, style="dim"))
     if len(graph.outputs) > 1:
-        caption = jacobian_caption(jacobian is trace.jacobian)
+        caption = jacobian_caption(source != "forward")
         body += [Text(caption, style="dim"), jacobian_table(trace, jacobian, digits)]
         return section(RESULT, *body, *_seeded_results(trace, digits))
     out = graph.outputs[0]
@@ -394,7 +392,7 @@ def result(trace: Trace, digits: int) -> Panel:
     table.add_column("derivative")
     table.add_column("value", justify="right")
     for name, i in graph.inputs.items():
-        via = f" = {bar(trace.label(i))}" if shown_reverse else ""
+        via = f" = {bar(trace.label(i))}" if source == "reverse" else ""
         table.add_row(
             styled(f"∂{out.name}/∂{name}{via}"),
             Text(number(jacobian[out.name][name], digits), style="bold green"),
