@@ -7,9 +7,10 @@ from collections.abc import Iterable, Mapping
 
 from . import syntax as st
 from .errors import AdtraceError, InputValueError, Span
+from .expr import evaluate, from_syntax
 from .lexer import tokenize
 from .parser import parse_expression
-from .primitives import BY_NAME, CONSTANTS
+from .primitives import CONSTANTS
 
 
 def parse_assignments(arguments: Iterable[str]) -> dict[str, float]:
@@ -66,34 +67,22 @@ def constant_value(text: str, name: str, offset: int = 0, full: str | None = Non
     except AdtraceError as err:
         span = Span(err.span.start + offset, err.span.end + offset) if err.span else None
         raise InputValueError(f"the value of {name} is not a number: {err.message}", span, source) from None
-    results: list[float] = []
-    stack: list[tuple[st.Node, bool]] = [(tree, False)]
-    while stack:
-        node, expanded = stack.pop()
-        if isinstance(node, st.Num):
-            results.append(node.value)
-        elif isinstance(node, st.Name):
-            if node.name not in CONSTANTS:
-                span = Span(node.span.start + offset, node.span.end + offset)
-                raise InputValueError(
-                    f"the value of {name} must be a number or a constant expression, not the name '{node.name}'",
-                    span,
-                    source,
-                )
-            results.append(CONSTANTS[node.name])
-        elif not expanded:
-            stack.append((node, True))
-            stack.extend((arg, False) for arg in reversed(node.args))
-        else:
-            count = len(node.args)
-            args = results[-count:]
-            del results[-count:]
-            try:
-                value = BY_NAME[node.op].evaluate(*args)
-            except (ValueError, ZeroDivisionError, OverflowError):
-                value = float("nan")
-            results.append(value)
-    value = results[0]
+    stack: list[st.Node] = [tree]
+    while stack:  # a value may name only the constants pi and e
+        node = stack.pop()
+        if isinstance(node, st.Name) and node.name not in CONSTANTS:
+            span = Span(node.span.start + offset, node.span.end + offset)
+            raise InputValueError(
+                f"the value of {name} must be a number or a constant expression, not the name '{node.name}'",
+                span,
+                source,
+            )
+        if isinstance(node, st.Op):
+            stack.extend(node.args)
+    try:
+        value = evaluate(from_syntax(tree), {})
+    except (ValueError, ZeroDivisionError, OverflowError):
+        value = float("nan")
     if value - value != 0:
         raise InputValueError(f"the value of {name} is not a finite number", Span(offset, offset + len(text)), source)
     return value
