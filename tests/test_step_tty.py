@@ -66,7 +66,13 @@ def spawn(command: list[str], *, then_report: bool = False) -> tuple[pexpect.spa
     if then_report:
         command = [sys.executable, "-c", AFTERWARDS, *command]
     child = pexpect.spawn(
-        command[0], command[1:], dimensions=(60, 140), env=ENV, encoding="utf-8", preexec_fn=_default_sigint
+        command[0],
+        command[1:],
+        dimensions=(60, 140),
+        env=ENV,
+        encoding="utf-8",
+        codec_errors="replace",  # Ctrl-C may cut a write in the middle of a multi-byte character
+        preexec_fn=_default_sigint,
     )
     return child, Screen(child)
 
