@@ -1,10 +1,11 @@
-"""Syntax tree → computational graph, numbered as a teacher numbers it.
+"""Source → computational graph, numbered as a teacher numbers it.
 
-Inputs come first in order of first appearance, then operations in evaluation
-order (post-order, left to right), so the node list is already topologically
-sorted and every later pass is a plain loop. Constants are nodes too (so the
-forward loop stays uniform) but get no number: they print inline (`2·w1`).
-Lowering is iterative, so graphs of any depth work.
+The parser drives the lowering directly (it is the parser's builder), so the
+graph is made in one pass over the tokens. Inputs come first in order of first
+appearance, then operations in evaluation order (post-order, left to right),
+so the node list is already topologically sorted and every later pass is a
+plain loop. Constants are nodes too (so the forward loop stays uniform) but
+get no number: they print inline (`2·w1`).
 """
 
 from __future__ import annotations
@@ -12,11 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from . import syntax as st
 from .errors import EvaluationError, NameResolutionError, OptionError, Span
-from .expr import Apply, Const, Expr, Sym, from_syntax, show
-from .parser import parse, suggest
-from .primitives import BY_NAME, CONST, CONSTANTS, INPUT, Primitive
+from .expr import Apply, Const, Expr, Sym, show
+from .lexer import tokenize
+from .parser import free_names, run, suggest
+from .primitives import CONST, CONSTANTS, INPUT, Primitive
 
 
 class Node(NamedTuple):
@@ -98,74 +99,75 @@ class Graph:
 
 def build(source: str, outputs: list[str] | None = None) -> Graph:
     """Parse and lower a program; `outputs` names the outputs (default: the last statement)."""
-    return _Lowering(parse(source)).run(outputs)
+    tokens = tokenize(source)
+    lowering = _Lowering(source, free_names(tokens))
+    run(source, lowering, tokens)
+    return lowering.finish(outputs)
 
 
 class _Lowering:
-    def __init__(self, program: st.Program):
-        self.program = program
-        self.source = program.source
-        self.nodes: list[Node] = []
-        self.env: dict[str, int] = {}
+    """The parser's builder for the graph: each call adds a node (or finds one) and returns its index.
+
+    The parser calls it in post-order, arguments before the operation, so nodes come out in
+    evaluation order; the inputs are made first, from the names the parser found free.
+    """
+
+    def __init__(self, source: str, inputs: dict[str, Span]):
+        self.source = source
+        self.nodes: list[Node] = [Node(INPUT, (), name, span) for name, span in inputs.items()]
+        self.env: dict[str, int] = {name: i for i, name in enumerate(inputs)}
         self.versions: dict[str, int] = {}
-        self.used: set[int] = set()
         self.assigned_at: dict[int, tuple[str, Span]] = {}
-        self.pending: dict[int, tuple[Node, st.Op]] = {}
-        """Folded constants whose text is not printed yet: only the outermost of a constant sub-expression
-        survives, so printing each once at the end keeps folding linear."""
+        self.pending: dict[int, Expr] = {}
+        """Folded constants whose text is not printed yet, as formulas: only the outermost of a constant
+        sub-expression survives, so printing each once at the end keeps folding linear."""
+        self.floor = len(self.nodes)
+        """Nodes below this index belong to finished statements and may be named; folding never deletes them."""
+        self.last = -1
+        self.last_target: str | None = None
+        self.bare: list[int] = []
+        """Bare (unassigned) statements, by number from 1."""
+        self.count = 0
 
-    def run(self, output_names: list[str] | None) -> Graph:
-        statements = self.program.statements
-        self.declare_inputs(statements)
-        last = -1
-        warnings: list[str] = []
-        for k, stmt in enumerate(statements):
-            if isinstance(stmt, st.Assign):
-                index = self.lower(stmt.value)
-                self.bind(stmt.target, stmt.target_span, index)
-            else:
-                index = self.lower(stmt)
-                if k != len(statements) - 1:
-                    warnings.append(f"the value of statement {k + 1} is never used")
-            last = index
-        self.print_folded()
-        outputs = self.pick_outputs(output_names, last)
-        out_nodes = {o.node for o in outputs}
-        for index, (name, _) in self.assigned_at.items():
-            if index not in self.used and index not in out_nodes:
-                warnings.append(f"'{name}' is assigned but never used")
-        return self.finish(outputs, tuple(warnings))
+    # -- the parser's builder interface ------------------------------------
+    def number(self, value: float, text: str, start: int, end: int) -> int:
+        nodes = self.nodes
+        nodes.append(Node(CONST, (), text, Span(start, end), value))
+        return len(nodes) - 1
 
-    def declare_inputs(self, statements: tuple[st.Assign | st.Node, ...]) -> None:
-        """Create input nodes for free names, in order of first appearance."""
-        assigned: dict[str, Span] = {}
-        first_use: dict[str, Span] = {}
-        for stmt in statements:
-            root = stmt.value if isinstance(stmt, st.Assign) else stmt
-            stack: list[st.Node] = [root]
-            while stack:
-                node = stack.pop()
-                if isinstance(node, st.Name):
-                    if node.name not in assigned and node.name not in CONSTANTS and node.name not in first_use:
-                        first_use[node.name] = node.span
-                elif isinstance(node, st.Op):
-                    stack.extend(reversed(node.args))
-            if isinstance(stmt, st.Assign):
-                if stmt.target in first_use:
-                    span = first_use[stmt.target]
-                    raise NameResolutionError(
-                        f"'{stmt.target}' is used before it is assigned: assign it first, or rename the input",
-                        span,
-                        self.source,
-                    )
-                assigned.setdefault(stmt.target, stmt.target_span)
-        for name, span in first_use.items():
-            self.env[name] = self.add(Node(INPUT, (), name, span))
+    def name(self, name: str, start: int, end: int) -> int:
+        index = self.env.get(name)
+        if index is not None:
+            return index
+        constant = CONSTANTS.get(name)
+        if constant is not None:
+            return self.number(constant, name, start, end)
+        raise NameResolutionError(
+            f"'{name}' is used before it is assigned: assign it first, or rename the input",
+            Span(start, end),
+            self.source,
+        )
 
-    def add(self, node: Node) -> int:
-        self.nodes.append(node)
-        return len(self.nodes) - 1
+    def apply(self, prim: Primitive, args: tuple[int, ...], start: int, end: int) -> int:
+        nodes = self.nodes
+        for a in args:
+            if nodes[a].prim is not CONST:
+                break
+        else:  # every argument is a constant
+            return self.fold(prim, args, Span(start, end))
+        nodes.append(Node(prim, args, None, Span(start, end)))
+        return len(nodes) - 1
 
+    def statement(self, target: str | None, target_span: Span | None, value: int) -> None:
+        self.count += 1
+        if target is None or target_span is None:
+            self.bare.append(self.count)
+        else:
+            self.bind(target, target_span, value)
+        self.last, self.last_target = value, target
+        self.floor = len(self.nodes)
+
+    # -- lowering --------------------------------------------------------------
     def bind(self, target: str, span: Span, index: int) -> None:
         version = self.versions.get(target, 0) + 1
         self.versions[target] = version
@@ -176,84 +178,65 @@ class _Lowering:
             self.nodes[index] = Node(node.prim, node.args, shown, node.span, node.const)
             self.assigned_at[index] = (shown, span)
 
-    def lower(self, root: st.Node) -> int:
-        """Post-order, iterative: each Op becomes a node after its arguments.
-
-        A pre-order walk that takes the last argument first is, read backwards, the post-order
-        (arguments left to right, then the operation); one pass over it then builds the nodes.
-        """
-        order: list[st.Node] = []
-        stack: list[st.Node] = [root]
-        while stack:
-            node = stack.pop()
-            order.append(node)
-            if type(node) is st.Op:
-                stack.extend(node.args)
-        results: list[int] = []
-        for node in reversed(order):
-            if type(node) is st.Op:
-                count = len(node.args)
-                args = tuple(results[-count:])
-                del results[-count:]
-                results.append(self.operation(node, args))
-            elif type(node) is st.Name:
-                results.append(self.name(node))
-            else:
-                assert type(node) is st.Num
-                results.append(self.add(Node(CONST, (), node.text, node.span, node.value)))
-        return results[0]
-
-    def name(self, node: st.Name) -> int:
-        if node.name in CONSTANTS:
-            return self.add(Node(CONST, (), node.name, node.span, CONSTANTS[node.name]))
-        index = self.env[node.name]
-        self.used.add(index)
-        return index
-
-    def operation(self, node: st.Op, args: tuple[int, ...]) -> int:
-        prim = BY_NAME[node.op]
-        nodes = self.nodes
-        for a in args:
-            if nodes[a].prim is not CONST:
-                break
-        else:  # every argument is a constant
-            return self.fold(node, prim, args)
-        self.used.update(args)
-        return self.add(Node(prim, args, None, node.span))
-
-    def fold(self, node: st.Op, prim: Primitive, args: tuple[int, ...]) -> int:
+    def fold(self, prim: Primitive, args: tuple[int, ...], span: Span) -> int:
         """A constant sub-expression becomes one constant, printed as it was typed."""
-        values = [self.nodes[a].const for a in args]
-        if list(args) == list(range(len(self.nodes) - len(args), len(self.nodes))):
-            del self.nodes[-len(args) :]  # the folded constants were made just for this operation
+        nodes = self.nodes
+        pending = self.pending
+        formula = Apply(
+            prim, tuple(pending.pop(a) if a in pending else Const(nodes[a].const, nodes[a].name or "") for a in args)
+        )
+        values = [nodes[a].const for a in args]
+        if list(args) == list(range(len(nodes) - len(args), len(nodes))) and args[0] >= self.floor:
+            del nodes[-len(args) :]  # the folded constants were made just for this operation
         try:
             value = prim.evaluate(*values)
         except OverflowError:
             value = float("inf")
         except (ValueError, ZeroDivisionError):
             value = float("nan")
-        if value - value != 0:
-            text = show(from_syntax(node), "code")
         if value != value:
             raise EvaluationError(
-                f"the constant {text} is undefined ({prim.domain or 'not a number'})", node.span, self.source
+                f"the constant {show(formula, 'code')} is undefined ({prim.domain or 'not a number'})",
+                span,
+                self.source,
             )
         if value - value != 0:
             raise EvaluationError(
-                f"the constant {text} overflows: it is too large for a floating-point number (about 1.8e308 at most)",
-                node.span,
+                f"the constant {show(formula, 'code')} overflows: it is too large for a floating-point number "
+                "(about 1.8e308 at most)",
+                span,
                 self.source,
             )
-        folded = Node(CONST, (), None, node.span, value)
-        index = self.add(folded)
-        self.pending[index] = (folded, node)
+        nodes.append(Node(CONST, (), None, span, value))
+        index = len(nodes) - 1
+        self.pending[index] = formula
         return index
 
-    def pick_outputs(self, names: list[str] | None, last: int) -> tuple[Output, ...]:
+    def finish(self, output_names: list[str] | None) -> Graph:
+        for index, formula in self.pending.items():  # each surviving folded constant gets its text, once
+            self.nodes[index] = self.nodes[index]._replace(name=show(formula, "code"))
+        warnings = [f"the value of statement {k} is never used" for k in self.bare if k != self.count]
+        outputs = self.pick_outputs(output_names)
+        number, parents = self.numbering()
+        out_nodes = {o.node for o in outputs}
+        for index, (name, _) in self.assigned_at.items():
+            if not parents[index] and index not in out_nodes:
+                warnings.append(f"'{name}' is assigned but never used")
+        inputs = {n.name: i for i, n in enumerate(self.nodes) if n.is_input and n.name is not None}
+        return Graph(
+            source=self.source,
+            nodes=self.nodes,
+            inputs=inputs,
+            outputs=outputs,
+            assigned=frozenset(self.versions),
+            number=number,
+            parents=parents,
+            warnings=tuple(warnings),
+        )
+
+    def pick_outputs(self, names: list[str] | None) -> tuple[Output, ...]:
         if not names:
-            last_stmt = self.program.statements[-1]
-            name = last_stmt.target if isinstance(last_stmt, st.Assign) else "z"
-            outputs: tuple[Output, ...] = (Output(name, last),)
+            outputs: tuple[Output, ...] = (Output(self.last_target or "z", self.last),)
         else:
             found: dict[int, str] = {}
             for name in names:
@@ -277,17 +260,12 @@ class _Lowering:
                 )
         return outputs
 
-    def print_folded(self) -> None:
-        """Give each surviving folded constant its text, as typed (2*pi), once."""
-        for index, (folded, syntax) in self.pending.items():
-            if index < len(self.nodes) and self.nodes[index] is folded:
-                self.nodes[index] = folded._replace(name=show(from_syntax(syntax), "code"))
-
-    def finish(self, outputs: tuple[Output, ...], warnings: tuple[str, ...]) -> Graph:
-        number = [0] * len(self.nodes)
-        parents: list[list[tuple[int, int]]] = [[] for _ in self.nodes]
-        counter = 0
+    def numbering(self) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
+        """Each node's number i in w_i (0 for constants), and the (parent, position) pairs that use it."""
         nodes = self.nodes
+        number = [0] * len(nodes)
+        parents: list[list[tuple[int, int]]] = [[] for _ in nodes]
+        counter = 0
         for i, node in enumerate(nodes):
             if node.prim is not CONST:
                 counter += 1
@@ -295,14 +273,4 @@ class _Lowering:
             for pos, arg in enumerate(node.args):
                 if nodes[arg].prim is not CONST:
                     parents[arg].append((i, pos))
-        inputs = {n.name: i for i, n in enumerate(self.nodes) if n.is_input and n.name is not None}
-        return Graph(
-            source=self.source,
-            nodes=self.nodes,
-            inputs=inputs,
-            outputs=outputs,
-            assigned=frozenset(self.versions),
-            number=number,
-            parents=[tuple(p) for p in parents],
-            warnings=warnings,
-        )
+        return number, [tuple(p) for p in parents]

@@ -1,8 +1,16 @@
-"""Tokens → syntax tree, by Pratt parsing (one function, one binding-power table).
+"""Tokens → whatever a builder makes of them, by Pratt parsing (one function, one binding-power table).
 
 Binding powers: `+ -` bind loosest, then `* /`, then prefix minus, then `^`,
 which is right-associative; so `-x^2` is `-(x^2)` and `2^3^2` is `2^(3^2)`,
 as in mathematics. The operator tokens come from the primitives table.
+
+The parser makes nothing itself: it calls a `Builder` once per number, name and
+operation, arguments before operations, and passes around what the builder
+returns. `parse()` hands it `syntax.TreeBuilder` and returns the syntax tree;
+the engine hands it the graph lowering, so a million-node expression becomes
+graph nodes in one pass, with no tree made only to be walked once and dropped
+(clox, in *Crafting Interpreters*, compiles straight from its Pratt parser the
+same way). Errors stop at the first problem, left to right, with its span.
 """
 
 from __future__ import annotations
@@ -12,36 +20,74 @@ import math
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import Protocol, TypeVar
 
 from . import syntax as st
 from .errors import ArityError, NameResolutionError, ParseError, Span
-from .lexer import Token, describe, tokenize
-from .primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX
+from .lexer import OPERATORS, Tokens, bad_character, describe, kind, tokenize
+from .primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
 
 MAX_DEPTH = 5000
 """Nesting deeper than this is reported as an error instead of exhausting the stack."""
 
 # Binding powers are the primitives' printing precedences (Notation.arg_prec): (p, p + 1) for a
 # left-associative operator, (p + 1, p) for the right-associative ^, so parsing and printing agree.
-_INFIX_BP: dict[str, tuple[int, int]] = {
-    tok: (prim.code.arg_prec[0], prim.code.arg_prec[1]) for tok, prim in INFIX.items()
+_INFIX: dict[str, tuple[int, int, Primitive]] = {
+    tok: (prim.code.arg_prec[0], prim.code.arg_prec[1], prim) for tok, prim in INFIX.items()
 }
-_PREFIX_BP = PREFIX["-"].code.prec
-_NOT_AN_OPERAND = {")", ",", ";", "=", *_INFIX_BP} - {"+", *PREFIX}  # what cannot start an operand
+_INFIX["**"] = _INFIX["^"]
+_NEG = PREFIX["-"]
+_PREFIX_BP = _NEG.code.prec
+_NOT_AN_OPERAND = frozenset({")", ",", ";", "=", "", "\n", *_INFIX} - {"+", *PREFIX})
+"""Tokens that cannot start an operand ('' is the end of the input)."""
+_END_OF_STATEMENT = frozenset({"", "\n", ";"})
+_NOT_NUMBER_OR_NAME = OPERATORS | {"", "\n"}
+
+T = TypeVar("T")
+
+
+class Builder(Protocol[T]):
+    """What the parser calls, in post-order: each argument is something this builder returned."""
+
+    def number(self, value: float, text: str, start: int, end: int) -> T: ...
+
+    def name(self, name: str, start: int, end: int) -> T: ...
+
+    def apply(self, prim: Primitive, args: tuple[T, ...], start: int, end: int) -> T: ...
+
+    def statement(self, target: str | None, target_span: Span | None, value: T) -> None:
+        """A statement is complete: `target = value`, or a bare expression (target None)."""
 
 
 def parse(source: str) -> st.Program:
     """Parse a program: statements `name = expr` or bare expressions, split by `;` or newlines."""
-    return _Parser(source).program()
+    builder = st.TreeBuilder()
+    run(source, builder)
+    return st.Program(source, tuple(builder.statements))
 
 
 def parse_expression(source: str) -> st.Node:
     """Parse exactly one expression (no assignments), e.g. a NAME=VALUE value."""
-    parser = _Parser(source)
-    with parser.deep_recursion():
-        node = parser.expr(0)
-    parser.expect_end()
+    builder = st.TreeBuilder()
+    run(source, builder, expression_only=True)
+    (node,) = builder.statements
+    assert not isinstance(node, st.Assign)
     return node
+
+
+def free_names(tokens: Tokens) -> dict[str, Span]:
+    """The program's inputs: names that are neither assigned, called nor built-in constants, in order of
+    first appearance. Known before parsing, so the graph can number its inputs first; a name that is
+    assigned but used before its assignment is the graph builder's error, where it is met."""
+    texts, starts = tokens
+    names = dict.fromkeys(text for text in texts if text[:1].isalnum() and not text[0].isdecimal())
+    targets = {texts[i - 1] for i, text in enumerate(texts) if text == "="} if "=" in texts else set()
+    free: dict[str, Span] = {}
+    for name in names:
+        if name not in targets and name not in FUNCTIONS and name not in CONSTANTS:
+            start = starts[texts.index(name)]
+            free[name] = Span(start, start + len(name))
+    return free
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
@@ -50,175 +96,163 @@ def suggest(name: str, candidates: Iterable[str]) -> str:
     return f" — did you mean '{close[0]}'?" if close else ""
 
 
-class _Parser:
-    def __init__(self, source: str):
-        self.source = source
-        self.tokens = tokenize(source)
-        self.pos = 0
-        self.depth = 0
+@contextmanager
+def _deep_recursion() -> Iterator[None]:
+    """Allow MAX_DEPTH nested levels: up to two Python frames each (expr → call → expr for `sin(`),
+    which CPython 3.11 runs without growing the C stack."""
+    old = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(old, 2 * MAX_DEPTH + 1000))
+    try:
+        yield
+    finally:
+        sys.setrecursionlimit(old)
 
-    # -- token helpers -------------------------------------------------
-    def peek(self, ahead: int = 0) -> Token:
-        at = self.pos + ahead  # the last token is eof, and advance() never moves past it
-        return self.tokens[at] if at < len(self.tokens) else self.tokens[-1]
 
-    def advance(self) -> Token:
-        tok = self.tokens[self.pos]
-        if tok.kind != "eof":
-            self.pos += 1
-        return tok
+def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expression_only: bool = False) -> None:
+    """Parse `source` into `builder`: a program of statements, or with `expression_only` one expression."""
+    texts, starts = tokens if tokens is not None else tokenize(source)
+    number, name, apply = builder.number, builder.name, builder.apply
+    pos = 0
+    depth = 0
 
-    def error(self, message: str, tok: Token) -> ParseError:
-        return ParseError(message, tok.span, self.source)
+    def error(message: str, at: int) -> ParseError:
+        text = texts[at]
+        if kind(text) == "bad":  # a character no token starts with is the real problem
+            return bad_character(text, starts[at], source)
+        return ParseError(message, Span(starts[at], starts[at] + len(text)), source)
 
-    def expect(self, text: str, context: str) -> Token:
-        tok = self.peek()
-        if tok.kind == "op" and tok.text == text:
-            return self.advance()
-        raise self.error(f"expected '{text}' {context}, found {describe(tok)}", tok)
+    def operand(after: str) -> None:
+        """Check that an operand starts here, after the token `after` (the hot path is one set lookup)."""
+        if texts[pos] in _NOT_AN_OPERAND:
+            found = describe(texts[pos])
+            raise error(f"expected a number, a name or '(' after '{after}', found {found}", pos)
 
-    def expect_end(self) -> None:
-        tok = self.peek()
-        if tok.kind != "eof":
-            raise self._unexpected_after_expression(tok)
-
-    @contextmanager
-    def deep_recursion(self) -> Iterator[None]:
-        """Allow MAX_DEPTH nested levels: up to four Python frames each (expr → prefix → name_or_call →
-        operand for `sin(`), which CPython 3.11 runs without growing the C stack."""
-        old = sys.getrecursionlimit()
-        sys.setrecursionlimit(max(old, 4 * MAX_DEPTH + 1000))
-        try:
-            yield
-        finally:
-            sys.setrecursionlimit(old)
-
-    # -- programs ------------------------------------------------------
-    def program(self) -> st.Program:
-        statements: list[st.Assign | st.Node] = []
-        with self.deep_recursion():
-            while True:
-                while self.peek().kind == "newline" or self.peek().text == ";":
-                    self.advance()
-                if self.peek().kind == "eof":
-                    break
-                statements.append(self.statement())
-                tok = self.peek()
-                if tok.kind == "eof":
-                    break
-                if tok.kind != "newline" and tok.text != ";":
-                    raise self._unexpected_after_expression(tok)
-        if not statements:
-            raise ParseError("the expression is empty: type something like 'x1*x2 + sin(x1)'", Span(0, 0), self.source)
-        return st.Program(self.source, tuple(statements))
-
-    def statement(self) -> st.Assign | st.Node:
-        tok, nxt = self.peek(), self.peek(1)
-        if tok.kind == "name" and nxt.kind == "op" and nxt.text == "=":
-            if tok.text in FUNCTIONS or tok.text in CONSTANTS:
-                kind = "function" if tok.text in FUNCTIONS else "constant"
-                raise self.error(f"can't assign to '{tok.text}': it is a built-in {kind}", tok)
-            self.advance()
-            equals = self.advance()
-            if self.peek().kind in ("eof", "newline") or self.peek().text == ";":
-                raise self.error(f"expected an expression after '{tok.text} ='", self.peek())
-            return st.Assign(tok.text, tok.span, self.operand(0, after=equals))
-        return self.expr(0)
-
-    def _unexpected_after_expression(self, tok: Token) -> ParseError:
-        if tok.kind == "op" and tok.text == ")":
-            return self.error("unmatched ')': there is no '(' for it to close", tok)
-        if tok.kind == "op" and tok.text == "=":
-            return self.error("unexpected '=': only a plain name can be assigned, as in 'a = x*y'", tok)
-        if tok.kind in ("name", "num") or (tok.kind == "op" and tok.text == "("):
-            before = self.tokens[self.pos - 1].text if self.pos else ""
-            return self.error(
-                f"missing operator before {describe(tok)}: write '{before}*{tok.text}' to multiply",
-                tok,
-            )
-        return self.error(f"unexpected {describe(tok)}", tok)
-
-    # -- expressions ---------------------------------------------------
-    def expr(self, min_bp: int) -> st.Node:
-        self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", self.peek())
-        lhs = self.prefix()
+    def expr(min_bp: int) -> T:
+        nonlocal pos, depth
+        depth += 1
+        if depth > MAX_DEPTH:
+            raise error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", pos)
+        start = starts[pos]
+        text = texts[pos]
+        lhs: T
+        if text in _NOT_NUMBER_OR_NAME:
+            pos += 1
+            if text == "(":
+                if texts[pos] == ")":
+                    raise error("empty parentheses: put an expression inside", pos)
+                operand(text)
+                lhs = expr(0)
+                if texts[pos] != ")":
+                    raise error(
+                        f"expected ')' to close the '(' at column {start + 1}, found {describe(texts[pos])}", pos
+                    )
+                pos += 1
+            elif text == "-" or text == "+":
+                operand(text)
+                lhs = expr(_PREFIX_BP)
+                if text == "-":
+                    lhs = apply(_NEG, (lhs,), start, starts[pos - 1] + len(texts[pos - 1]))
+            elif not text and start == 0:
+                raise error("the expression is empty: type something like 'x1*x2 + sin(x1)'", pos - 1)
+            else:
+                raise error(f"expected a number, a name or '(', found {describe(text)}", pos - 1)
+        else:
+            first = text[0]
+            if first.isdecimal() or (first == "." and len(text) > 1):
+                value = float(text)
+                if value == math.inf:
+                    raise error(f"the number {text} is too large for a floating-point number (max about 1.8e308)", pos)
+                pos += 1
+                lhs = number(value, text, start, start + len(text))
+            elif first.isalnum():
+                pos += 1
+                if texts[pos] == "(":
+                    lhs = call(text, start)
+                elif text in FUNCTIONS:
+                    raise error(f"'{text}' is a function: write {text}(…) with its argument in parentheses", pos - 1)
+                else:
+                    lhs = name(text, start, start + len(text))
+            else:
+                raise bad_character(text, start, source)
         while True:
-            tok = self.peek()
-            if tok.kind != "op" or tok.text not in _INFIX_BP:
+            text = texts[pos]
+            bp = _INFIX.get(text)
+            if bp is None or bp[0] < min_bp:
                 break
-            left_bp, right_bp = _INFIX_BP[tok.text]
-            if left_bp < min_bp:
-                break
-            self.advance()
-            rhs = self.operand(right_bp, after=tok)
-            lhs = st.Op(INFIX[tok.text].name, (lhs, rhs), _join(lhs, rhs))
-        self.depth -= 1
+            pos += 1
+            operand(text)
+            rhs = expr(bp[1])
+            lhs = apply(bp[2], (lhs, rhs), start, starts[pos - 1] + len(texts[pos - 1]))
+        depth -= 1
         return lhs
 
-    def operand(self, min_bp: int, after: Token) -> st.Node:
-        tok = self.peek()
-        if tok.kind in ("eof", "newline") or (tok.kind == "op" and tok.text in _NOT_AN_OPERAND):
-            raise self.error(f"expected a number, a name or '(' after '{after.text}', found {describe(tok)}", tok)
-        return self.expr(min_bp)
-
-    def prefix(self) -> st.Node:
-        tok = self.advance()
-        if tok.kind == "num":
-            value = float(tok.text)
-            if value == math.inf:
-                raise self.error(
-                    f"the number {tok.text} is too large for a floating-point number (max about 1.8e308)", tok
-                )
-            return st.Num(value, tok.text, tok.span)
-        if tok.kind == "name":
-            return self.name_or_call(tok)
-        if (tok.kind == "op" and tok.text in PREFIX) or tok.text == "+":
-            operand = self.operand(_PREFIX_BP, after=tok)
-            if tok.text == "+":
-                return operand
-            return st.Op(PREFIX[tok.text].name, (operand,), Span(tok.start, operand.span.end))
-        if tok.kind == "op" and tok.text == "(":
-            if self.peek().text == ")":
-                raise self.error("empty parentheses: put an expression inside", self.peek())
-            inner = self.operand(0, after=tok)
-            self.expect(")", f"to close the '(' at column {tok.start + 1}")
-            return inner
-        if tok.kind == "eof" and tok.start == 0:
-            raise self.error("the expression is empty: type something like 'x1*x2 + sin(x1)'", tok)
-        raise self.error(f"expected a number, a name or '(', found {describe(tok)}", tok)
-
-    def name_or_call(self, tok: Token) -> st.Node:
-        is_call = self.peek().kind == "op" and self.peek().text == "("
-        if not is_call:
-            if tok.text in FUNCTIONS:
-                raise self.error(
-                    f"'{tok.text}' is a function: write {tok.text}(…) with its argument in parentheses", tok
-                )
-            return st.Name(tok.text, tok.span)
-        prim = FUNCTIONS.get(tok.text)
+    def call(function: str, start: int) -> T:
+        nonlocal pos
+        prim = FUNCTIONS.get(function)
         if prim is None:
-            hint = suggest(tok.text, FUNCTIONS)
-            raise NameResolutionError(f"unknown function '{tok.text}'{hint}", tok.span, self.source)
-        open_paren = self.advance()
-        args: list[st.Node] = []
-        if self.peek().text != ")":
+            hint = suggest(function, FUNCTIONS)
+            raise NameResolutionError(
+                f"unknown function '{function}'{hint}", Span(start, start + len(function)), source
+            )
+        open_at = starts[pos]
+        pos += 1
+        args: list[T] = []
+        if texts[pos] != ")":
             while True:
-                args.append(self.operand(0, after=open_paren if not args else self.tokens[self.pos - 1]))
-                if self.peek().text != ",":
+                operand(texts[pos - 1])
+                args.append(expr(0))
+                if texts[pos] != ",":
                     break
-                self.advance()
-        close = self.expect(")", f"to close the call of {tok.text}(…) at column {open_paren.start + 1}")
+                pos += 1
+        if texts[pos] != ")":
+            found = describe(texts[pos])
+            raise error(f"expected ')' to close the call of {function}(…) at column {open_at + 1}, found {found}", pos)
+        pos += 1
+        end = starts[pos - 1] + 1
         if len(args) != prim.arity:
             plural = "s" if prim.arity != 1 else ""
             raise ArityError(
-                f"{tok.text} takes {prim.arity} argument{plural}, got {len(args)}",
-                Span(tok.start, close.end),
-                self.source,
+                f"{function} takes {prim.arity} argument{plural}, got {len(args)}", Span(start, end), source
             )
-        return st.Op(prim.name, tuple(args), Span(tok.start, close.end))
+        return apply(prim, tuple(args), start, end)
 
+    def unexpected_after_expression() -> ParseError:
+        text = texts[pos]
+        if text == ")":
+            return error("unmatched ')': there is no '(' for it to close", pos)
+        if text == "=":
+            return error("unexpected '=': only a plain name can be assigned, as in 'a = x*y'", pos)
+        if kind(text) in ("name", "num") or text == "(":
+            return error(f"missing operator before {describe(text)}: write '{texts[pos - 1]}*{text}' to multiply", pos)
+        return error(f"unexpected {describe(text)}", pos)
 
-def _join(a: st.Node, b: st.Node) -> Span:
-    return Span(a.span.start, b.span.end)
+    with _deep_recursion():
+        if expression_only:
+            builder.statement(None, None, expr(0))
+            if texts[pos]:
+                raise unexpected_after_expression()
+            return
+        statements = 0
+        while True:
+            while texts[pos] == "\n" or texts[pos] == ";":
+                pos += 1
+            if not texts[pos]:
+                break
+            text = texts[pos]
+            if texts[pos + 1] == "=" and kind(text) == "name":
+                if text in FUNCTIONS or text in CONSTANTS:
+                    what = "function" if text in FUNCTIONS else "constant"
+                    raise error(f"can't assign to '{text}': it is a built-in {what}", pos)
+                target = Span(starts[pos], starts[pos] + len(text))
+                pos += 2
+                if texts[pos] in _END_OF_STATEMENT:
+                    raise error(f"expected an expression after '{text} ='", pos)
+                operand("=")
+                builder.statement(text, target, expr(0))
+            else:
+                builder.statement(None, None, expr(0))
+            statements += 1
+            if texts[pos] not in _END_OF_STATEMENT:
+                raise unexpected_after_expression()
+        if not statements:
+            raise ParseError("the expression is empty: type something like 'x1*x2 + sin(x1)'", Span(0, 0), source)

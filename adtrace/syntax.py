@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import Span
+
+if TYPE_CHECKING:
+    from .primitives import Primitive
 
 
 class Num(NamedTuple):
@@ -45,6 +48,28 @@ class Program:
 
     source: str
     statements: tuple[Assign | Node, ...]
+
+
+class TreeBuilder:
+    """The parser's builder for a syntax tree (`parser.parse`): one Num, Name or Op per call."""
+
+    def __init__(self) -> None:
+        self.statements: list[Assign | Node] = []
+
+    def number(self, value: float, text: str, start: int, end: int) -> Node:
+        return Num(value, text, Span(start, end))
+
+    def name(self, name: str, start: int, end: int) -> Node:
+        return Name(name, Span(start, end))
+
+    def apply(self, prim: Primitive, args: tuple[Node, ...], start: int, end: int) -> Node:
+        return Op(prim.name, args, Span(start, end))
+
+    def statement(self, target: str | None, target_span: Span | None, value: Node) -> None:
+        if target is None or target_span is None:
+            self.statements.append(value)
+        else:
+            self.statements.append(Assign(target, target_span, value))
 
 
 def sexpr(node: Node) -> str:

@@ -8,7 +8,7 @@ from collections.abc import Iterable, Mapping
 from . import syntax as st
 from .errors import AdtraceError, InputValueError, Span
 from .expr import evaluate, from_syntax
-from .lexer import tokenize
+from .lexer import kind, tokenize
 from .parser import parse_expression
 from .primitives import CONSTANTS
 
@@ -27,11 +27,8 @@ def parse_assignments(arguments: Iterable[str]) -> dict[str, float]:
             )
         start = len(written) - len(written.lstrip())
         where = Span(start, start + len(name)) if name else Span(0, 1)
-        try:
-            tokens = tokenize(name) if name else []
-        except AdtraceError:
-            tokens = []
-        if len(tokens) != 2 or tokens[0].kind != "name":
+        texts = tokenize(name).texts
+        if len(texts) != 2 or kind(texts[0]) != "name":
             raise InputValueError(f"'{name}' is not a valid input name", where, arg)
         if name in values:
             raise InputValueError(f"{name} is given a value twice", where, arg)

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from adtrace import AdtraceError, trace
 from adtrace.cli import main
 from adtrace.errors import EvaluationError, ParseError
-from adtrace.lexer import tokenize
+from adtrace.lexer import kind, tokenize
 from adtrace.parser import MAX_DEPTH, parse, parse_expression
 from adtrace.primitives import CONSTANTS, FUNCTIONS
 from adtrace.values import parse_assignments
@@ -72,14 +72,14 @@ def check_error(error: AdtraceError, source: str) -> None:
 
 @FUZZ
 @given(hostile)
-def test_lexer_raises_only_adtrace_errors(source: str) -> None:
-    try:
-        tokens = tokenize(source)
-    except AdtraceError as error:
-        check_error(error, source)
-        return
-    assert tokens[-1].kind == "eof"
-    assert all(0 <= t.start <= t.end <= len(source) for t in tokens)
+def test_lexer_never_fails_and_every_token_is_its_own_text(source: str) -> None:
+    texts, starts = tokenize(source)
+    assert texts[-1] == "" and starts[-1] == len(source) and kind(texts[-1]) == "eof"
+    assert all(kind(text) != "eof" for text in texts[:-1])
+    assert all(source[start : start + len(text)] == text for text, start in zip(texts, starts, strict=True))
+    assert starts == sorted(starts)
+    dropped = "".join(source[end:start] for end, start in zip([0] + [s + len(t) for s, t in zip(starts, texts)], starts))
+    assert not dropped.strip(" \t\r\f\v") or "#" in dropped  # only spaces and comments are skipped
 
 
 @FUZZ

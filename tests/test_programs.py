@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import random
 from pathlib import Path
 
@@ -159,3 +160,10 @@ def test_a_seed_other_than_one_is_not_called_dz_dz(runner: CliRunner) -> None:
     code, out, _ = run(runner, "x1*x2 + sin(x1)", "x1=2", "x2=3", "--seed", "2")
     assert code == 0
     assert "∂z/∂z = 2" not in out and "z̄ = 2   (the seed; ∂z/∂z itself is 1)" in out
+
+
+def test_a_named_constant_folded_into_another_keeps_its_own_value() -> None:
+    """Folding `c*3` once reused c's node for the product, so a later `c` read 6π instead of 2π."""
+    t = trace("c = 2*pi; d = c*3; z = c*x + d", x=1)
+    assert t.gradient["x"] == pytest.approx(2 * math.pi)
+    assert t.value == pytest.approx(8 * math.pi)
