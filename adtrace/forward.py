@@ -1,4 +1,4 @@
-"""The forward pass: values, then each node's local partials, then (forward mode) tangents.
+"""The forward pass: values and each node's local partials, then (forward mode) tangents.
 
 Local partials depend only on the forward values, so they are computed once
 and shared by every reverse pass (adjoints) and every forward-mode pass
@@ -8,6 +8,7 @@ and shared by every reverse pass (adjoints) and every forward-mode pass
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import NamedTuple
 
 from .errors import EvaluationError
 from .expr import number, show
@@ -16,64 +17,76 @@ from .graph import Graph
 _FAILURES = (ValueError, ZeroDivisionError, OverflowError)
 
 
-def evaluate(graph: Graph, inputs: Mapping[str, float]) -> list[float]:
-    """Every node's value, in topological order; a failing node raises EvaluationError."""
+class Forward(NamedTuple):
+    values: list[float]
+    """Every node's value, in topological order."""
+    partials: list[tuple[float, ...]]
+    """∂w_i/∂(argument k) for every node and argument (() for inputs and constants)."""
+    notes: dict[int, str]
+    """Node index → the convention used where its primitive has a kink."""
+
+
+def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
+    """Values and local partials in one sweep: a node's partials need only its own arguments' values and
+    its value, so each is computed right after the value, while the arguments are at hand. The first node
+    that fails, in evaluation order, raises EvaluationError."""
     nodes = graph.nodes
     values = [node.const for node in nodes]
     for name, index in graph.inputs.items():
         values[index] = float(inputs[name])
-    for i, node in enumerate(nodes):
-        args = node.args
-        if not args:
-            continue
-        try:
-            # Unpacked by hand for the usual one or two arguments: this loop runs once per node.
-            if len(args) == 2:
-                value = node.prim.evaluate(values[args[0]], values[args[1]])
-            elif len(args) == 1:
-                value = node.prim.evaluate(values[args[0]])
-            else:
-                value = node.prim.evaluate(*[values[a] for a in args])
-        except OverflowError:
-            raise _failure(graph, values, i, "overflows (too large for a float)") from None
-        except _FAILURES:
-            raise _failure(graph, values, i, "is undefined") from None
-        if value - value != 0:  # inf or nan, without a function call
-            raise _failure(graph, values, i, "is not finite (overflow)" if value == value else "is undefined")
-        values[i] = value
-    return values
-
-
-def local_partials(graph: Graph, values: list[float]) -> tuple[list[tuple[float, ...]], dict[int, str]]:
-    """∂w_i/∂(argument k) for every node and argument, plus convention notes at kinks."""
-    partials: list[tuple[float, ...]] = [()] * len(values)
+    partials: list[tuple[float, ...]] = [()] * len(nodes)
     notes: dict[int, str] = {}
-    nodes = graph.nodes
     for i, node in enumerate(nodes):
         args = node.args
         if not args:
             continue
         prim = node.prim
-        try:
-            if len(args) == 2:  # unpacked by hand for the usual case, as in evaluate()
-                grads = prim.grad(values[args[0]], values[args[1]], values[i])
-            elif len(args) == 1:
-                grads = prim.grad(values[args[0]], values[i])
-            else:
-                grads = prim.grad(*[values[a] for a in args], values[i])
-        except _FAILURES:
-            raise _failure(graph, values, i, "has no derivative", prim.derivative_domain) from None
+        # Unpacked by hand for the usual one or two arguments: this loop runs once per node.
+        if len(args) == 2:
+            a = values[args[0]]
+            b = values[args[1]]
+            try:
+                value = prim.evaluate(a, b)
+            except OverflowError:
+                raise _failure(graph, values, i, "overflows (too large for a float)") from None
+            except _FAILURES:
+                raise _failure(graph, values, i, "is undefined") from None
+            if value - value != 0:  # inf or nan, without a function call
+                raise _failure(graph, values, i, _not_finite(value))
+            try:
+                grads = prim.grad(a, b, value)
+            except _FAILURES:
+                raise _failure(graph, values, i, "has no derivative", prim.derivative_domain) from None
+        else:
+            arg_values = [values[a] for a in args]
+            try:
+                value = prim.evaluate(*arg_values)
+            except OverflowError:
+                raise _failure(graph, values, i, "overflows (too large for a float)") from None
+            except _FAILURES:
+                raise _failure(graph, values, i, "is undefined") from None
+            if value - value != 0:
+                raise _failure(graph, values, i, _not_finite(value))
+            try:
+                grads = prim.grad(*arg_values, value)
+            except _FAILURES:
+                raise _failure(graph, values, i, "has no derivative", prim.derivative_domain) from None
+        values[i] = value
+        partials[i] = grads
         check = sum(grads)
         if check - check != 0:  # some partial is inf or nan: it matters unless its argument is a constant
             for k, d in enumerate(grads):
                 if d - d != 0 and not nodes[args[k]].is_const:
                     raise _failure(graph, values, i, "has no derivative", prim.derivative_domain)
-        partials[i] = grads
         if prim.kink is not None:
             note = prim.kink(*[values[a] for a in args])
             if note:
                 notes[i] = note
-    return partials, notes
+    return Forward(values, partials, notes)
+
+
+def _not_finite(value: float) -> str:
+    return "is not finite (overflow)" if value == value else "is undefined"
 
 
 def tangents(

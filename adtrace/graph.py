@@ -10,7 +10,10 @@ get no number: they print inline (`2·w1`).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
+from itertools import accumulate
 from typing import NamedTuple
 
 from .errors import EvaluationError, NameResolutionError, OptionError, Span
@@ -19,19 +22,29 @@ from .lexer import tokenize
 from .parser import free_names, run, suggest
 from .primitives import CONST, CONSTANTS, INPUT, Primitive
 
+_NO_PARENTS: list[tuple[int, int]] = []
+"""The parents of every constant: shared, never appended to (a constant is never an edge's end)."""
+
 
 class Node(NamedTuple):
     """One node of the graph. A named tuple: a million of them are made per million-node expression,
-    and a tuple is built about five times faster than a frozen dataclass."""
+    and a tuple is built about five times faster than a frozen dataclass (the lowering makes them with
+    tuple.__new__, which skips the named tuple's Python-level constructor and halves that again)."""
 
     prim: Primitive
     args: tuple[int, ...]
     """Indices of the nodes this one is computed from (its inputs)."""
     name: str | None
     """The input's name, or the assigned name shown beside w_i (versioned: c, c@2)."""
-    span: Span | None
+    start: int
+    end: int
+    """Where the node's text is in the source (a Span is made only when asked for: `span`)."""
     const: float = 0.0
     """The value of a constant node (its text is `name`)."""
+
+    @property
+    def span(self) -> Span:
+        return Span(self.start, self.end)
 
     @property
     def is_const(self) -> bool:
@@ -40,6 +53,9 @@ class Node(NamedTuple):
     @property
     def is_input(self) -> bool:
         return self.prim is INPUT
+
+
+_new = tuple.__new__
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,18 +75,20 @@ class Graph:
     assigned: frozenset[str]
     number: list[int]
     """Node index → its number i in w_i (0 for constants, which are not numbered)."""
-    parents: list[tuple[tuple[int, int], ...]]
+    parents: Sequence[Sequence[tuple[int, int]]]
     """Node index → the (parent, argument position) pairs that use it, ascending.
 
     A parent of w_i is a node computed directly from w_i; its adjoint flows
-    back into w_i. `x*x` gives two pairs with the same parent.
+    back into w_i. `x*x` gives two pairs with the same parent. (Lists, as the
+    lowering filled them: a copy into tuples costs more than the reverse pass
+    that reads them. Read them, don't change them.)
     """
     warnings: tuple[str, ...] = field(default=())
 
-    @property
+    @cached_property
     def numbered(self) -> list[int]:
-        """Indices of the numbered nodes (inputs and operations), in order."""
-        return [i for i, n in enumerate(self.nodes) if not n.is_const]
+        """Indices of the numbered nodes (inputs and operations), in order (made once: don't modify)."""
+        return [i for i, k in enumerate(self.number) if k]
 
     def label(self, i: int, notation: str = "w") -> str:
         """w3, or v1 in Griewank's notation where inputs are v₋ₙ₊₁ … v₀ (written v-1 … v0)."""
@@ -114,7 +132,10 @@ class _Lowering:
 
     def __init__(self, source: str, inputs: dict[str, Span]):
         self.source = source
-        self.nodes: list[Node] = [Node(INPUT, (), name, span) for name, span in inputs.items()]
+        self.inputs = list(inputs)
+        self.nodes: list[Node] = [Node(INPUT, (), name, *span) for name, span in inputs.items()]
+        self.parents: list[list[tuple[int, int]]] = [[] for _ in inputs]
+        """Node index → the (parent, argument position) pairs that use it, filled as parents are made."""
         self.env: dict[str, int] = {name: i for i, name in enumerate(inputs)}
         self.versions: dict[str, int] = {}
         self.assigned_at: dict[int, tuple[str, Span]] = {}
@@ -132,7 +153,8 @@ class _Lowering:
     # -- the parser's builder interface ------------------------------------
     def number(self, value: float, text: str, start: int, end: int) -> int:
         nodes = self.nodes
-        nodes.append(Node(CONST, (), text, Span(start, end), value))
+        nodes.append(_new(Node, (CONST, (), text, start, end, value)))
+        self.parents.append(_NO_PARENTS)
         return len(nodes) - 1
 
     def name(self, name: str, start: int, end: int) -> int:
@@ -150,13 +172,27 @@ class _Lowering:
 
     def apply(self, prim: Primitive, args: tuple[int, ...], start: int, end: int) -> int:
         nodes = self.nodes
-        for a in args:
-            if nodes[a].prim is not CONST:
-                break
-        else:  # every argument is a constant
-            return self.fold(prim, args, Span(start, end))
-        nodes.append(Node(prim, args, None, Span(start, end)))
-        return len(nodes) - 1
+        parents = self.parents
+        i = len(nodes)
+        if len(args) == 2:  # spelled out for the usual case: this runs once per operation
+            a, b = args
+            live_a = nodes[a].prim is not CONST
+            live_b = nodes[b].prim is not CONST
+            if not (live_a or live_b):
+                return self.fold(prim, args, Span(start, end))
+            if live_a:
+                parents[a].append((i, 0))
+            if live_b:
+                parents[b].append((i, 1))
+        else:
+            live = [k for k, a in enumerate(args) if nodes[a].prim is not CONST]
+            if not live:
+                return self.fold(prim, args, Span(start, end))
+            for k in live:
+                parents[args[k]].append((i, k))
+        nodes.append(_new(Node, (prim, args, None, start, end, 0.0)))
+        parents.append([])
+        return i
 
     def statement(self, target: str | None, target_span: Span | None, value: int) -> None:
         self.count += 1
@@ -175,7 +211,7 @@ class _Lowering:
         node = self.nodes[index]
         if node.name is None and not node.is_const:
             shown = target if version == 1 else f"{target}@{version}"
-            self.nodes[index] = Node(node.prim, node.args, shown, node.span, node.const)
+            self.nodes[index] = node._replace(name=shown)
             self.assigned_at[index] = (shown, span)
 
     def fold(self, prim: Primitive, args: tuple[int, ...], span: Span) -> int:
@@ -188,6 +224,7 @@ class _Lowering:
         values = [nodes[a].const for a in args]
         if list(args) == list(range(len(nodes) - len(args), len(nodes))) and args[0] >= self.floor:
             del nodes[-len(args) :]  # the folded constants were made just for this operation
+            del self.parents[-len(args) :]
         try:
             value = prim.evaluate(*values)
         except OverflowError:
@@ -207,7 +244,8 @@ class _Lowering:
                 span,
                 self.source,
             )
-        nodes.append(Node(CONST, (), None, span, value))
+        nodes.append(Node(CONST, (), None, span.start, span.end, value))
+        self.parents.append(_NO_PARENTS)
         index = len(nodes) - 1
         self.pending[index] = formula
         return index
@@ -222,7 +260,7 @@ class _Lowering:
         for index, (name, _) in self.assigned_at.items():
             if not parents[index] and index not in out_nodes:
                 warnings.append(f"'{name}' is assigned but never used")
-        inputs = {n.name: i for i, n in enumerate(self.nodes) if n.is_input and n.name is not None}
+        inputs = {name: i for i, name in enumerate(self.inputs)}
         return Graph(
             source=self.source,
             nodes=self.nodes,
@@ -260,17 +298,8 @@ class _Lowering:
                 )
         return outputs
 
-    def numbering(self) -> tuple[list[int], list[tuple[tuple[int, int], ...]]]:
-        """Each node's number i in w_i (0 for constants), and the (parent, position) pairs that use it."""
-        nodes = self.nodes
-        number = [0] * len(nodes)
-        parents: list[list[tuple[int, int]]] = [[] for _ in nodes]
-        counter = 0
-        for i, node in enumerate(nodes):
-            if node.prim is not CONST:
-                counter += 1
-                number[i] = counter
-            for pos, arg in enumerate(node.args):
-                if nodes[arg].prim is not CONST:
-                    parents[arg].append((i, pos))
-        return number, [tuple(p) for p in parents]
+    def numbering(self) -> tuple[list[int], list[list[tuple[int, int]]]]:
+        """Each node's number i in w_i (0 for constants, which are not numbered), and its parents."""
+        numbered = [0 if node.prim is CONST else 1 for node in self.nodes]
+        number = [k if counted else 0 for k, counted in zip(accumulate(numbered), numbered, strict=True)]
+        return number, self.parents

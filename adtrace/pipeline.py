@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
 from .errors import InputValueError, OptionError
-from .forward import evaluate, local_partials, tangents
+from .forward import forward, tangents
 from .graph import Graph, build
 from .parser import suggest
 from .reverse import adjoints
@@ -86,20 +86,19 @@ def trace(
         known = _check_inputs(graph, given, warnings, allow_missing=True)
         return _symbolic_trace(graph, known, seed, mode, notation, tuple(warnings))
     inputs = _check_inputs(graph, given, warnings)
-    vals = evaluate(graph, inputs)
-    partials, notes = local_partials(graph, vals)
+    vals, partials, notes = forward(graph, inputs)
     reverse_seeds, forward_seeds = _split_seeds(graph, seed, mode)
 
     reverse: tuple[ReversePass, ...] = ()
-    forward: tuple[TangentPass, ...] = ()
+    tangent_passes: tuple[TangentPass, ...] = ()
     unit_reverse = tuple(_reverse(graph, partials, {o.node: 1.0}, o.name) for o in graph.outputs)
     if mode in ("reverse", "both"):
         reverse = (_reverse(graph, partials, reverse_seeds),) if reverse_seeds is not None else unit_reverse
     if mode in ("forward", "both"):
         if forward_seeds is not None:
-            forward = (_forward(graph, partials, forward_seeds),)
+            tangent_passes = (_forward(graph, partials, forward_seeds),)
         else:
-            forward = tuple(_forward(graph, partials, {i: 1.0}, name) for name, i in graph.inputs.items())
+            tangent_passes = tuple(_forward(graph, partials, {i: 1.0}, name) for name, i in graph.inputs.items())
     jacobian = {p.output: {name: p.adjoints[i] for name, i in graph.inputs.items()} for p in unit_reverse if p.output}
     layer, note = None, ""
     if symbolic is not False:
@@ -108,7 +107,19 @@ def trace(
         else:
             note = f"symbolic layer left out: the graph has {len(graph.numbered)} nodes (more than {MAX_NODES})"
     return Trace(
-        graph, inputs, vals, partials, notes, mode, reverse, forward, jacobian, notation, tuple(warnings), layer, note
+        graph,
+        inputs,
+        vals,
+        partials,
+        notes,
+        mode,
+        reverse,
+        tangent_passes,
+        jacobian,
+        notation,
+        tuple(warnings),
+        layer,
+        note,
     )
 
 
@@ -184,18 +195,18 @@ def _split_seeds(
         if mode == "forward":
             if len(graph.inputs) != 1:
                 raise OptionError("a single-number seed needs a single input in forward mode: use --seed x1=1,x2=0")
-            return None, {next(iter(graph.inputs.values())): float(seed)}
+            return None, {next(iter(graph.inputs.values())): _finite(seed)}
         if len(graph.outputs) != 1:
             raise OptionError("a single-number seed needs a single output: use --seed f=1,g=0")
-        return {graph.outputs[0].node: float(seed)}, None
+        return {graph.outputs[0].node: _finite(seed)}, None
     outputs = {o.name: o.node for o in graph.outputs}
     reverse: dict[int, float] = {}
     forward: dict[int, float] = {}
     for name, value in seed.items():
         if name in outputs and mode != "forward":
-            reverse[outputs[name]] = reverse.get(outputs[name], 0.0) + float(value)
+            reverse[outputs[name]] = reverse.get(outputs[name], 0.0) + _finite(value, name)
         elif name in graph.inputs and mode != "reverse":
-            forward[graph.inputs[name]] = float(value)
+            forward[graph.inputs[name]] = _finite(value, name)
         elif name in graph.inputs:  # an input seed in reverse mode
             raise OptionError(f"--seed names the input '{name}': input seeds are tangents, for --mode forward or both")
         elif name in outputs:  # an output seed in forward mode
@@ -211,3 +222,10 @@ def _split_seeds(
             )
             raise OptionError(f"--seed names '{name}', which is not {wanted}{suggest(name, pool)}")
     return (reverse or None), (forward or None)
+
+
+def _finite(seed: float, name: str | None = None) -> float:
+    value = float(seed)
+    if value - value != 0:
+        raise OptionError(f"the seed{' for ' + name if name else ''} must be a finite number, not {value}")
+    return value

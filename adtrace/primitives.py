@@ -11,6 +11,7 @@ adding `tanh` means adding one record here.
 from __future__ import annotations
 
 import math
+import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -143,7 +144,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive(
         "add",
         2,
-        lambda a, b: a + b,
+        operator.add,
         lambda a, b, ans: (1.0, 1.0),
         ("1", "1"),
         *_infix(" + ", " + ", " + ", ADD),
@@ -155,7 +156,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive(
         "sub",
         2,
-        lambda a, b: a - b,
+        operator.sub,
         lambda a, b, ans: (1.0, -1.0),
         ("1", "-1"),
         *_infix(" - ", " - ", " - ", ADD),
@@ -167,7 +168,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive(
         "mul",
         2,
-        lambda a, b: a * b,
+        operator.mul,
         lambda a, b, ans: (b, a),
         ("b", "a"),
         *_infix("·", "*", " \\cdot ", MUL),
@@ -179,7 +180,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive(
         "div",
         2,
-        lambda a, b: a / b,
+        operator.truediv,
         lambda a, b, ans: (1.0 / b, -ans / b),
         ("1/b", "-a/b^2"),
         Notation("$a/$b", MUL, (MUL, MUL + 1)),
@@ -215,7 +216,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
     Primitive(
         "neg",
         1,
-        lambda a: -a,
+        operator.neg,
         lambda a, ans: (-1.0,),
         ("-1",),
         Notation("-$a", NEG, (NEG + 1,)),

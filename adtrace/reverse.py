@@ -26,15 +26,17 @@ def adjoints(
     products: list[tuple[float, ...]] = [()] * n
     parents = graph.parents
     for j in range(n - 1, -1, -1):
-        total = adjoint[j]
         edges = parents[j]
+        if not edges:  # an output, an unused input or a constant: its adjoint is its seed, if any
+            continue
         if len(edges) == 1:  # the common case, without building a list
-            p, pos = edges[0]
+            ((p, pos),) = edges
             term = adjoint[p] * partials[p][pos]
-            total += term
             products[j] = (term,)
-        elif edges:
+            total = adjoint[j] + term
+        else:
             terms = tuple([adjoint[p] * partials[p][pos] for p, pos in edges])
+            total = adjoint[j]
             for term in terms:
                 total += term
             products[j] = terms

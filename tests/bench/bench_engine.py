@@ -36,7 +36,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from adtrace.forward import evaluate, local_partials
+from adtrace.forward import forward
 from adtrace.graph import build
 from adtrace.pipeline import trace
 from adtrace.reverse import adjoints
@@ -196,19 +196,14 @@ def median_time(run: Callable[[], object], repeat: int) -> float:
 
 def engine_stages(source: str, repeat: int) -> dict[str, float]:
     graph = build(source)
-    values = evaluate(graph, INPUTS)
-    partials, _ = local_partials(graph, values)
+    partials = forward(graph, INPUTS).partials
     seeds = {graph.outputs[0].node: 1.0}
-
-    def forward() -> object:
-        vals = evaluate(graph, INPUTS)
-        return local_partials(graph, vals)
 
     return {
         "nodes": len(graph.nodes),
         "edges": sum(len(p) for p in graph.parents),
         "parse": median_time(lambda: build(source), repeat),
-        "forward": median_time(forward, repeat),
+        "forward": median_time(lambda: forward(graph, INPUTS), repeat),
         "reverse": median_time(lambda: adjoints(graph, partials, seeds), repeat),
         "engine": median_time(lambda: trace(source, INPUTS), repeat),
     }
