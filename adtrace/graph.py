@@ -176,16 +176,16 @@ class _Lowering:
         i = len(nodes)
         if len(args) == 2:  # spelled out for the usual case: this runs once per operation
             a, b = args
-            live_a = nodes[a].prim is not CONST
-            live_b = nodes[b].prim is not CONST
-            if not (live_a or live_b):
+            parents_a = parents[a]
+            parents_b = parents[b]
+            if parents_a is _NO_PARENTS and parents_b is _NO_PARENTS:  # is: only constants share that list
                 return self.fold(prim, args, Span(start, end))
-            if live_a:
-                parents[a].append((i, 0))
-            if live_b:
-                parents[b].append((i, 1))
+            if parents_a is not _NO_PARENTS:
+                parents_a.append((i, 0))
+            if parents_b is not _NO_PARENTS:
+                parents_b.append((i, 1))
         else:
-            live = [k for k, a in enumerate(args) if nodes[a].prim is not CONST]
+            live = [k for k, a in enumerate(args) if parents[a] is not _NO_PARENTS]
             if not live:
                 return self.fold(prim, args, Span(start, end))
             for k in live:

@@ -3,7 +3,7 @@
 Tokens are two parallel lists, texts and start offsets, made by one `re.findall`
 (C speed) and one filtering pass: a megabyte of source is ~200,000 tokens, and a
 token object each would cost more than all the parsing that follows. A token's
-kind is read off its text (`kind`), so nothing per token is stored twice.
+kind is read off its text (`kind`), once per distinct text.
 """
 
 from __future__ import annotations
@@ -37,6 +37,9 @@ class Tokens(NamedTuple):
     """Each token's text, as typed (`**` stays `**`); the last is '' for the end of the input."""
     starts: list[int]
     """Each token's offset into the source; a token ends at start + len(text)."""
+    kinds: dict[str, Kind]
+    """Each distinct token text → its kind, in order of first appearance (a program has few distinct
+    texts, so each is classified once, not once per token)."""
 
 
 def tokenize(source: str) -> Tokens:
@@ -47,7 +50,7 @@ def tokenize(source: str) -> Tokens:
     starts = list(compress(accumulate(map(len, pieces), initial=0), keep))
     texts.append("")
     starts.append(len(source))
-    return Tokens(texts, starts)
+    return Tokens(texts, starts, {text: kind(text) for text in dict.fromkeys(texts)})
 
 
 def kind(text: str) -> Kind:

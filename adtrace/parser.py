@@ -24,7 +24,7 @@ from typing import Protocol, TypeVar
 
 from . import syntax as st
 from .errors import ArityError, NameResolutionError, ParseError, Span
-from .lexer import OPERATORS, Tokens, bad_character, describe, kind, tokenize
+from .lexer import Tokens, bad_character, describe, kind, tokenize
 from .primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
 
 MAX_DEPTH = 5000
@@ -41,7 +41,6 @@ _PREFIX_BP = _NEG.code.prec
 _NOT_AN_OPERAND = frozenset({")", ",", ";", "=", "", "\n", *_INFIX} - {"+", *PREFIX})
 """Tokens that cannot start an operand ('' is the end of the input)."""
 _END_OF_STATEMENT = frozenset({"", "\n", ";"})
-_NOT_NUMBER_OR_NAME = OPERATORS | {"", "\n"}
 
 T = TypeVar("T")
 
@@ -79,12 +78,11 @@ def free_names(tokens: Tokens) -> dict[str, Span]:
     """The program's inputs: names that are neither assigned, called nor built-in constants, in order of
     first appearance. Known before parsing, so the graph can number its inputs first; a name that is
     assigned but used before its assignment is the graph builder's error, where it is met."""
-    texts, starts = tokens
-    names = dict.fromkeys(text for text in texts if text[:1].isalnum() and not text[0].isdecimal())
-    targets = {texts[i - 1] for i, text in enumerate(texts) if text == "="} if "=" in texts else set()
+    texts, starts, kinds = tokens
+    targets = {texts[i - 1] for i, text in enumerate(texts) if text == "="} if "=" in kinds else set()
     free: dict[str, Span] = {}
-    for name in names:
-        if name not in targets and name not in FUNCTIONS and name not in CONSTANTS:
+    for name, which in kinds.items():
+        if which == "name" and name not in targets and name not in FUNCTIONS and name not in CONSTANTS:
             start = starts[texts.index(name)]
             free[name] = Span(start, start + len(name))
     return free
@@ -110,7 +108,7 @@ def _deep_recursion() -> Iterator[None]:
 
 def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expression_only: bool = False) -> None:
     """Parse `source` into `builder`: a program of statements, or with `expression_only` one expression."""
-    texts, starts = tokens if tokens is not None else tokenize(source)
+    texts, starts, kinds = tokens if tokens is not None else tokenize(source)
     number, name, apply = builder.number, builder.name, builder.apply
     pos = 0
     depth = 0
@@ -121,11 +119,11 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
             return bad_character(text, starts[at], source)
         return ParseError(message, Span(starts[at], starts[at] + len(text)), source)
 
-    def operand(after: str) -> None:
-        """Check that an operand starts here, after the token `after` (the hot path is one set lookup)."""
-        if texts[pos] in _NOT_AN_OPERAND:
-            found = describe(texts[pos])
-            raise error(f"expected a number, a name or '(' after '{after}', found {found}", pos)
+    def no_operand(after: str) -> ParseError:
+        """The error when no operand starts at pos, after the token `after` (callers test
+        `texts[pos] in _NOT_AN_OPERAND` themselves: it runs once per operation)."""
+        found = describe(texts[pos])
+        return error(f"expected a number, a name or '(' after '{after}', found {found}", pos)
 
     def expr(min_bp: int) -> T:
         nonlocal pos, depth
@@ -134,53 +132,52 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
             raise error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", pos)
         start = starts[pos]
         text = texts[pos]
+        what = kinds[text]
         lhs: T
-        if text in _NOT_NUMBER_OR_NAME:
+        if what == "name":
             pos += 1
-            if text == "(":
-                if texts[pos] == ")":
-                    raise error("empty parentheses: put an expression inside", pos)
-                operand(text)
-                lhs = expr(0)
-                if texts[pos] != ")":
-                    raise error(
-                        f"expected ')' to close the '(' at column {start + 1}, found {describe(texts[pos])}", pos
-                    )
-                pos += 1
-            elif text == "-" or text == "+":
-                operand(text)
-                lhs = expr(_PREFIX_BP)
-                if text == "-":
-                    lhs = apply(_NEG, (lhs,), start, starts[pos - 1] + len(texts[pos - 1]))
-            elif not text and start == 0:
-                raise error("the expression is empty: type something like 'x1*x2 + sin(x1)'", pos - 1)
+            if texts[pos] == "(":
+                lhs = call(text, start)
+            elif text in FUNCTIONS:
+                raise error(f"'{text}' is a function: write {text}(…) with its argument in parentheses", pos - 1)
             else:
-                raise error(f"expected a number, a name or '(', found {describe(text)}", pos - 1)
+                lhs = name(text, start, start + len(text))
+        elif what == "num":
+            value = float(text)
+            if value == math.inf:
+                raise error(f"the number {text} is too large for a floating-point number (max about 1.8e308)", pos)
+            pos += 1
+            lhs = number(value, text, start, start + len(text))
+        elif text == "(":
+            pos += 1
+            if texts[pos] == ")":
+                raise error("empty parentheses: put an expression inside", pos)
+            if texts[pos] in _NOT_AN_OPERAND:
+                raise no_operand(text)
+            lhs = expr(0)
+            if texts[pos] != ")":
+                found = describe(texts[pos])
+                raise error(f"expected ')' to close the '(' at column {start + 1}, found {found}", pos)
+            pos += 1
+        elif text == "-" or text == "+":
+            pos += 1
+            if texts[pos] in _NOT_AN_OPERAND:
+                raise no_operand(text)
+            lhs = expr(_PREFIX_BP)
+            if text == "-":
+                lhs = apply(_NEG, (lhs,), start, starts[pos - 1] + len(texts[pos - 1]))
+        elif not text and start == 0:
+            raise error("the expression is empty: type something like 'x1*x2 + sin(x1)'", pos)
         else:
-            first = text[0]
-            if first.isdecimal() or (first == "." and len(text) > 1):
-                value = float(text)
-                if value == math.inf:
-                    raise error(f"the number {text} is too large for a floating-point number (max about 1.8e308)", pos)
-                pos += 1
-                lhs = number(value, text, start, start + len(text))
-            elif first.isalnum():
-                pos += 1
-                if texts[pos] == "(":
-                    lhs = call(text, start)
-                elif text in FUNCTIONS:
-                    raise error(f"'{text}' is a function: write {text}(…) with its argument in parentheses", pos - 1)
-                else:
-                    lhs = name(text, start, start + len(text))
-            else:
-                raise bad_character(text, start, source)
+            raise error(f"expected a number, a name or '(', found {describe(text)}", pos)
         while True:
             text = texts[pos]
             bp = _INFIX.get(text)
             if bp is None or bp[0] < min_bp:
                 break
             pos += 1
-            operand(text)
+            if texts[pos] in _NOT_AN_OPERAND:
+                raise no_operand(text)
             rhs = expr(bp[1])
             lhs = apply(bp[2], (lhs, rhs), start, starts[pos - 1] + len(texts[pos - 1]))
         depth -= 1
@@ -199,7 +196,8 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
         args: list[T] = []
         if texts[pos] != ")":
             while True:
-                operand(texts[pos - 1])
+                if texts[pos] in _NOT_AN_OPERAND:
+                    raise no_operand(texts[pos - 1])
                 args.append(expr(0))
                 if texts[pos] != ",":
                     break
@@ -239,7 +237,7 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
             if not texts[pos]:
                 break
             text = texts[pos]
-            if texts[pos + 1] == "=" and kind(text) == "name":
+            if texts[pos + 1] == "=" and kinds[text] == "name":
                 if text in FUNCTIONS or text in CONSTANTS:
                     what = "function" if text in FUNCTIONS else "constant"
                     raise error(f"can't assign to '{text}': it is a built-in {what}", pos)
@@ -247,7 +245,8 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
                 pos += 2
                 if texts[pos] in _END_OF_STATEMENT:
                     raise error(f"expected an expression after '{text} ='", pos)
-                operand("=")
+                if texts[pos] in _NOT_AN_OPERAND:
+                    raise no_operand("=")
                 builder.statement(text, target, expr(0))
             else:
                 builder.statement(None, None, expr(0))

@@ -73,7 +73,7 @@ def check_error(error: AdtraceError, source: str) -> None:
 @FUZZ
 @given(hostile)
 def test_lexer_never_fails_and_every_token_is_its_own_text(source: str) -> None:
-    texts, starts = tokenize(source)
+    texts, starts, _ = tokenize(source)
     assert texts[-1] == "" and starts[-1] == len(source) and kind(texts[-1]) == "eof"
     assert all(kind(text) != "eof" for text in texts[:-1])
     assert all(source[start : start + len(text)] == text for text, start in zip(texts, starts, strict=True))
