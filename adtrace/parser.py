@@ -15,7 +15,6 @@ same way). Errors stop at the first problem, left to right, with its span.
 
 from __future__ import annotations
 
-import difflib
 import math
 import sys
 from collections.abc import Iterable, Iterator
@@ -90,6 +89,8 @@ def free_names(tokens: Tokens) -> dict[str, Span]:
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
     """' — did you mean 'sin'?' or '' when nothing is close."""
+    import difflib  # only an error needs it: kept off the start-up path
+
     close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
     return f" — did you mean '{close[0]}'?" if close else ""
 

@@ -12,7 +12,6 @@ import math
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from .errors import NoValuesError
@@ -22,6 +21,8 @@ from .primitives import ARG_NAMES
 from .symbolic import SymbolicTrace
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from rich.console import Console, ConsoleOptions, RenderResult
 
 Mode = Literal["reverse", "forward", "both"]
