@@ -41,43 +41,30 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
         if not args:
             continue
         prim = node.prim
-        # Unpacked by hand for the usual one or two arguments: this loop runs once per node.
-        if len(args) == 2:
-            a = values[args[0]]
-            b = values[args[1]]
-            try:
+        try:  # free in CPython 3.11 until something raises; then _diagnose says what failed, and why
+            # Unpacked by hand for the usual one or two arguments: this loop runs once per node.
+            if len(args) == 2:
+                a = values[args[0]]
+                b = values[args[1]]
                 value = prim.evaluate(a, b)
-            except OverflowError:
-                raise _failure(graph, values, i, "overflows (too large for a float)") from None
-            except _FAILURES:
-                raise _failure(graph, values, i, "is undefined") from None
-            if value - value != 0:  # inf or nan, without a function call
-                raise _failure(graph, values, i, _not_finite(value))
-            try:
                 grads = prim.grad(a, b, value)
-            except _FAILURES:
-                raise _failure(graph, values, i, "has no derivative", prim.derivative_domain) from None
-        else:
-            arg_values = [values[a] for a in args]
-            try:
+            elif len(args) == 1:
+                a = values[args[0]]
+                value = prim.evaluate(a)
+                grads = prim.grad(a, value)
+            else:
+                arg_values = [values[a] for a in args]
                 value = prim.evaluate(*arg_values)
-            except OverflowError:
-                raise _failure(graph, values, i, "overflows (too large for a float)") from None
-            except _FAILURES:
-                raise _failure(graph, values, i, "is undefined") from None
-            if value - value != 0:
-                raise _failure(graph, values, i, _not_finite(value))
-            try:
                 grads = prim.grad(*arg_values, value)
-            except _FAILURES:
-                raise _failure(graph, values, i, "has no derivative", prim.derivative_domain) from None
+        except _FAILURES:
+            raise _diagnose(graph, values, i) from None
+        check = value + sum(grads)  # inf or nan somewhere makes this inf or nan (or a huge sum does)
+        if check - check != 0 and (
+            value - value != 0 or any(d - d != 0 and not nodes[args[k]].is_const for k, d in enumerate(grads))
+        ):  # a partial on a constant argument may be inf: it is never used
+            raise _diagnose(graph, values, i)
         values[i] = value
         partials[i] = grads
-        check = sum(grads)
-        if check - check != 0:  # some partial is inf or nan: it matters unless its argument is a constant
-            for k, d in enumerate(grads):
-                if d - d != 0 and not nodes[args[k]].is_const:
-                    raise _failure(graph, values, i, "has no derivative", prim.derivative_domain)
         if prim.kink is not None:
             note = prim.kink(*[values[a] for a in args])
             if note:
@@ -85,8 +72,19 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
     return Forward(values, partials, notes)
 
 
-def _not_finite(value: float) -> str:
-    return "is not finite (overflow)" if value == value else "is undefined"
+def _diagnose(graph: Graph, values: list[float], i: int) -> EvaluationError:
+    """What failed at node i, evaluated again step by step: its value, or one of its local partials."""
+    node = graph.nodes[i]
+    arg_values = [values[a] for a in node.args]
+    try:
+        value = node.prim.evaluate(*arg_values)
+    except OverflowError:
+        return _failure(graph, values, i, "overflows (too large for a float)")
+    except _FAILURES:
+        return _failure(graph, values, i, "is undefined")
+    if value - value != 0:
+        return _failure(graph, values, i, "is not finite (overflow)" if value == value else "is undefined")
+    return _failure(graph, values, i, "has no derivative", node.prim.derivative_domain)
 
 
 def tangents(
