@@ -124,6 +124,6 @@ def _failure(graph: Graph, values: list[float], i: int, what: str, reason: str |
     why = node.prim.domain if reason is None else reason
     return EvaluationError(
         f"{graph.label(i)} = {show(graph.definition(i))} {what}{at}" + (f": {why}" if why else ""),
-        node.span,
+        graph.span(i),
         graph.source,
     )

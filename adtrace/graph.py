@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 from .errors import EvaluationError, NameResolutionError, OptionError, Span
 from .expr import Apply, Const, Expr, Sym, show
-from .lexer import tokenize
+from .lexer import Locator, tokenize
 from .parser import free_names, run, suggest
 from .primitives import CONST, CONSTANTS, INPUT, Primitive
 
@@ -36,15 +36,11 @@ class Node(NamedTuple):
     """Indices of the nodes this one is computed from (its inputs)."""
     name: str | None
     """The input's name, or the assigned name shown beside w_i (versioned: c, c@2)."""
-    start: int
-    end: int
-    """Where the node's text is in the source (a Span is made only when asked for: `span`)."""
+    first: int
+    last: int
+    """The node's text is tokens `first` to `last` of the source (`Graph.span` makes that a Span)."""
     const: float = 0.0
     """The value of a constant node (its text is `name`)."""
-
-    @property
-    def span(self) -> Span:
-        return Span(self.start, self.end)
 
     @property
     def is_const(self) -> bool:
@@ -90,6 +86,15 @@ class Graph:
         """Indices of the numbered nodes (inputs and operations), in order (made once: don't modify)."""
         return [i for i, k in enumerate(self.number) if k]
 
+    @cached_property
+    def _locator(self) -> Locator:
+        return Locator(self.source)
+
+    def span(self, i: int) -> Span:
+        """Where node i's text is in the source (for an error's caret)."""
+        node = self.nodes[i]
+        return self._locator.span(node.first, node.last)
+
     def label(self, i: int, notation: str = "w") -> str:
         """w3, or v1 in Griewank's notation where inputs are v₋ₙ₊₁ … v₀ (written v-1 … v0)."""
         node = self.nodes[i]
@@ -118,8 +123,9 @@ class Graph:
 def build(source: str, outputs: list[str] | None = None) -> Graph:
     """Parse and lower a program; `outputs` names the outputs (default: the last statement)."""
     tokens = tokenize(source)
-    lowering = _Lowering(source, free_names(tokens))
-    run(source, lowering, tokens)
+    locator = Locator(source)
+    lowering = _Lowering(source, locator, free_names(tokens))
+    run(source, lowering, tokens, locator)
     return lowering.finish(outputs)
 
 
@@ -130,15 +136,16 @@ class _Lowering:
     evaluation order; the inputs are made first, from the names the parser found free.
     """
 
-    def __init__(self, source: str, inputs: dict[str, Span]):
+    def __init__(self, source: str, locator: Locator, inputs: dict[str, int]):
         self.source = source
+        self.span = locator.span
         self.inputs = list(inputs)
-        self.nodes: list[Node] = [Node(INPUT, (), name, *span) for name, span in inputs.items()]
+        self.nodes: list[Node] = [Node(INPUT, (), name, token, token) for name, token in inputs.items()]
         self.parents: list[list[tuple[int, int]]] = [[] for _ in inputs]
         """Node index → the (parent, argument position) pairs that use it, filled as parents are made."""
         self.env: dict[str, int] = {name: i for i, name in enumerate(inputs)}
         self.versions: dict[str, int] = {}
-        self.assigned_at: dict[int, tuple[str, Span]] = {}
+        self.assigned_at: dict[int, str] = {}
         self.pending: dict[int, Expr] = {}
         """Folded constants whose text is not printed yet, as formulas: only the outermost of a constant
         sub-expression survives, so printing each once at the end keeps folding linear."""
@@ -151,26 +158,26 @@ class _Lowering:
         self.count = 0
 
     # -- the parser's builder interface ------------------------------------
-    def number(self, value: float, text: str, start: int, end: int) -> int:
+    def number(self, value: float, text: str, token: int) -> int:
         nodes = self.nodes
-        nodes.append(_new(Node, (CONST, (), text, start, end, value)))
+        nodes.append(_new(Node, (CONST, (), text, token, token, value)))
         self.parents.append(_NO_PARENTS)
         return len(nodes) - 1
 
-    def name(self, name: str, start: int, end: int) -> int:
+    def name(self, name: str, token: int) -> int:
         index = self.env.get(name)
         if index is not None:
             return index
         constant = CONSTANTS.get(name)
         if constant is not None:
-            return self.number(constant, name, start, end)
+            return self.number(constant, name, token)
         raise NameResolutionError(
             f"'{name}' is used before it is assigned: assign it first, or rename the input",
-            Span(start, end),
+            self.span(token),
             self.source,
         )
 
-    def apply(self, prim: Primitive, args: tuple[int, ...], start: int, end: int) -> int:
+    def apply(self, prim: Primitive, args: tuple[int, ...], first: int, last: int) -> int:
         nodes = self.nodes
         parents = self.parents
         i = len(nodes)
@@ -179,7 +186,7 @@ class _Lowering:
             parents_a = parents[a]
             parents_b = parents[b]
             if parents_a is _NO_PARENTS and parents_b is _NO_PARENTS:  # is: only constants share that list
-                return self.fold(prim, args, Span(start, end))
+                return self.fold(prim, args, first, last)
             if parents_a is not _NO_PARENTS:
                 parents_a.append((i, 0))
             if parents_b is not _NO_PARENTS:
@@ -187,24 +194,24 @@ class _Lowering:
         else:
             live = [k for k, a in enumerate(args) if parents[a] is not _NO_PARENTS]
             if not live:
-                return self.fold(prim, args, Span(start, end))
+                return self.fold(prim, args, first, last)
             for k in live:
                 parents[args[k]].append((i, k))
-        nodes.append(_new(Node, (prim, args, None, start, end, 0.0)))
+        nodes.append(_new(Node, (prim, args, None, first, last, 0.0)))
         parents.append([])
         return i
 
-    def statement(self, target: str | None, target_span: Span | None, value: int) -> None:
+    def statement(self, target: str | None, target_token: int, value: int) -> None:
         self.count += 1
-        if target is None or target_span is None:
+        if target is None:
             self.bare.append(self.count)
         else:
-            self.bind(target, target_span, value)
+            self.bind(target, value)
         self.last, self.last_target = value, target
         self.floor = len(self.nodes)
 
     # -- lowering --------------------------------------------------------------
-    def bind(self, target: str, span: Span, index: int) -> None:
+    def bind(self, target: str, index: int) -> None:
         version = self.versions.get(target, 0) + 1
         self.versions[target] = version
         self.env[target] = index
@@ -212,9 +219,9 @@ class _Lowering:
         if node.name is None and not node.is_const:
             shown = target if version == 1 else f"{target}@{version}"
             self.nodes[index] = node._replace(name=shown)
-            self.assigned_at[index] = (shown, span)
+            self.assigned_at[index] = shown
 
-    def fold(self, prim: Primitive, args: tuple[int, ...], span: Span) -> int:
+    def fold(self, prim: Primitive, args: tuple[int, ...], first: int, last: int) -> int:
         """A constant sub-expression becomes one constant, printed as it was typed."""
         nodes = self.nodes
         pending = self.pending
@@ -234,17 +241,17 @@ class _Lowering:
         if value != value:
             raise EvaluationError(
                 f"the constant {show(formula, 'code')} is undefined ({prim.domain or 'not a number'})",
-                span,
+                self.span(first, last),
                 self.source,
             )
         if value - value != 0:
             raise EvaluationError(
                 f"the constant {show(formula, 'code')} overflows: it is too large for a floating-point number "
                 "(about 1.8e308 at most)",
-                span,
+                self.span(first, last),
                 self.source,
             )
-        nodes.append(Node(CONST, (), None, span.start, span.end, value))
+        nodes.append(Node(CONST, (), None, first, last, value))
         self.parents.append(_NO_PARENTS)
         index = len(nodes) - 1
         self.pending[index] = formula
@@ -257,7 +264,7 @@ class _Lowering:
         outputs = self.pick_outputs(output_names)
         number, parents = self.numbering()
         out_nodes = {o.node for o in outputs}
-        for index, (name, _) in self.assigned_at.items():
+        for index, name in self.assigned_at.items():
             if not parents[index] and index not in out_nodes:
                 warnings.append(f"'{name}' is assigned but never used")
         inputs = {name: i for i, name in enumerate(self.inputs)}
@@ -293,7 +300,7 @@ class _Lowering:
                 raise EvaluationError(
                     f"the output {out.name} is the constant {node.name} = {node.const:g}: "
                     "it depends on no input, so there is nothing to differentiate",
-                    node.span,
+                    self.span(node.first, node.last),
                     self.source,
                 )
         return outputs

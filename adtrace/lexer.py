@@ -1,56 +1,87 @@
-"""Text → tokens, each knowing where it starts so errors can point at a column.
+"""Text → tokens, and (on demand) where each one is, so errors can point at a column.
 
-Tokens are two parallel lists, texts and start offsets, made by one `re.findall`
-(C speed) and one filtering pass: a megabyte of source is ~200,000 tokens, and a
-token object each would cost more than all the parsing that follows. A token's
-kind is read off its text (`kind`), once per distinct text.
+Tokens are a list of texts made by one `re.findall` (C speed): a megabyte of
+source is ~200,000 tokens, and a token object each, or even a start offset
+each, would cost more than the parsing that follows. Everything downstream
+names a token by its index; a `Locator` turns indices into character spans
+when an error needs one. A token's kind is read off its text, once per
+distinct text.
 """
 
 from __future__ import annotations
 
 import re
-from itertools import accumulate, compress
 from typing import Literal, NamedTuple
 
 from .errors import ParseError, Span
 
 Kind = Literal["num", "name", "op", "newline", "eof", "bad"]
 
-_PIECES = re.compile(
+_TOKENS = re.compile(
     r"""
-    [ \t\r\f\v]+ | \#[^\n]*                     # space and comments: dropped
-  | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?         # a number
-  | [^\W\d_]\w*                                  # a name: a letter, then letters, digits, _
-  | \*\* | [-+*/^(),=;\n]                        # an operator, punctuation, a newline
-  | .                                            # anything else: reported by the parser, in order
+    (?:[ \t\r\f\v]+ | \#[^\n]*)*                   # space and comments before a token: skipped
+    (
+        \*\*? | [-+/^(),=;\n]                         # an operator, punctuation, a newline
+      | [^\W\d_]\w*                                  # a name: a letter, then letters, digits, _
+      | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?         # a number
+      | [^ \t\r\f\v]                                # anything else: reported by the parser, in order
+    )
     """,
     re.VERBOSE,
 )
-"""Every character of the source is in exactly one piece, so offsets are running sums of lengths."""
+"""One match per token; `findall` returns just the tokens' texts. Only trailing space and comments match
+nothing, and that is all `findall` skips."""
 
 OPERATORS = frozenset(("**", "+", "-", "*", "/", "^", "(", ")", ",", "=", ";"))
-_SPACE = frozenset(" \t\r\f\v#")
 
 
 class Tokens(NamedTuple):
     texts: list[str]
     """Each token's text, as typed (`**` stays `**`); the last is '' for the end of the input."""
-    starts: list[int]
-    """Each token's offset into the source; a token ends at start + len(text)."""
     kinds: dict[str, Kind]
     """Each distinct token text → its kind, in order of first appearance (a program has few distinct
     texts, so each is classified once, not once per token)."""
 
 
 def tokenize(source: str) -> Tokens:
-    """Split `source` into tokens; never fails (a bad character is a one-character token)."""
-    pieces = _PIECES.findall(source)
-    keep = [piece[0] not in _SPACE for piece in pieces]
-    texts = list(compress(pieces, keep))
-    starts = list(compress(accumulate(map(len, pieces), initial=0), keep))
+    """Split `source` into tokens; never fails (a bad character is a one-character token).
+
+    Tokens are known by their index: where one starts in the source is worked out only when a
+    `Locator` is asked (for an error), which keeps tokenizing a single C-speed `findall`.
+    """
+    texts = _TOKENS.findall(source)
     texts.append("")
-    starts.append(len(source))
-    return Tokens(texts, starts, {text: kind(text) for text in dict.fromkeys(texts)})
+    return Tokens(texts, {text: kind(text) for text in dict.fromkeys(texts)})
+
+
+class Locator:
+    """Token indices → character spans in the source, for error messages.
+
+    The offsets are found on first use, by running the lexer's pattern again with match positions;
+    most programs never need them, and a megabyte of source has 200,000 tokens.
+    """
+
+    def __init__(self, source: str):
+        self.source = source
+        self._starts: list[int] | None = None
+        self._ends: list[int] | None = None
+
+    def _offsets(self) -> tuple[list[int], list[int]]:
+        if self._starts is None or self._ends is None:
+            matches = list(_TOKENS.finditer(self.source))
+            self._starts = [m.start(1) for m in matches] + [len(self.source)]
+            self._ends = [m.end(1) for m in matches] + [len(self.source)]
+        return self._starts, self._ends
+
+    def span(self, first: int, last: int | None = None) -> Span:
+        """From the start of token `first` to the end of token `last` (default: the same token)."""
+        starts, ends = self._offsets()
+        return Span(starts[first], ends[first if last is None else last])
+
+    def column(self, token: int) -> int:
+        """The 1-based column where a token starts (for 'the ( at column 4')."""
+        start = self.span(token).start
+        return start - self.source.rfind("\n", 0, start)
 
 
 def kind(text: str) -> Kind:
@@ -81,7 +112,7 @@ def describe(text: str) -> str:
     return {"newline": "the end of the line", "eof": "the end of the input"}.get(which, repr(text))
 
 
-def bad_character(text: str, start: int, source: str) -> ParseError:
+def bad_character(text: str, where: Span, source: str) -> ParseError:
     """The error for a character no token can start with, with a hint for the usual look-alikes."""
     hints = {
         "[": "use ( ) for grouping",
@@ -98,4 +129,4 @@ def bad_character(text: str, start: int, source: str) -> ParseError:
     }
     hint = hints.get(text)
     shown = repr(text) if text.isprintable() else f"U+{ord(text):04X}"
-    return ParseError(f"unexpected character {shown}" + (f": {hint}" if hint else ""), Span(start, start + 1), source)
+    return ParseError(f"unexpected character {shown}" + (f": {hint}" if hint else ""), where, source)

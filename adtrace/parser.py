@@ -23,7 +23,7 @@ from typing import Protocol, TypeVar
 
 from . import syntax as st
 from .errors import ArityError, NameResolutionError, ParseError, Span
-from .lexer import Tokens, bad_character, describe, kind, tokenize
+from .lexer import Locator, Tokens, bad_character, describe, kind, tokenize
 from .primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
 
 MAX_DEPTH = 5000
@@ -45,46 +45,51 @@ T = TypeVar("T")
 
 
 class Builder(Protocol[T]):
-    """What the parser calls, in post-order: each argument is something this builder returned."""
+    """What the parser calls, in post-order: each argument is something this builder returned.
 
-    def number(self, value: float, text: str, start: int, end: int) -> T: ...
+    Places are token indices: `token`, or `first` to `last` inclusive (a `Locator` makes them spans).
+    """
 
-    def name(self, name: str, start: int, end: int) -> T: ...
+    def number(self, value: float, text: str, token: int) -> T: ...
 
-    def apply(self, prim: Primitive, args: tuple[T, ...], start: int, end: int) -> T: ...
+    def name(self, name: str, token: int) -> T: ...
 
-    def statement(self, target: str | None, target_span: Span | None, value: T) -> None:
+    def apply(self, prim: Primitive, args: tuple[T, ...], first: int, last: int) -> T: ...
+
+    def statement(self, target: str | None, target_token: int, value: T) -> None:
         """A statement is complete: `target = value`, or a bare expression (target None)."""
 
 
 def parse(source: str) -> st.Program:
     """Parse a program: statements `name = expr` or bare expressions, split by `;` or newlines."""
-    builder = st.TreeBuilder()
-    run(source, builder)
+    locator = Locator(source)
+    builder = st.TreeBuilder(locator)
+    run(source, builder, locator=locator)
     return st.Program(source, tuple(builder.statements))
 
 
 def parse_expression(source: str) -> st.Node:
     """Parse exactly one expression (no assignments), e.g. a NAME=VALUE value."""
-    builder = st.TreeBuilder()
-    run(source, builder, expression_only=True)
+    locator = Locator(source)
+    builder = st.TreeBuilder(locator)
+    run(source, builder, locator=locator, expression_only=True)
     (node,) = builder.statements
     assert not isinstance(node, st.Assign)
     return node
 
 
-def free_names(tokens: Tokens) -> dict[str, Span]:
+def free_names(tokens: Tokens) -> dict[str, int]:
     """The program's inputs: names that are neither assigned, called nor built-in constants, in order of
-    first appearance. Known before parsing, so the graph can number its inputs first; a name that is
-    assigned but used before its assignment is the graph builder's error, where it is met."""
-    texts, starts, kinds = tokens
+    first appearance, each with the index of its first token. Known before parsing, so the graph can
+    number its inputs first; a name that is assigned but used before its assignment is the graph
+    builder's error, where it is met."""
+    texts, kinds = tokens
     targets = {texts[i - 1] for i, text in enumerate(texts) if text == "="} if "=" in kinds else set()
-    free: dict[str, Span] = {}
-    for name, which in kinds.items():
-        if which == "name" and name not in targets and name not in FUNCTIONS and name not in CONSTANTS:
-            start = starts[texts.index(name)]
-            free[name] = Span(start, start + len(name))
-    return free
+    return {
+        name: texts.index(name)
+        for name, which in kinds.items()
+        if which == "name" and name not in targets and name not in FUNCTIONS and name not in CONSTANTS
+    }
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:
@@ -107,9 +112,17 @@ def _deep_recursion() -> Iterator[None]:
         sys.setrecursionlimit(old)
 
 
-def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expression_only: bool = False) -> None:
+def run(
+    source: str,
+    builder: Builder[T],
+    tokens: Tokens | None = None,
+    locator: Locator | None = None,
+    *,
+    expression_only: bool = False,
+) -> None:
     """Parse `source` into `builder`: a program of statements, or with `expression_only` one expression."""
-    texts, starts, kinds = tokens if tokens is not None else tokenize(source)
+    texts, kinds = tokens if tokens is not None else tokenize(source)
+    locate = locator if locator is not None else Locator(source)
     number, name, apply = builder.number, builder.name, builder.apply
     pos = 0
     depth = 0
@@ -117,8 +130,8 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
     def error(message: str, at: int) -> ParseError:
         text = texts[at]
         if kind(text) == "bad":  # a character no token starts with is the real problem
-            return bad_character(text, starts[at], source)
-        return ParseError(message, Span(starts[at], starts[at] + len(text)), source)
+            return bad_character(text, locate.span(at), source)
+        return ParseError(message, locate.span(at), source)
 
     def no_operand(after: str) -> ParseError:
         """The error when no operand starts at pos, after the token `after` (callers test
@@ -131,24 +144,24 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
         depth += 1
         if depth > MAX_DEPTH:
             raise error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", pos)
-        start = starts[pos]
+        first = pos
         text = texts[pos]
         what = kinds[text]
         lhs: T
         if what == "name":
             pos += 1
             if texts[pos] == "(":
-                lhs = call(text, start)
+                lhs = call(text, first)
             elif text in FUNCTIONS:
                 raise error(f"'{text}' is a function: write {text}(…) with its argument in parentheses", pos - 1)
             else:
-                lhs = name(text, start, start + len(text))
+                lhs = name(text, first)
         elif what == "num":
             value = float(text)
             if value == math.inf:
                 raise error(f"the number {text} is too large for a floating-point number (max about 1.8e308)", pos)
             pos += 1
-            lhs = number(value, text, start, start + len(text))
+            lhs = number(value, text, first)
         elif text == "(":
             pos += 1
             if texts[pos] == ")":
@@ -158,7 +171,7 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
             lhs = expr(0)
             if texts[pos] != ")":
                 found = describe(texts[pos])
-                raise error(f"expected ')' to close the '(' at column {start + 1}, found {found}", pos)
+                raise error(f"expected ')' to close the '(' at column {locate.column(first)}, found {found}", pos)
             pos += 1
         elif text == "-" or text == "+":
             pos += 1
@@ -166,8 +179,8 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
                 raise no_operand(text)
             lhs = expr(_PREFIX_BP)
             if text == "-":
-                lhs = apply(_NEG, (lhs,), start, starts[pos - 1] + len(texts[pos - 1]))
-        elif not text and start == 0:
+                lhs = apply(_NEG, (lhs,), first, pos - 1)
+        elif not text and first == 0:
             raise error("the expression is empty: type something like 'x1*x2 + sin(x1)'", pos)
         else:
             raise error(f"expected a number, a name or '(', found {describe(text)}", pos)
@@ -180,19 +193,17 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
             if texts[pos] in _NOT_AN_OPERAND:
                 raise no_operand(text)
             rhs = expr(bp[1])
-            lhs = apply(bp[2], (lhs, rhs), start, starts[pos - 1] + len(texts[pos - 1]))
+            lhs = apply(bp[2], (lhs, rhs), first, pos - 1)
         depth -= 1
         return lhs
 
-    def call(function: str, start: int) -> T:
+    def call(function: str, first: int) -> T:
         nonlocal pos
         prim = FUNCTIONS.get(function)
         if prim is None:
             hint = suggest(function, FUNCTIONS)
-            raise NameResolutionError(
-                f"unknown function '{function}'{hint}", Span(start, start + len(function)), source
-            )
-        open_at = starts[pos]
+            raise NameResolutionError(f"unknown function '{function}'{hint}", locate.span(first), source)
+        open_at = pos
         pos += 1
         args: list[T] = []
         if texts[pos] != ")":
@@ -205,15 +216,17 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
                 pos += 1
         if texts[pos] != ")":
             found = describe(texts[pos])
-            raise error(f"expected ')' to close the call of {function}(…) at column {open_at + 1}, found {found}", pos)
+            raise error(
+                f"expected ')' to close the call of {function}(…) at column {locate.column(open_at)}, found {found}",
+                pos,
+            )
         pos += 1
-        end = starts[pos - 1] + 1
         if len(args) != prim.arity:
             plural = "s" if prim.arity != 1 else ""
             raise ArityError(
-                f"{function} takes {prim.arity} argument{plural}, got {len(args)}", Span(start, end), source
+                f"{function} takes {prim.arity} argument{plural}, got {len(args)}", locate.span(first, pos - 1), source
             )
-        return apply(prim, tuple(args), start, end)
+        return apply(prim, tuple(args), first, pos - 1)
 
     def unexpected_after_expression() -> ParseError:
         text = texts[pos]
@@ -227,7 +240,7 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
 
     with _deep_recursion():
         if expression_only:
-            builder.statement(None, None, expr(0))
+            builder.statement(None, 0, expr(0))
             if texts[pos]:
                 raise unexpected_after_expression()
             return
@@ -242,7 +255,7 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
                 if text in FUNCTIONS or text in CONSTANTS:
                     what = "function" if text in FUNCTIONS else "constant"
                     raise error(f"can't assign to '{text}': it is a built-in {what}", pos)
-                target = Span(starts[pos], starts[pos] + len(text))
+                target = pos
                 pos += 2
                 if texts[pos] in _END_OF_STATEMENT:
                     raise error(f"expected an expression after '{text} ='", pos)
@@ -250,7 +263,7 @@ def run(source: str, builder: Builder[T], tokens: Tokens | None = None, *, expre
                     raise no_operand("=")
                 builder.statement(text, target, expr(0))
             else:
-                builder.statement(None, None, expr(0))
+                builder.statement(None, pos, expr(0))
             statements += 1
             if texts[pos] not in _END_OF_STATEMENT:
                 raise unexpected_after_expression()

@@ -174,12 +174,11 @@ def _check_inputs(
         )
     if missing and not allow_missing:
         name = missing[0]
-        node = graph.nodes[graph.inputs[name]]
         hint = suggest(name, extra)
         listed = ", ".join(f"{n}=…" for n in missing)
         raise InputValueError(
             f"no value for input '{name}': add {listed} after the expression{hint} (or --symbolic to keep it a symbol)",
-            node.span,
+            graph.span(graph.inputs[name]),
             graph.source,
         )
     return {name: given[name] for name in graph.inputs if name in given}

@@ -43,7 +43,7 @@ def adjoints(
         if total - total != 0:
             raise EvaluationError(
                 f"the adjoint of {graph.label(j)} is not finite ({number(total)}): the derivative overflows",
-                graph.nodes[j].span,
+                graph.span(j),
                 graph.source,
             )
         adjoint[j] = total

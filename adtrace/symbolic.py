@@ -143,7 +143,7 @@ def known_values(graph: Graph, known: dict[str, float]) -> list[float]:
             except _FAILURES:
                 raise EvaluationError(
                     f"{graph.label(i)} is undefined at the given values: {node.prim.domain or 'not finite'}",
-                    node.span,
+                    graph.span(i),
                     graph.source,
                 ) from None
     return values

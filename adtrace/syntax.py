@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from .errors import Span
 
 if TYPE_CHECKING:
+    from .lexer import Locator
     from .primitives import Primitive
 
 
@@ -53,23 +54,24 @@ class Program:
 class TreeBuilder:
     """The parser's builder for a syntax tree (`parser.parse`): one Num, Name or Op per call."""
 
-    def __init__(self) -> None:
+    def __init__(self, locator: Locator) -> None:
+        self.span = locator.span
         self.statements: list[Assign | Node] = []
 
-    def number(self, value: float, text: str, start: int, end: int) -> Node:
-        return Num(value, text, Span(start, end))
+    def number(self, value: float, text: str, token: int) -> Node:
+        return Num(value, text, self.span(token))
 
-    def name(self, name: str, start: int, end: int) -> Node:
-        return Name(name, Span(start, end))
+    def name(self, name: str, token: int) -> Node:
+        return Name(name, self.span(token))
 
-    def apply(self, prim: Primitive, args: tuple[Node, ...], start: int, end: int) -> Node:
-        return Op(prim.name, args, Span(start, end))
+    def apply(self, prim: Primitive, args: tuple[Node, ...], first: int, last: int) -> Node:
+        return Op(prim.name, args, self.span(first, last))
 
-    def statement(self, target: str | None, target_span: Span | None, value: Node) -> None:
-        if target is None or target_span is None:
+    def statement(self, target: str | None, target_token: int, value: Node) -> None:
+        if target is None:
             self.statements.append(value)
         else:
-            self.statements.append(Assign(target, target_span, value))
+            self.statements.append(Assign(target, self.span(target_token), value))
 
 
 def sexpr(node: Node) -> str:

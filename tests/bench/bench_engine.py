@@ -16,8 +16,11 @@ the reverse/forward ratio and the peak memory per node, beside:
 * micrograd: a minimal operator-overloading `Value` class (below), given its best chance: CPython's
   `compile()` parses, the cyclic garbage collector is off, the topological sort is iterative;
 
-Every timing runs with the cyclic garbage collector paused (the engine pauses it itself).
 * torch: PyTorch autograd on 0-d CPU tensors, when PyTorch is installed.
+
+Every timing runs with the cyclic garbage collector paused (the engine pauses it itself). Each round runs
+every measurement once, in turn, so a slow spell on a shared machine hits the engine and the baselines
+alike; ratios are the medians of the per-round ratios.
 """
 
 from __future__ import annotations
@@ -176,37 +179,60 @@ MATH = {name: getattr(math, name) for name in MICROGRAD}
 # -- measurements -----------------------------------------------------------------
 
 
-def median_time(run: Callable[[], object], repeat: int) -> float:
-    """Median wall time; the cyclic GC is paused while timing, as `pipeline.trace` does for the engine."""
-    times = []
+def interleaved(runs: dict[str, Callable[[], object]], repeat: int) -> list[dict[str, float]]:
+    """Wall times of every run, `repeat` rounds, each round running every measurement once in turn: a
+    slow spell on a shared machine then hits the engine and its baselines alike, and the ratios, taken
+    per round, stay fair. The cyclic GC is paused while timing (the engine pauses it itself, and the
+    micrograd baseline is given the same)."""
+    rounds = []
     for _ in range(repeat):
-        gc.collect()
-        was_enabled = gc.isenabled()
-        gc.disable()
-        try:
-            start = time.perf_counter()
-            result = run()
-            times.append(time.perf_counter() - start)
-        finally:
-            if was_enabled:
-                gc.enable()
-        del result
-    return statistics.median(times)
+        times: dict[str, float] = {}
+        for name, run in runs.items():
+            gc.collect()
+            was_enabled = gc.isenabled()
+            gc.disable()
+            try:
+                start = time.perf_counter()
+                result = run()
+                times[name] = time.perf_counter() - start
+            finally:
+                if was_enabled:
+                    gc.enable()
+            del result
+        rounds.append(times)
+    return rounds
 
 
-def engine_stages(source: str, repeat: int) -> dict[str, float]:
+def median(rounds: list[dict[str, float]], key: Callable[[dict[str, float]], float]) -> float:
+    return statistics.median(key(r) for r in rounds)
+
+
+def measurements(source: str, repeat: int, with_torch: bool) -> tuple[int, list[dict[str, float]]]:
     graph = build(source)
     partials = forward(graph, INPUTS).partials
     seeds = {graph.outputs[0].node: 1.0}
+    code = compile(source, "<bench>", "eval")
+    namespace = {"__builtins__": {}, **MICROGRAD}
 
-    return {
-        "nodes": len(graph.nodes),
-        "edges": sum(len(p) for p in graph.parents),
-        "parse": median_time(lambda: build(source), repeat),
-        "forward": median_time(lambda: forward(graph, INPUTS), repeat),
-        "reverse": median_time(lambda: adjoints(graph, partials, seeds), repeat),
-        "engine": median_time(lambda: trace(source, INPUTS), repeat),
+    def forward_backward() -> object:
+        inputs = {name: Value(v) for name, v in INPUTS.items()}
+        out = eval(code, namespace, inputs)
+        out.backward()
+        return out
+
+    runs: dict[str, Callable[[], object]] = {
+        "parse": lambda: build(source),
+        "forward": lambda: forward(graph, INPUTS),
+        "reverse": lambda: adjoints(graph, partials, seeds),
+        "engine": lambda: trace(source, INPUTS),
+        "compile": lambda: compile_eval(source),
+        "mg f+b": forward_backward,
+        "mg total": lambda: micrograd(source),
     }
+    torch_run = torch_total(source) if with_torch else None
+    if torch_run is not None:
+        runs["torch"] = torch_run
+    return len(graph.nodes), interleaved(runs, repeat)
 
 
 def peak_memory(source: str) -> int:
@@ -232,31 +258,8 @@ def micrograd(source: str) -> dict[str, float]:
     return {name: v.grad for name, v in inputs.items()}
 
 
-def micrograd_stages(source: str, repeat: int) -> dict[str, float]:
-    was_enabled = gc.isenabled()
-    gc.disable()  # micrograd at its best: its closures make reference cycles the collector would chase
-    try:
-        code = compile(source, "<bench>", "eval")
-        namespace = {"__builtins__": {}, **MICROGRAD}
-
-        def forward_backward() -> object:
-            inputs = {name: Value(v) for name, v in INPUTS.items()}
-            out = eval(code, namespace, inputs)
-            out.backward()
-            return out
-
-        result = {
-            "fwd+bwd": median_time(forward_backward, repeat),
-            "total": median_time(lambda: micrograd(source), repeat),
-        }
-    finally:
-        if was_enabled:
-            gc.enable()
-    gc.collect()
-    return result
-
-
-def torch_total(source: str, repeat: int) -> float | None:
+def torch_total(source: str) -> Callable[[], object] | None:
+    """PyTorch's whole job on the same text, or None when PyTorch is not installed."""
     import warnings
 
     warnings.filterwarnings("ignore", message="Failed to initialize NumPy")  # torch without numpy says so
@@ -273,7 +276,7 @@ def torch_total(source: str, repeat: int) -> float | None:
         out.backward()
         return [t.grad for t in inputs.values()]
 
-    return median_time(run, repeat)
+    return run
 
 
 def check_agreement(source: str) -> None:
@@ -293,7 +296,10 @@ def main() -> None:
     ap.add_argument("--no-torch", action="store_true", help="skip the PyTorch baseline even when installed")
     args = ap.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    print(f"Python {platform.python_version()} on {platform.machine()}, {_cores()} cores; medians of runs")
+    print(
+        f"Python {platform.python_version()} on {platform.machine()}, {_cores()} cores; "
+        f"medians of {args.repeat} interleaved rounds (ratios: medians of per-round ratios)"
+    )
     print()
     header = (
         f"{'nodes':>9} {'parse':>9} {'forward':>9} {'reverse':>9} {'rev/fwd':>7} {'engine':>9} {'µs/node':>7} "
@@ -306,19 +312,22 @@ def main() -> None:
         source = expression(size)
         repeat = max(1, args.repeat if size < 1_000_000 else min(args.repeat, 3))
         check_agreement(source)
-        ours = engine_stages(source, repeat)
+        nodes, rounds = measurements(source, repeat, not args.no_torch)
         memory = peak_memory(source)
-        py = median_time(lambda src=source: compile_eval(src), repeat)
-        mg = micrograd_stages(source, repeat)
-        th = None if args.no_torch else torch_total(source, repeat)
-        fwd_rev = ours["forward"] + ours["reverse"]
+
+        def m(name: str, rounds: list[dict[str, float]] = rounds) -> float:
+            return median(rounds, lambda r: r[name])
+
+        th = m("torch") if "torch" in rounds[0] else None
+        torch_ratio = median(rounds, lambda r: r["torch"] / r["engine"]) if th is not None else float("nan")
         print(
-            f"{ours['nodes']:>9,} {_t(ours['parse'])} {_t(ours['forward'])} {_t(ours['reverse'])} "
-            f"{ours['reverse'] / ours['forward']:>7.2f} {_t(ours['engine'])} "
-            f"{ours['engine'] / ours['nodes'] * 1e6:>7.2f} {memory / ours['nodes']:>6.0f} | "
-            f"{_t(py)} {_t(mg['fwd+bwd'])} {_t(mg['total'])} {_t(th) if th is not None else '        –'} | "
-            f"{ours['engine'] / mg['total']:>6.2f} {mg['fwd+bwd'] / fwd_rev:>8.2f} "
-            f"{(th / ours['engine']) if th is not None else float('nan'):>9.2f}",
+            f"{nodes:>9,} {_t(m('parse'))} {_t(m('forward'))} {_t(m('reverse'))} "
+            f"{median(rounds, lambda r: r['reverse'] / r['forward']):>7.2f} {_t(m('engine'))} "
+            f"{m('engine') / nodes * 1e6:>7.2f} {memory / nodes:>6.0f} | "
+            f"{_t(m('compile'))} {_t(m('mg f+b'))} {_t(m('mg total'))} {_t(th) if th is not None else '        –'} | "
+            f"{median(rounds, lambda r: r['engine'] / r['mg total']):>6.2f} "
+            f"{median(rounds, lambda r: r['mg f+b'] / (r['forward'] + r['reverse'])):>8.2f} "
+            f"{torch_ratio:>9.2f}",
             flush=True,
         )
     print()
