@@ -191,6 +191,11 @@ class _Lowering:
                 parents_a.append((i, 0))
             if parents_b is not _NO_PARENTS:
                 parents_b.append((i, 1))
+        elif len(args) == 1:
+            parents_a = parents[args[0]]
+            if parents_a is _NO_PARENTS:
+                return self.fold(prim, args, first, last)
+            parents_a.append((i, 0))
         else:
             live = [k for k, a in enumerate(args) if parents[a] is not _NO_PARENTS]
             if not live:

@@ -205,12 +205,12 @@ def run(
             raise NameResolutionError(f"unknown function '{function}'{hint}", locate.span(first), source)
         open_at = pos
         pos += 1
-        args: list[T] = []
+        args: tuple[T, ...] = ()
         if texts[pos] != ")":
             while True:
                 if texts[pos] in _NOT_AN_OPERAND:
                     raise no_operand(texts[pos - 1])
-                args.append(expr(0))
+                args += (expr(0),)  # one or two arguments: a tuple grown in place beats a list and a copy
                 if texts[pos] != ",":
                     break
                 pos += 1
@@ -226,7 +226,7 @@ def run(
             raise ArityError(
                 f"{function} takes {prim.arity} argument{plural}, got {len(args)}", locate.span(first, pos - 1), source
             )
-        return apply(prim, tuple(args), first, pos - 1)
+        return apply(prim, args, first, pos - 1)
 
     def unexpected_after_expression() -> ParseError:
         text = texts[pos]
