@@ -65,7 +65,7 @@ class _ExpressionFirst(click.Command):
         except click.ClickException as error:
             hint = " (adtrace --help lists the options)"
             message = Text.assemble(("error: ", "bold red"), error.format_message(), hint)
-            Console(stderr=True, highlight=False).print(message, soft_wrap=True)
+            Console(emoji=False, stderr=True, highlight=False).print(message, soft_wrap=True)
             sys.exit(error.exit_code)
         except (click.Abort, KeyboardInterrupt):
             sys.exit(130)
@@ -232,8 +232,8 @@ def main(
       adtrace rules sin        (the rules card; 'rules' as the first word is reserved)
       adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 -o trace.md
     """
-    out = Console(width=width, highlight=False)
-    err = Console(stderr=True, width=width, highlight=False)
+    out = Console(emoji=False, width=width, highlight=False)
+    err = Console(emoji=False, stderr=True, width=width, highlight=False)
     source = ""
     try:
         if list_samples:

@@ -19,18 +19,20 @@ Kind = Literal["num", "name", "op", "newline", "eof", "bad"]
 
 _TOKENS = re.compile(
     r"""
-    (?:[ \t\r\f\v]+ | \#[^\n]*)*                   # space and comments before a token: skipped
+    (?:[ \t\r\f\v]+ | \#[^\n]*)*+                  # space and comments before a token: skipped, and
+                                                  # possessively, so a comment is never split into tokens
     (
         \*\*? | [-+/^(),=;\n]                         # an operator, punctuation, a newline
       | [^\W\d_]\w*                                  # a name: a letter, then letters, digits, _
       | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?         # a number
       | [^ \t\r\f\v]                                # anything else: reported by the parser, in order
+      | \Z                                          # the end of the input: the last token is ''
     )
     """,
     re.VERBOSE,
 )
-"""One match per token; `findall` returns just the tokens' texts. Only trailing space and comments match
-nothing, and that is all `findall` skips."""
+"""One match per token, the last one empty at the end of the input; `findall` returns just the tokens'
+texts, and nothing in the source is left unmatched."""
 
 OPERATORS = frozenset(("**", "+", "-", "*", "/", "^", "(", ")", ",", "=", ";"))
 
@@ -50,7 +52,8 @@ def tokenize(source: str) -> Tokens:
     `Locator` is asked (for an error), which keeps tokenizing a single C-speed `findall`.
     """
     texts = _TOKENS.findall(source)
-    texts.append("")
+    if len(texts) > 1 and not texts[-2]:  # trailing space: it ends in an empty match, then findall adds one more
+        texts.pop()
     return Tokens(texts, {text: kind(text) for text in dict.fromkeys(texts)})
 
 
@@ -69,8 +72,10 @@ class Locator:
     def _offsets(self) -> tuple[list[int], list[int]]:
         if self._starts is None or self._ends is None:
             matches = list(_TOKENS.finditer(self.source))
-            self._starts = [m.start(1) for m in matches] + [len(self.source)]
-            self._ends = [m.end(1) for m in matches] + [len(self.source)]
+            if len(matches) > 1 and not matches[-2].group(1):  # as in tokenize
+                matches.pop()
+            self._starts = [m.start(1) for m in matches]
+            self._ends = [m.end(1) for m in matches]
         return self._starts, self._ends
 
     def span(self, first: int, last: int | None = None) -> Span:

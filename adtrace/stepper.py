@@ -274,7 +274,7 @@ def screen(
     if drawing is not None:
         graph_w = max(cell_len(line) for line in drawing.plain.split("\n"))
         graph_h = drawing.plain.count("\n") + 1
-        table_w = Console(width=width).measure(table).maximum
+        table_w = Console(emoji=False, width=width).measure(table).maximum
         rows = len(trace.graph.numbered) + 3
         if graph_w + table_w + 3 <= width and graph_h + 8 <= height:
             grid = Table.grid(padding=(0, 3))

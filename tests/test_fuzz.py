@@ -72,6 +72,8 @@ def check_error(error: AdtraceError, source: str) -> None:
 
 @FUZZ
 @given(hostile)
+@example("pow(x, 2)  # a comment at the very end, with no newline")
+@example("x # one\r\n# two\n\ny  ")
 def test_lexer_never_fails_and_every_token_is_its_own_text(source: str) -> None:
     texts, kinds = tokenize(source)
     assert texts[-1] == "" and kind(texts[-1]) == "eof" and set(kinds) == set(texts)
@@ -84,6 +86,8 @@ def test_lexer_never_fails_and_every_token_is_its_own_text(source: str) -> None:
     skipped = [source[end:start] for end, (start, _) in zip(ends, spans, strict=False)]
     assert all(end <= start for end, (start, _) in zip(ends, spans, strict=False))
     assert all(not gap.strip(" \t\r\f\v") or gap.lstrip(" \t\r\f\v").startswith("#") for gap in skipped)
+    for gap, text in zip(skipped, texts, strict=True):  # a comment runs to the end of its line, never into a token
+        assert "#" not in gap or text in ("\n", ""), (gap, text)
 
 
 @FUZZ

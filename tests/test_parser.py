@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 
 from adtrace.errors import AdtraceError, ArityError, NameResolutionError, ParseError
-from adtrace.parser import MAX_DEPTH, parse, parse_expression
-from adtrace.syntax import Assign, sexpr
+from adtrace.graph import build
+from adtrace.lexer import tokenize
+from adtrace.parser import MAX_DEPTH, free_names, parse, parse_expression
+from adtrace.syntax import Assign, Op, sexpr
 
 
 @pytest.mark.parametrize(
@@ -95,3 +97,34 @@ def test_nesting_past_the_limit_is_an_error_not_a_crash() -> None:
 def test_long_flat_expression() -> None:
     source = "+".join(["x"] * 100_000)
     assert parse_expression(source) is not None
+
+
+def test_columns_in_messages_count_from_the_start_of_the_line() -> None:
+    with pytest.raises(ParseError) as info:
+        parse("a = x*y\nb = sin(a\n")
+    assert "to close the call of sin(…) at column 8" in info.value.message
+    assert info.value.location() == "line 2, column 10"
+
+
+def test_free_names_are_the_inputs_in_order_of_first_appearance() -> None:
+    tokens = tokenize("a = y*x  # x and y are inputs\nb = sin(a) + pi; z = a*b + w")
+    names = free_names(tokens)
+    assert list(names) == ["y", "x", "w"]  # not a, b, z (assigned), sin (called) or pi (a constant)
+    assert [tokens.texts[i] for i in names.values()] == ["y", "x", "w"]
+
+
+@pytest.mark.parametrize(
+    "source",
+    ["x1*x2 + sin(x1)", "(a + b)*-c^2", "a = x*y\nb = max(a, (x - 1))\nz = a/b", "  pow( x , 2 )  # comment"],
+)
+def test_every_graph_node_spans_its_own_text(source: str) -> None:
+    """Graph nodes keep token indices; Graph.span turns them into the text that parses back to the node."""
+    graph = build(source)
+    for i, node in enumerate(graph.nodes):
+        start, end = graph.span(i)
+        text = source[start:end]
+        if node.is_input:
+            assert text == node.name
+        elif node.args:
+            tree = parse_expression(text)
+            assert isinstance(tree, Op) and tree.op == node.prim.name, (text, node.prim.name)

@@ -131,7 +131,13 @@ def to_text(
 ) -> str:
     """The terminal view as plain text (no colour), e.g. for golden files and `str(trace)`."""
     console = Console(
-        file=io.StringIO(), width=width, no_color=True, color_system=None, record=True, legacy_windows=False
+        emoji=False,
+        file=io.StringIO(),
+        width=width,
+        no_color=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
     )
     console.print(render(trace, digits, explain=explain, max_rows=max_rows))
     return console.export_text()
