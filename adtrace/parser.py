@@ -85,11 +85,20 @@ def free_names(tokens: Tokens) -> dict[str, int]:
     builder's error, where it is met."""
     texts, kinds = tokens
     targets = {texts[i - 1] for i, text in enumerate(texts) if text == "="} if "=" in kinds else set()
-    return {
-        name: texts.index(name)
-        for name, which in kinds.items()
+    free = [
+        name
+        for name, which in kinds.items()  # in order of first appearance
         if which == "name" and name not in targets and name not in FUNCTIONS and name not in CONSTANTS
-    }
+    ]
+    first: dict[str, int] = {}
+    missing = set(free)
+    for i, text in enumerate(texts):  # one pass, stopping once every name is found (not texts.index per name)
+        if not missing:
+            break
+        if text in missing:
+            missing.discard(text)
+            first[text] = i
+    return {name: first[name] for name in free}
 
 
 def suggest(name: str, candidates: Iterable[str]) -> str:

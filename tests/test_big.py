@@ -156,3 +156,11 @@ def test_a_long_constant_is_folded_once_without_recursion() -> None:
     assert result.gradient == {"x": 20_000.0}
     assert len(result.graph.numbered) == 2  # x and one product; the constant is inline
     assert to_text(result, max_rows=10)  # and it renders
+
+
+def test_thirty_thousand_distinct_inputs() -> None:
+    """Each input's first appearance is found in one pass over the tokens (a search per name was quadratic)."""
+    names = [f"x{i}" for i in range(30_000)]
+    result = trace(" + ".join(f"{n}*{n}" for n in names), {n: 1.5 for n in names})
+    assert list(result.graph.inputs) == names
+    assert result.gradient["x29999"] == 3.0
