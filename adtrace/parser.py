@@ -214,12 +214,12 @@ def run(
             raise NameResolutionError(f"unknown function '{function}'{hint}", locate.span(first), source)
         open_at = pos
         pos += 1
-        args: tuple[T, ...] = ()
+        args: list[T] = []
         if texts[pos] != ")":
             while True:
                 if texts[pos] in _NOT_AN_OPERAND:
                     raise no_operand(texts[pos - 1])
-                args += (expr(0),)  # one or two arguments: a tuple grown in place beats a list and a copy
+                args.append(expr(0))
                 if texts[pos] != ",":
                     break
                 pos += 1
@@ -235,7 +235,7 @@ def run(
             raise ArityError(
                 f"{function} takes {prim.arity} argument{plural}, got {len(args)}", locate.span(first, pos - 1), source
             )
-        return apply(prim, args, first, pos - 1)
+        return apply(prim, tuple(args), first, pos - 1)
 
     def unexpected_after_expression() -> ParseError:
         text = texts[pos]

@@ -95,6 +95,7 @@ def test_lexer_never_fails_and_every_token_is_its_own_text(source: str) -> None:
 @example("sin(" * (MAX_DEPTH - 1) + "x" + ")" * (MAX_DEPTH - 1))
 @example("sin(" * (MAX_DEPTH + 5) + "x")
 @example("(" * 100_000)
+@example("max(" + "x, " * 100_000 + "x)")
 @example("-" * 100_000 + "x")
 def test_parser_raises_only_adtrace_errors(source: str) -> None:
     for parse_one in (parse, parse_expression):
