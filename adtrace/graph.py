@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 from .errors import EvaluationError, NameResolutionError, OptionError, Span
 from .expr import Apply, Const, Expr, Sym, show
@@ -22,8 +22,9 @@ from .lexer import Locator, tokenize
 from .parser import free_names, run, suggest
 from .primitives import CONST, CONSTANTS, INPUT, Primitive
 
-_NO_PARENTS: list[tuple[int, int]] = []
-"""The parents of every constant: shared, never appended to (a constant is never an edge's end)."""
+_NO_PARENTS = cast(list[tuple[int, int]], ())
+"""The parents of every constant (a constant is never an edge's end): one shared empty tuple, typed as the
+lists beside it; the lowering tells it apart by identity, and appending to it would fail loudly."""
 
 
 class Node(NamedTuple):
@@ -35,7 +36,8 @@ class Node(NamedTuple):
     args: tuple[int, ...]
     """Indices of the nodes this one is computed from (its inputs)."""
     name: str | None
-    """The input's name, or the assigned name shown beside w_i (versioned: c, c@2)."""
+    """An input's name; an operation's assigned name, shown beside w_i (versioned: c, c@2), or None; a
+    constant's text as typed (`2`, `pi`, a folded `2*pi`)."""
     first: int
     last: int
     """The node's text is tokens `first` to `last` of the source (`Graph.span` makes that a Span)."""
@@ -82,9 +84,9 @@ class Graph:
     warnings: tuple[str, ...] = field(default=())
 
     @cached_property
-    def numbered(self) -> list[int]:
-        """Indices of the numbered nodes (inputs and operations), in order (made once: don't modify)."""
-        return [i for i, k in enumerate(self.number) if k]
+    def numbered(self) -> tuple[int, ...]:
+        """Indices of the numbered nodes (inputs and operations), in order (made once)."""
+        return tuple(i for i, k in enumerate(self.number) if k)
 
     @cached_property
     def _locator(self) -> Locator:
@@ -156,6 +158,10 @@ class _Lowering:
         self.bare: list[int] = []
         """Bare (unassigned) statements, by number from 1."""
         self.count = 0
+        self.const_names: dict[int, str] = {}
+        """Constant nodes assigned to a name (`c = 2*pi`): a later constant made from one prints it by name."""
+        self.read: set[int] = set()
+        """Assigned nodes read by name somewhere (an alias `b = a` reads `a` without making an edge)."""
 
     # -- the parser's builder interface ------------------------------------
     def number(self, value: float, text: str, token: int) -> int:
@@ -167,6 +173,8 @@ class _Lowering:
     def name(self, name: str, token: int) -> int:
         index = self.env.get(name)
         if index is not None:
+            if index in self.assigned_at:
+                self.read.add(index)
             return index
         constant = CONSTANTS.get(name)
         if constant is not None:
@@ -206,7 +214,7 @@ class _Lowering:
         parents.append([])
         return i
 
-    def statement(self, target: str | None, target_token: int, value: int) -> None:
+    def statement(self, target: str | None, token: int, value: int) -> None:
         self.count += 1
         if target is None:
             self.bare.append(self.count)
@@ -221,7 +229,9 @@ class _Lowering:
         self.versions[target] = version
         self.env[target] = index
         node = self.nodes[index]
-        if node.name is None and not node.is_const:
+        if node.is_const:
+            self.const_names[index] = target
+        elif node.name is None:
             shown = target if version == 1 else f"{target}@{version}"
             self.nodes[index] = node._replace(name=shown)
             self.assigned_at[index] = shown
@@ -229,10 +239,7 @@ class _Lowering:
     def fold(self, prim: Primitive, args: tuple[int, ...], first: int, last: int) -> int:
         """A constant sub-expression becomes one constant, printed as it was typed."""
         nodes = self.nodes
-        pending = self.pending
-        formula = Apply(
-            prim, tuple(pending.pop(a) if a in pending else Const(nodes[a].const, nodes[a].name or "") for a in args)
-        )
+        formula = Apply(prim, tuple(self.constant_formula(a) for a in args))
         values = [nodes[a].const for a in args]
         if list(args) == list(range(len(nodes) - len(args), len(nodes))) and args[0] >= self.floor:
             del nodes[-len(args) :]  # the folded constants were made just for this operation
@@ -262,15 +269,24 @@ class _Lowering:
         self.pending[index] = formula
         return index
 
+    def constant_formula(self, index: int) -> Expr:
+        """How a constant argument reads inside a folded constant's text."""
+        if index < self.floor and index in self.const_names:  # assigned earlier, read here by its name
+            return Sym(self.const_names[index])
+        if index in self.pending:  # folded in this statement: it becomes part of the bigger constant
+            return self.pending.pop(index)
+        node = self.nodes[index]
+        return Const(node.const, node.name or "")
+
     def finish(self, output_names: list[str] | None) -> Graph:
         for index, formula in self.pending.items():  # each surviving folded constant gets its text, once
             self.nodes[index] = self.nodes[index]._replace(name=show(formula, "code"))
         warnings = [f"the value of statement {k} is never used" for k in self.bare if k != self.count]
         outputs = self.pick_outputs(output_names)
-        number, parents = self.numbering()
+        parents = self.parents
         out_nodes = {o.node for o in outputs}
         for index, name in self.assigned_at.items():
-            if not parents[index] and index not in out_nodes:
+            if not parents[index] and index not in self.read and index not in out_nodes:
                 warnings.append(f"'{name}' is assigned but never used")
         inputs = {name: i for i, name in enumerate(self.inputs)}
         return Graph(
@@ -279,7 +295,7 @@ class _Lowering:
             inputs=inputs,
             outputs=outputs,
             assigned=frozenset(self.versions),
-            number=number,
+            number=self.numbers(),
             parents=parents,
             warnings=tuple(warnings),
         )
@@ -310,8 +326,7 @@ class _Lowering:
                 )
         return outputs
 
-    def numbering(self) -> tuple[list[int], list[list[tuple[int, int]]]]:
-        """Each node's number i in w_i (0 for constants, which are not numbered), and its parents."""
+    def numbers(self) -> list[int]:
+        """Each node's number i in w_i (0 for constants, which are not numbered)."""
         numbered = [0 if node.prim is CONST else 1 for node in self.nodes]
-        number = [k if counted else 0 for k, counted in zip(accumulate(numbered), numbered, strict=True)]
-        return number, self.parents
+        return [k if counted else 0 for k, counted in zip(accumulate(numbered), numbered, strict=True)]

@@ -11,11 +11,13 @@ distinct text.
 from __future__ import annotations
 
 import re
-from typing import Literal, NamedTuple
+from collections.abc import Callable
+from typing import Literal, NamedTuple, TypeVar
 
 from .errors import ParseError, Span
 
 Kind = Literal["num", "name", "op", "newline", "eof", "bad"]
+_M = TypeVar("_M")
 
 _TOKENS = re.compile(
     r"""
@@ -51,10 +53,16 @@ def tokenize(source: str) -> Tokens:
     Tokens are known by their index: where one starts in the source is worked out only when a
     `Locator` is asked (for an error), which keeps tokenizing a single C-speed `findall`.
     """
-    texts = _TOKENS.findall(source)
-    if len(texts) > 1 and not texts[-2]:  # trailing space: it ends in an empty match, then findall adds one more
-        texts.pop()
+    texts = _one_end(_TOKENS.findall(source), bool)
     return Tokens(texts, {text: kind(text) for text in dict.fromkeys(texts)})
+
+
+def _one_end(matches: list[_M], nonempty: Callable[[_M], bool]) -> list[_M]:
+    """Source ending in space or a comment ends in two empty matches (the second right after the first,
+    which re allows): keep one, the end-of-input token."""
+    if len(matches) > 1 and not nonempty(matches[-2]):
+        matches.pop()
+    return matches
 
 
 class Locator:
@@ -70,10 +78,8 @@ class Locator:
         self._ends: list[int] | None = None
 
     def _offsets(self) -> tuple[list[int], list[int]]:
-        if self._starts is None or self._ends is None:
-            matches = list(_TOKENS.finditer(self.source))
-            if len(matches) > 1 and not matches[-2].group(1):  # as in tokenize
-                matches.pop()
+        if self._starts is None or self._ends is None:  # (both or neither)
+            matches = _one_end(list(_TOKENS.finditer(self.source)), lambda m: bool(m.group(1)))
             self._starts = [m.start(1) for m in matches]
             self._ends = [m.end(1) for m in matches]
         return self._starts, self._ends

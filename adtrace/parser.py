@@ -23,7 +23,7 @@ from typing import Protocol, TypeVar
 
 from . import syntax as st
 from .errors import ArityError, NameResolutionError, ParseError, Span
-from .lexer import Locator, Tokens, bad_character, describe, kind, tokenize
+from .lexer import Locator, Tokens, bad_character, describe, tokenize
 from .primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
 
 MAX_DEPTH = 5000
@@ -56,8 +56,9 @@ class Builder(Protocol[T]):
 
     def apply(self, prim: Primitive, args: tuple[T, ...], first: int, last: int) -> T: ...
 
-    def statement(self, target: str | None, target_token: int, value: T) -> None:
-        """A statement is complete: `target = value`, or a bare expression (target None)."""
+    def statement(self, target: str | None, token: int, value: T) -> None:
+        """A statement is complete: `target = value` (`token` is the target's), or a bare expression
+        (target None; `token` is its first)."""
 
 
 def parse(source: str) -> st.Program:
@@ -84,7 +85,11 @@ def free_names(tokens: Tokens) -> dict[str, int]:
     number its inputs first; a name that is assigned but used before its assignment is the graph
     builder's error, where it is met."""
     texts, kinds = tokens
-    targets = {texts[i - 1] for i, text in enumerate(texts) if text == "="} if "=" in kinds else set()
+    targets = (  # a name that starts a statement and is followed by '='; any other '=' is a syntax error
+        {texts[i - 1] for i, text in enumerate(texts) if text == "=" and (i == 1 or texts[i - 2] in ("\n", ";"))}
+        if "=" in kinds
+        else set()
+    )
     free = [
         name
         for name, which in kinds.items()  # in order of first appearance
@@ -129,7 +134,10 @@ def run(
     *,
     expression_only: bool = False,
 ) -> None:
-    """Parse `source` into `builder`: a program of statements, or with `expression_only` one expression."""
+    """Parse `source` into `builder`: a program of statements, or with `expression_only` one expression.
+
+    `tokens` and `locator`, when given, must be `source`'s (the graph builder shares them with the parser).
+    """
     texts, kinds = tokens if tokens is not None else tokenize(source)
     locate = locator if locator is not None else Locator(source)
     number, name, apply = builder.number, builder.name, builder.apply
@@ -138,7 +146,7 @@ def run(
 
     def error(message: str, at: int) -> ParseError:
         text = texts[at]
-        if kind(text) == "bad":  # a character no token starts with is the real problem
+        if kinds[text] == "bad":  # a character no token starts with is the real problem
             return bad_character(text, locate.span(at), source)
         return ParseError(message, locate.span(at), source)
 
@@ -243,7 +251,7 @@ def run(
             return error("unmatched ')': there is no '(' for it to close", pos)
         if text == "=":
             return error("unexpected '=': only a plain name can be assigned, as in 'a = x*y'", pos)
-        if kind(text) in ("name", "num") or text == "(":
+        if kinds[text] in ("name", "num") or text == "(":
             return error(f"missing operator before {describe(text)}: write '{texts[pos - 1]}*{text}' to multiply", pos)
         return error(f"unexpected {describe(text)}", pos)
 

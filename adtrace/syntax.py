@@ -67,11 +67,11 @@ class TreeBuilder:
     def apply(self, prim: Primitive, args: tuple[Node, ...], first: int, last: int) -> Node:
         return Op(prim.name, args, self.span(first, last))
 
-    def statement(self, target: str | None, target_token: int, value: Node) -> None:
+    def statement(self, target: str | None, token: int, value: Node) -> None:
         if target is None:
             self.statements.append(value)
         else:
-            self.statements.append(Assign(target, self.span(target_token), value))
+            self.statements.append(Assign(target, self.span(token), value))
 
 
 def sexpr(node: Node) -> str:

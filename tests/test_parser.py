@@ -128,3 +128,12 @@ def test_every_graph_node_spans_its_own_text(source: str) -> None:
         elif node.args:
             tree = parse_expression(text)
             assert isinstance(tree, Op) and tree.op == node.prim.name, (text, node.prim.name)
+
+
+@pytest.mark.parametrize(("source", "column"), [("a + b = 3", 7), ("x = y = 3", 7), ("x*y = 2", 5)])
+def test_only_a_name_starting_a_statement_is_assigned(source: str, column: int) -> None:
+    """free_names must not take `b` in `a + b = 3` for an assigned name (that said 'b is used before it is
+    assigned'); the parser reports the '='."""
+    with pytest.raises(ParseError, match="only a plain name can be assigned") as info:
+        build(source)
+    assert info.value.span is not None and info.value.span.start == column - 1

@@ -13,6 +13,7 @@ from conftest import central_difference, check_golden, close
 
 from adtrace import trace
 from adtrace.cli import main
+from adtrace.expr import show
 from adtrace.forward import forward
 from adtrace.graph import build
 
@@ -167,3 +168,30 @@ def test_a_named_constant_folded_into_another_keeps_its_own_value() -> None:
     t = trace("c = 2*pi; d = c*3; z = c*x + d", x=1)
     assert t.gradient["x"] == pytest.approx(2 * math.pi)
     assert t.value == pytest.approx(8 * math.pi)
+    graph = t.graph
+    assert [show(graph.definition(i)) for i in graph.numbered] == ["x", "(2*pi)·w1", "w2 + (c*3)"]
+
+
+@pytest.mark.parametrize(
+    ("source", "shown"),
+    [
+        ("c = 2*pi; c*3*x + c*x", ["x", "(c*3)·w1", "(2*pi)·w1", "w2 + w3"]),  # c keeps its own text
+        ("c = 3; d = c*2; z = d*x", ["x", "(c*2)·w1"]),  # a folded constant prints as typed
+        ("y = pow(pow(e, 2), e); x - -y", ["x", "w1 - (-y)"]),
+    ],
+)
+def test_folded_constants_print_as_typed(source: str, shown: list[str]) -> None:
+    graph = trace(source, x=1).graph
+    assert [show(graph.definition(i)) for i in graph.numbered] == shown
+
+
+@pytest.mark.parametrize(
+    ("source", "warnings"),
+    [
+        ("a = x*y; z = x + 1", ["'a' is assigned but never used"]),
+        ("a = x*y; b = a; x + 1", []),  # a is read (by b); b names the same node
+        ("a = x*y; a; x + 1", ["the value of statement 2 is never used"]),
+    ],
+)
+def test_unused_assignments_are_warned_about(source: str, warnings: list[str]) -> None:
+    assert list(trace(source, x=1, y=2).warnings) == warnings
