@@ -170,7 +170,8 @@ def run(
             if texts[pos] == "(":
                 lhs = call(text, first)
             elif text in FUNCTIONS:
-                raise error(f"'{text}' is a function: write {text}(…) with its argument in parentheses", pos - 1)
+                at = pos if kinds[texts[pos]] == "bad" else pos - 1  # sin@(x): the '@' is the problem
+                raise error(f"'{text}' is a function: write {text}(…) with its argument in parentheses", at)
             else:
                 lhs = name(text, first)
         elif what == "num":
