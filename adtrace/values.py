@@ -55,7 +55,7 @@ def coerce(values: Mapping[str, float | int | str]) -> dict[str, float]:
 def constant_value(text: str, name: str, offset: int = 0, full: str | None = None) -> float:
     """Evaluate a constant expression; every error names the input it belongs to."""
     source = full if full is not None else text
-    if not text.strip():
+    if tokenize(text).texts == [""]:  # nothing but space or a comment
         raise InputValueError(
             f"no value after '{name}=': write it like {name}=2", Span(offset, offset + len(text)), source
         )

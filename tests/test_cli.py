@@ -100,6 +100,7 @@ def test_samples(runner: CliRunner) -> None:
         (["x*y", "x=1", "y"], "'y' is not NAME=VALUE", 1),
         (["x", "x=abc"], "the value of x must be a number", 3),
         (["x", "x=1+"], "the value of x is not a number", 5),
+        (["x", "x=  # a comment"], "no value after 'x='", 3),
         (["log(x)", "x=-1"], "w2 = log(w1) is undefined at w1 = -1", 1),
         (["sqrt(x)", "x=-1"], "w2 = sqrt(w1) is undefined at w1 = -1", 1),
         (["x/y", "x=1", "y=0"], "w3 = w1/w2 is undefined at w1 = 1, w2 = 0", 1),
