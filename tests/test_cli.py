@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import json
 from pathlib import Path
 
@@ -158,3 +159,10 @@ def test_a_program_file_brings_its_header(runner: CliRunner) -> None:
     data = json.loads(out)
     assert set(data["jacobian"]) == {"x", "y"}  # '# outputs: x,y' from the file
     assert data["inputs"] == {"r": 2.0, "theta": pytest.approx(0.5235987755982988)}  # theta from '# values:'
+
+
+def test_version_is_the_package_version(runner: CliRunner) -> None:
+    """--version prints adtrace.__version__, which is also what the package metadata says (one source)."""
+    code, out, _ = run(runner, "--version")
+    assert code == 0
+    assert out.strip() == f"adtrace, version {importlib.metadata.version('adtrace')}"
