@@ -10,10 +10,9 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
 from string import Template
-from typing import Literal, TypeVar
+from typing import Literal, NamedTuple, TypeVar
 
 from . import syntax as st
 from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
@@ -24,23 +23,20 @@ BAR = "\u0304"
 """The combining macron of an adjoint's name (w̄3)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Const:
+class Const(NamedTuple):
     """A number, printed as `text` (its source spelling, or a formatted value)."""
 
     value: float
     text: str
 
 
-@dataclass(frozen=True, slots=True)
-class Sym:
+class Sym(NamedTuple):
     """A named quantity: an input (`x1`), a node (`w3`) or a rule argument (`a`)."""
 
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Apply:
+class Apply(NamedTuple):
     prim: Primitive
     args: tuple[Expr, ...]
 

@@ -56,13 +56,12 @@ class Node(NamedTuple):
 _new = tuple.__new__
 
 
-@dataclass(frozen=True, slots=True)
-class Output:
+class Output(NamedTuple):
     name: str
     node: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Graph:
     source: str
     nodes: list[Node]

@@ -14,6 +14,7 @@ import math
 import operator
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 Number = float
 
@@ -22,8 +23,7 @@ Number = float
 ADD, MUL, NEG, POW, ATOM = 10, 20, 30, 40, 100
 
 
-@dataclass(frozen=True, slots=True)
-class Notation:
+class Notation(NamedTuple):
     """How a primitive prints in one format.
 
     `template` uses `$a` and `$b` for the arguments; `prec` is how tightly
@@ -36,7 +36,7 @@ class Notation:
     arg_prec: tuple[int, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, eq=False)
 class Primitive:
     """One operation: evaluation, local partials, printing and teaching text."""
 

@@ -27,6 +27,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from .errors import EvaluationError
 from .expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule, substitute
@@ -49,8 +50,7 @@ def adjoint_name(label: str) -> str:
     return head + "\u0304" + label[len(head) :] if head else label + "\u0304"
 
 
-@dataclass(frozen=True)
-class SymbolicPass:
+class SymbolicPass(NamedTuple):
     """One reverse pass as formulas, per node index (constants hold Const 0)."""
 
     seeds: dict[int, float]
@@ -65,7 +65,7 @@ class SymbolicPass:
     """Adjoints kept named in `closed`: w̄j → its formula (output to inputs)."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class SymbolicTrace:
     forward: list[Expr]
     """Per node, its value in terms of the inputs (its label when kept as an intermediate)."""

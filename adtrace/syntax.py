@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, NamedTuple
 
 from .errors import Span
@@ -36,15 +35,13 @@ class Op(NamedTuple):
 Node = Num | Name | Op
 
 
-@dataclass(frozen=True, slots=True)
-class Assign:
+class Assign(NamedTuple):
     target: str
     target_span: Span
     value: Node
 
 
-@dataclass(frozen=True, slots=True)
-class Program:
+class Program(NamedTuple):
     """Statements in order; a single expression is a program of one bare statement."""
 
     source: str

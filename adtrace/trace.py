@@ -29,8 +29,7 @@ Mode = Literal["reverse", "forward", "both"]
 Notation = Literal["w", "v"]
 
 
-@dataclass(frozen=True)
-class ReversePass:
+class ReversePass(NamedTuple):
     """One reverse sweep from seeds on the outputs."""
 
     seeds: dict[int, float]
@@ -42,8 +41,7 @@ class ReversePass:
     """The output this pass differentiates, when its seed is the unit vector e_k."""
 
 
-@dataclass(frozen=True)
-class TangentPass:
+class TangentPass(NamedTuple):
     """One forward-mode sweep from seeds on the inputs."""
 
     seeds: dict[int, float]
@@ -65,7 +63,7 @@ class Term(NamedTuple):
     product: float
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Trace:
     graph: Graph
     inputs: dict[str, float]
