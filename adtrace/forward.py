@@ -8,13 +8,16 @@ and shared by every reverse pass (adjoints) and every forward-mode pass
 from __future__ import annotations
 
 from collections.abc import Mapping
+from operator import itemgetter
 from typing import NamedTuple
 
 from .errors import EvaluationError
 from .expr import number, show
-from .graph import Graph
+from .graph import Graph, Node
 
 _FAILURES = (ValueError, ZeroDivisionError, OverflowError)
+_CONST = itemgetter(Node._fields.index("const"))
+"""Node.const: every node's constant (0.0 for the rest) read at once, the start of the values list."""
 
 
 class Forward(NamedTuple):
@@ -29,47 +32,68 @@ class Forward(NamedTuple):
 def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
     """Values and local partials in one sweep: a node's partials need only its own arguments' values and
     its value, so each is computed right after the value, while the arguments are at hand. The first node
-    that fails, in evaluation order, raises EvaluationError."""
+    that fails, in evaluation order, raises EvaluationError.
+
+    The sweep computes and checks little. Values are checked once, in bulk, at the end (an inf or a nan
+    anywhere makes their sum inf or nan); partials are checked as they are made only for the primitives
+    whose partials can fail where the value is fine (Primitive.partials_can_fail). Only when something
+    failed does `_first_non_finite` walk the nodes in order to find the first failure.
+    """
     nodes = graph.nodes
-    values = [node.const for node in nodes]
+    values = list(map(_CONST, nodes))
     for name, index in graph.inputs.items():
         values[index] = float(inputs[name])
     partials: list[tuple[float, ...]] = [()] * len(nodes)
     notes: dict[int, str] = {}
-    for i, node in enumerate(nodes):
-        args = node.args
+    for i, (prim, args, _name, _first, _last, _const) in enumerate(nodes):
         if not args:
             continue
-        prim = node.prim
-        try:  # free in CPython 3.11 until something raises; then _diagnose says what failed, and why
+        try:  # free in CPython 3.11 until something raises
             # Unpacked by hand for the usual one or two arguments: this loop runs once per node.
             if len(args) == 2:
                 a = values[args[0]]
                 b = values[args[1]]
-                value = prim.evaluate(a, b)
-                grads = prim.grad(a, b, value)
-            elif len(args) == 1:
-                a = values[args[0]]
-                value = prim.evaluate(a)
-                grads = prim.grad(a, value)
+                values[i] = value = prim.evaluate(a, b)
+                partials[i] = grads = prim.grad(a, b, value)
             else:
-                arg_values = [values[a] for a in args]
-                value = prim.evaluate(*arg_values)
-                grads = prim.grad(*arg_values, value)
-        except _FAILURES:
-            raise _diagnose(graph, values, i) from None
-        check = value + sum(grads)  # inf or nan somewhere makes this inf or nan (or a huge sum does)
-        if check - check != 0 and (
-            value - value != 0 or any(d - d != 0 and not nodes[args[k]].is_const for k, d in enumerate(grads))
-        ):  # a partial on a constant argument may be inf: it is never used
-            raise _diagnose(graph, values, i)
-        values[i] = value
-        partials[i] = grads
+                a = values[args[0]]
+                values[i] = value = prim.evaluate(a)
+                partials[i] = grads = prim.grad(a, value)
+        except _FAILURES:  # an earlier inf or nan may be the cause: the first failure is the one reported
+            raise _first_non_finite(graph, values, partials, i) or _diagnose(graph, values, i) from None
+        if prim.partials_can_fail:
+            check = sum(grads)
+            if check - check != 0 and _used_non_finite(nodes, args, grads):
+                raise _first_non_finite(graph, values, partials, i) or _diagnose(graph, values, i)
         if prim.kink is not None:
             note = prim.kink(*[values[a] for a in args])
             if note:
                 notes[i] = note
+    check = sum(values)
+    if check - check != 0:  # or a huge but finite sum: then the walk finds nothing
+        error = _first_non_finite(graph, values, partials, len(nodes))
+        if error is not None:
+            raise error
     return Forward(values, partials, notes)
+
+
+def _used_non_finite(nodes: list[Node], args: tuple[int, ...], grads: tuple[float, ...]) -> bool:
+    """Whether a partial on a non-constant argument is inf or nan. A partial on a constant argument
+    (∂(a^b)/∂b at a < 0 in `x^2`) may be: it is never used."""
+    return any(d - d != 0 and not nodes[args[k]].is_const for k, d in enumerate(grads))
+
+
+def _first_non_finite(
+    graph: Graph, values: list[float], partials: list[tuple[float, ...]], stop: int
+) -> EvaluationError | None:
+    """The first operation before node `stop` whose value or a used local partial is not finite, diagnosed."""
+    nodes = graph.nodes
+    for i in range(stop):
+        args = nodes[i].args
+        value = values[i]
+        if args and (value - value != 0 or _used_non_finite(nodes, args, partials[i])):
+            return _diagnose(graph, values, i)
+    return None
 
 
 def _diagnose(graph: Graph, values: list[float], i: int) -> EvaluationError:

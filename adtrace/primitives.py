@@ -61,6 +61,11 @@ class Primitive:
     """Why evaluation can fail, said to a student ('log is defined only for x > 0')."""
     derivative_domain: str = "a local partial is infinite, or too large for a floating-point number"
     """Why a local partial can fail where the value exists (sqrt at 0, a tiny divisor, a^b in b for a < 0)."""
+    partials_can_fail: bool = False
+    """Whether a local partial can be inf or nan where the arguments and the value are finite. Only such
+    primitives have their partials checked node by node in the forward pass; for the others a finite
+    value means finite partials, and one bulk check of the values covers both (tests/test_primitives.py
+    tries every primitive at extreme arguments to keep this honest)."""
     kink: Callable[..., str | None] | None = None
     """Given the argument values, a note when the partials use a convention."""
     token: str | None = None
@@ -190,6 +195,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         reads="the quotient of $a by $b",
         explain="$a/$b is $a times 1/$b: nudging $a scales by 1/$b, and 1/$b changes at the rate -1/$b^2, times $a",
         domain="division by zero is undefined",
+        partials_can_fail=True,
         token="/",
     ),
     Primitive(
@@ -209,6 +215,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         ),
         domain="a^b needs a > 0 when b is not a whole number, and a ≠ 0 when b < 0",
         derivative_domain="∂(a^b)/∂b = a^b·log(a) needs a > 0 (for a < 0, a^b exists only at whole b)",
+        partials_can_fail=True,
         kink=_pow_at_zero,
         token="^",
         functions=("pow",),
@@ -287,6 +294,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         reads="the natural log of $a",
         explain="log undoes exp, so its slope is one over exp's slope: 1/$a",
         domain="log is defined only for positive numbers",
+        partials_can_fail=True,
         functions=("log", "ln"),
     ),
     Primitive(

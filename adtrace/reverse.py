@@ -18,33 +18,40 @@ from .graph import Graph
 def adjoints(
     graph: Graph, partials: list[tuple[float, ...]], seeds: Mapping[int, float]
 ) -> tuple[list[float], list[tuple[float, ...]]]:
-    """Adjoints of every node, and per node the products w̄_p·∂w_p/∂w_j aligned with graph.parents."""
+    """Adjoints of every node, and per node the products w̄_p·∂w_p/∂w_j aligned with graph.parents.
+
+    As in the forward pass, the sweep only computes and finiteness is checked once, in bulk, at the end;
+    the first adjoint that is not finite (the one nearest the output) is then found and reported.
+    """
     n = len(graph.nodes)
     adjoint = [0.0] * n
     for j, seed in seeds.items():
         adjoint[j] = seed  # the sum for w̄_j starts from its seed
     products: list[tuple[float, ...]] = [()] * n
-    parents = graph.parents
-    for j in range(n - 1, -1, -1):
-        edges = parents[j]
+    j = n
+    for edges in reversed(graph.parents):
+        j -= 1
         if not edges:  # an output, an unused input or a constant: its adjoint is its seed, if any
             continue
         if len(edges) == 1:  # the common case, without building a list
             ((p, pos),) = edges
             term = adjoint[p] * partials[p][pos]
             products[j] = (term,)
-            total = adjoint[j] + term
+            adjoint[j] += term
         else:
-            terms = tuple([adjoint[p] * partials[p][pos] for p, pos in edges])
+            products[j] = terms = tuple([adjoint[p] * partials[p][pos] for p, pos in edges])
             total = adjoint[j]
-            for term in terms:
+            for term in terms:  # left to right, in the order the parents are listed
                 total += term
-            products[j] = terms
-        if total - total != 0:
-            raise EvaluationError(
-                f"the adjoint of {graph.label(j)} is not finite ({number(total)}): the derivative overflows",
-                graph.span(j),
-                graph.source,
-            )
-        adjoint[j] = total
+            adjoint[j] = total
+    check = sum(adjoint)
+    if check - check != 0:
+        for j in range(n - 1, -1, -1):
+            total = adjoint[j]
+            if total - total != 0:
+                raise EvaluationError(
+                    f"the adjoint of {graph.label(j)} is not finite ({number(total)}): the derivative overflows",
+                    graph.span(j),
+                    graph.source,
+                )
     return adjoint, products

@@ -3,7 +3,9 @@ the symbolic partial (printed and re-parsed) against the numeric one."""
 
 from __future__ import annotations
 
+import itertools
 import math
+import sys
 
 import pytest
 
@@ -69,3 +71,40 @@ def test_kink_conventions_are_stated() -> None:
     for name, args in [("abs", (0.0,)), ("relu", (0.0,)), ("max", (1.0, 1.0)), ("min", (2.0, 2.0))]:
         kink = by_name[name].kink
         assert kink is not None and kink(*args)
+
+
+# Finite numbers at the edges: zero, the smallest subnormal, around 1, near overflow, and their negatives.
+EXTREMES = [
+    s * x
+    for x in (0.0, 5e-324, 1e-300, 1e-8, 0.5, 1.0, 1.5, 2.0, 3.0, 1e8, 1e150, 1e300, sys.float_info.max)
+    for s in (1.0, -1.0)
+]
+
+
+@pytest.mark.parametrize("prim", [p for p in PRIMITIVES if not p.partials_can_fail], ids=lambda p: p.name)
+def test_a_finite_value_means_finite_partials_unless_flagged(prim: Primitive) -> None:
+    """The forward pass checks partials node by node only for primitives with partials_can_fail; for the
+    others it relies on this: wherever the value is finite, so is every local partial."""
+    for args in itertools.product(EXTREMES, repeat=prim.arity):
+        try:
+            ans = prim.evaluate(*args)
+            grads = prim.grad(*args, ans)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue  # raised: the forward pass diagnoses it
+        if math.isfinite(ans):
+            assert all(math.isfinite(d) for d in grads), (prim.name, args, grads)
+
+
+@pytest.mark.parametrize("prim", [p for p in PRIMITIVES if p.partials_can_fail], ids=lambda p: p.name)
+def test_flagged_primitives_really_can_fail_where_the_value_is_finite(prim: Primitive) -> None:
+    """The flag is not set for nothing: each flagged primitive has a finite value with a partial that is not."""
+    found = []
+    for args in itertools.product(EXTREMES, repeat=prim.arity):
+        try:
+            ans = prim.evaluate(*args)
+            grads = prim.grad(*args, ans)
+        except (ValueError, ZeroDivisionError, OverflowError):
+            continue
+        if math.isfinite(ans) and not all(math.isfinite(d) for d in grads):
+            found.append(args)
+    assert found, prim.name
