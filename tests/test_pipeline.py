@@ -144,3 +144,37 @@ def test_big_chain_is_iterative() -> None:
 def test_repr_is_short_and_says_what_was_found() -> None:
     assert repr(trace("x*y", x=2, y=3)) == "Trace('x*y', value=6.0, gradient={'x': 3.0, 'y': 2.0})"
     assert repr(trace("x*y")) == "Trace('x*y', gradient_symbolic={'x': 'y', 'y': 'x'})"
+
+
+# The sweeps check finiteness in bulk (forward.py, reverse.py): the error must still be the first failure.
+
+
+def test_an_overflow_is_reported_where_it_happens_even_when_a_later_node_raises() -> None:
+    # x*y overflows to inf without raising; sin(inf) raises later: the mul is the failure to report.
+    with pytest.raises(EvaluationError, match=r"^w3 = w1·w2 is not finite"):
+        trace("sin(x*y) + 1", x=1e200, y=1e200)
+
+
+def test_an_overflow_is_reported_before_a_later_partial_that_fails() -> None:
+    # w3 = x*y is inf; w5 = 1/(w4) with w4 = w3 - w3 = nan: the mul comes first in evaluation order.
+    with pytest.raises(EvaluationError, match=r"^w3 = w1·w2 is not finite"):
+        trace("a = x*y; 1/(a - a)", x=1e200, y=1e200)
+
+
+def test_a_nan_partial_on_a_constant_argument_is_not_a_failure() -> None:
+    # ∂(a^b)/∂b = a^b·log(a) is nan at a = -3, but b is the constant 2: never used.
+    t = trace("x^2", x=-3)
+    assert t.value == 9.0
+    assert t.gradient == {"x": -6.0}
+
+
+def test_huge_but_finite_values_whose_sum_overflows_are_not_a_failure() -> None:
+    t = trace("x - y", x=1e308, y=1e308)
+    assert t.value == 0.0
+    assert t.gradient == {"x": 1.0, "y": -1.0}
+
+
+def test_a_tiny_divisor_fails_on_its_partial_with_the_reason() -> None:
+    # 1/y overflows the partial ∂(x/y)/∂x = 1/y where the value x/y is still finite.
+    with pytest.raises(EvaluationError, match=r"^w3 = w1/w2 has no derivative"):
+        trace("x/y", x=1e-300, y=5e-324)
