@@ -49,7 +49,7 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
         if not args:
             continue
         try:  # free in CPython 3.11 until something raises
-            # Unpacked by hand for the usual one or two arguments: this loop runs once per node.
+            # Unpacked by hand for one or two arguments (every primitive takes one or two): this runs per node.
             if len(args) == 2:
                 a = values[args[0]]
                 b = values[args[1]]

@@ -198,17 +198,11 @@ class _Lowering:
                 parents_a.append((i, 0))
             if parents_b is not _NO_PARENTS:
                 parents_b.append((i, 1))
-        elif len(args) == 1:
+        else:  # one argument: every primitive takes one or two (tests/test_primitives.py)
             parents_a = parents[args[0]]
             if parents_a is _NO_PARENTS:
                 return self.fold(prim, args, first, last)
             parents_a.append((i, 0))
-        else:
-            live = [k for k, a in enumerate(args) if parents[a] is not _NO_PARENTS]
-            if not live:
-                return self.fold(prim, args, first, last)
-            for k in live:
-                parents[args[k]].append((i, k))
         nodes.append(_new(Node, (prim, args, None, first, last, 0.0)))
         parents.append([])
         return i

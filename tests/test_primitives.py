@@ -108,3 +108,9 @@ def test_flagged_primitives_really_can_fail_where_the_value_is_finite(prim: Prim
         if math.isfinite(ans) and not all(math.isfinite(d) for d in grads):
             found.append(args)
     assert found, prim.name
+
+
+def test_every_primitive_takes_one_or_two_arguments() -> None:
+    """The lowering and the forward sweep are spelled out for one and two arguments (they run once per
+    node); a primitive with three would need them extended first."""
+    assert {p.arity for p in PRIMITIVES} <= {1, 2}
