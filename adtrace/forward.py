@@ -108,7 +108,17 @@ def _diagnose(graph: Graph, values: list[float], i: int) -> EvaluationError:
         return _failure(graph, values, i, "is undefined")
     if value - value != 0:
         return _failure(graph, values, i, "is not finite (overflow)" if value == value else "is undefined")
-    return _failure(graph, values, i, "has no derivative", node.prim.derivative_domain)
+    try:
+        grads = node.prim.grad(*arg_values, value)
+    except _FAILURES:
+        return _failure(graph, values, i, "has no derivative", node.prim.derivative_domain)
+    k, d = next((k, d) for k, d in enumerate(grads) if d - d != 0 and not graph.nodes[node.args[k]].is_const)
+    partial = f"∂{graph.label(i)}/∂{graph.label(node.args[k])}"
+    if d == d:  # ±inf: the partial exists but is too large, as at a tiny divisor
+        return _failure(
+            graph, values, i, f"has a local partial {partial} that overflows", "too large for a floating-point number"
+        )
+    return _failure(graph, values, i, f"has no local partial {partial}", node.prim.derivative_domain)
 
 
 def tangents(
