@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -64,16 +63,15 @@ Item = tuple[int, int]
 """(source node, layer): a node's own box when the layer is its own, else the pass-through of its lines."""
 
 
-@dataclass
 class _Canvas:
-    width: int
-    height: int
-    bits: list[list[int]] = field(default_factory=list)
-    chars: dict[tuple[int, int], str] = field(default_factory=dict)
-    styles: dict[tuple[int, int], str] = field(default_factory=dict)
+    """A grid of line bits (joined into box-drawing characters), text cells and styles."""
 
-    def __post_init__(self) -> None:
-        self.bits = [[0] * self.width for _ in range(self.height)]
+    def __init__(self, width: int, height: int) -> None:
+        self.width = width
+        self.height = height
+        self.bits = [[0] * width for _ in range(height)]
+        self.chars: dict[tuple[int, int], str] = {}
+        self.styles: dict[tuple[int, int], str] = {}
 
     def line(self, x: int, y: int, bits: int, style: str = "") -> None:
         self.bits[y][x] |= bits
