@@ -11,7 +11,9 @@ sympy, PyTorch or adtrace's own `Expr` do not depend on adtrace's printer.
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass
+from typing import Any
 
 from hypothesis import strategies as st
 
@@ -20,6 +22,17 @@ from adtrace.primitives import BY_NAME, PRIMITIVES, Primitive
 Tree = tuple  # ("var", name) | ("const", value) | ("op", prim_name, (child, ...))
 
 OPERATIONS: tuple[Primitive, ...] = tuple(p for p in PRIMITIVES if p.arity > 0)
+
+ARITHMETIC: dict[str, Any] = {
+    "add": operator.add,
+    "sub": operator.sub,
+    "mul": operator.mul,
+    "div": operator.truediv,
+    "pow": operator.pow,
+    "neg": operator.neg,
+}
+"""The operations that are Python operators, for any number type that overloads them: the sympy and the
+PyTorch oracles both start from this."""
 
 
 def var(name: str) -> Tree:

@@ -6,16 +6,12 @@ import re
 from typing import Any
 
 import sympy
+from generated import ARITHMETIC
 
 from adtrace.expr import Apply, Const, Expr, Sym
 
 FUNCTIONS: dict[str, Any] = {
-    "add": lambda a, b: a + b,
-    "sub": lambda a, b: a - b,
-    "mul": lambda a, b: a * b,
-    "div": lambda a, b: a / b,
-    "pow": lambda a, b: a**b,
-    "neg": lambda a: -a,
+    **ARITHMETIC,
     "sin": sympy.sin,
     "cos": sympy.cos,
     "tan": sympy.tan,

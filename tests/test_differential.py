@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from generated import GUARDS, OPERATIONS, Program, Tree, programs, show
+from generated import ARITHMETIC, GUARDS, OPERATIONS, Program, Tree, programs, show
 from hypothesis import HealthCheck, assume, example, given, settings
 
 from adtrace import AdtraceError, trace
@@ -142,12 +142,7 @@ def test_gradient_matches_pytorch(program: Program) -> None:
     torch = pytest.importorskip("torch")
     result = traced(program)
     table: dict[str, Callable[..., Any]] = {
-        "add": lambda a, b: a + b,
-        "sub": lambda a, b: a - b,
-        "mul": lambda a, b: a * b,
-        "div": lambda a, b: a / b,
-        "pow": lambda a, b: a**b,
-        "neg": lambda a: -a,
+        **ARITHMETIC,
         "relu": torch.relu,
         "max": torch.maximum,
         "min": torch.minimum,
