@@ -9,6 +9,8 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 
@@ -62,7 +64,10 @@ def _default_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # even when the test runner ignores Ctrl-C
 
 
-def spawn(command: list[str], *, then_report: bool = False) -> tuple[pexpect.spawn, Screen]:
+@contextmanager
+def lesson(command: list[str], *, then_report: bool = False) -> Iterator[tuple[pexpect.spawn, Screen]]:
+    """The command in a pseudo-terminal; when the block ends, its end is awaited and the terminal closed
+    (also when the block fails), so `child.exitstatus` can be read after the block."""
     if then_report:
         command = [sys.executable, "-c", AFTERWARDS, *command]
     child = pexpect.spawn(
@@ -74,12 +79,15 @@ def spawn(command: list[str], *, then_report: bool = False) -> tuple[pexpect.spa
         codec_errors="replace",  # Ctrl-C may cut a write in the middle of a multi-byte character
         preexec_fn=_default_sigint,
     )
-    return child, Screen(child)
+    try:
+        yield child, Screen(child)
+        child.expect(pexpect.EOF, timeout=10)
+    finally:
+        child.close(force=True)
 
 
 def test_keys_move_the_highlight_forward_and_back_and_q_restores_the_terminal() -> None:
-    child, screen = spawn(COMMAND, then_report=True)
-    try:
+    with lesson(COMMAND, then_report=True) as (child, screen):
         screen.wait(r"step 1 of 14: start")
         child.send("\r")
         screen.wait(r"step 2 of 14: forward w1(.|\n)*▶ w1 = x1")
@@ -96,17 +104,13 @@ def test_keys_move_the_highlight_forward_and_back_and_q_restores_the_terminal() 
         child.send("q")
         screen.wait(r"left the lesson at step 2")
         report = screen.wait(r"status=\S+ \S+ \S+").group(0)
-        child.expect(pexpect.EOF, timeout=10)
-    finally:
-        child.close(force=True)
     assert report == "status=0 icanon echo"  # cooked mode is back: line editing and echo on
     assert "\x1b[?1049l" in screen.raw  # the alternate screen was left
     assert "\x1b[?25h" in screen.raw  # the cursor is shown again
 
 
 def test_the_whole_lesson_reaches_the_gradient() -> None:
-    child, screen = spawn([*COMMAND, "--explain"])
-    try:
+    with lesson([*COMMAND, "--explain"]) as (child, screen):
         screen.wait(r"step 1 of 14")
         for _ in range(12):
             child.send("\r")
@@ -116,35 +120,24 @@ def test_the_whole_lesson_reaches_the_gradient() -> None:
         child.send("\r")  # past the end: stays on the last step
         screen.wait(r"step 14 of 14")
         child.send("q")
-        child.expect(pexpect.EOF, timeout=10)
-    finally:
-        child.close(force=True)
     assert child.exitstatus == 0
 
 
 def test_ctrl_c_restores_the_terminal() -> None:
-    child, screen = spawn(COMMAND, then_report=True)
-    try:
+    with lesson(COMMAND, then_report=True) as (child, screen):
         screen.wait(r"step 1 of 14")
         child.send("\r")
         screen.wait(r"step 2 of 14")
         child.sendintr()
         report = screen.wait(r"status=\S+ \S+ \S+").group(0)
-        child.expect(pexpect.EOF, timeout=10)
-    finally:
-        child.close(force=True)
     assert report == "status=130 icanon echo"
     assert "\x1b[?1049l" in screen.raw
 
 
 def test_delay_advances_by_itself() -> None:
-    child, screen = spawn([*COMMAND, "--delay", "0.05"])
-    try:
+    with lesson([*COMMAND, "--delay", "0.05"]) as (child, screen):
         screen.wait(r"step 14 of 14: done", timeout=15)
         child.send("q")
-        child.expect(pexpect.EOF, timeout=10)
-    finally:
-        child.close(force=True)
     assert child.exitstatus == 0
 
 
