@@ -63,7 +63,7 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
             raise _first_non_finite(graph, values, partials, i) or _diagnose(graph, values, i) from None
         if prim.partials_can_fail:
             check = sum(grads)
-            if check - check != 0 and _used_non_finite(nodes, args, grads):
+            if check - check != 0 and _failing_partial(nodes, args, grads) is not None:
                 raise _first_non_finite(graph, values, partials, i) or _diagnose(graph, values, i)
         if prim.kink is not None:
             note = prim.kink(*[values[a] for a in args])
@@ -77,10 +77,13 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
     return Forward(values, partials, notes)
 
 
-def _used_non_finite(nodes: list[Node], args: tuple[int, ...], grads: tuple[float, ...]) -> bool:
-    """Whether a partial on a non-constant argument is inf or nan. A partial on a constant argument
-    (∂(a^b)/∂b at a < 0 in `x^2`) may be: it is never used."""
-    return any(d - d != 0 and not nodes[args[k]].is_const for k, d in enumerate(grads))
+def _failing_partial(nodes: list[Node], args: tuple[int, ...], grads: tuple[float, ...]) -> int | None:
+    """The first argument position whose partial is inf or nan, or None. A partial on a constant argument
+    (∂(a^b)/∂b at a < 0 in `x^2`) may be either: it is never used."""
+    for k, d in enumerate(grads):
+        if d - d != 0 and not nodes[args[k]].is_const:
+            return k
+    return None
 
 
 def _first_non_finite(
@@ -91,7 +94,7 @@ def _first_non_finite(
     for i in range(stop):
         args = nodes[i].args
         value = values[i]
-        if args and (value - value != 0 or _used_non_finite(nodes, args, partials[i])):
+        if args and (value - value != 0 or _failing_partial(nodes, args, partials[i]) is not None):
             return _diagnose(graph, values, i)
     return None
 
@@ -111,10 +114,12 @@ def _diagnose(graph: Graph, values: list[float], i: int) -> EvaluationError:
     try:
         grads = node.prim.grad(*arg_values, value)
     except _FAILURES:
+        grads = ()
+    k = _failing_partial(graph.nodes, node.args, grads)
+    if k is None:  # computing the partials raised (sqrt at 0)
         return _failure(graph, values, i, "has no derivative", node.prim.derivative_domain)
-    k, d = next((k, d) for k, d in enumerate(grads) if d - d != 0 and not graph.nodes[node.args[k]].is_const)
     partial = f"∂{graph.label(i)}/∂{graph.label(node.args[k])}"
-    if d == d:  # ±inf: the partial exists but is too large, as at a tiny divisor
+    if grads[k] == grads[k]:  # ±inf: the partial exists but is too large, as at a tiny divisor
         return _failure(
             graph, values, i, f"has a local partial {partial} that overflows", "too large for a floating-point number"
         )
