@@ -19,6 +19,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Collection
+from itertools import groupby
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from rich import box
@@ -86,14 +88,19 @@ class _Canvas:
             x += 1
 
     def render(self) -> Text:
+        """Each row's cells, trailing blanks dropped, appended a run of one style at a time (a Text per
+        cell made this most of the drawing's time, and the stepper redraws it at every key)."""
         out = Text()
         for y in range(self.height):
-            row = Text()
-            for x in range(self.width):
-                char = self.chars.get((x, y)) or _LINES.get(self.bits[y][x], " ")
-                row.append(char, style=self.styles.get((x, y), ""))
-            row.rstrip()
-            out.append_text(row)
+            bits = self.bits[y]
+            cells = [
+                (self.chars.get((x, y)) or _LINES.get(bits[x], " "), self.styles.get((x, y), ""))
+                for x in range(self.width)
+            ]
+            while cells and cells[-1][0].isspace():
+                cells.pop()
+            for style, run in groupby(cells, key=itemgetter(1)):
+                out.append("".join(char for char, _ in run), style=style)
             if y < self.height - 1:
                 out.append("\n")
         return out
