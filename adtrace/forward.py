@@ -16,6 +16,7 @@ from .expr import number, show
 from .graph import Graph, Node
 
 _FAILURES = (ValueError, ZeroDivisionError, OverflowError)
+_INFINITE_PARTIAL = "it is infinite, or too large for a floating-point number"
 _CONST = itemgetter(Node._fields.index("const"))
 """Node.const: every node's constant (0.0 for the rest) read at once, the start of the values list."""
 
@@ -119,10 +120,8 @@ def _diagnose(graph: Graph, values: list[float], i: int) -> EvaluationError:
     if k is None:  # computing the partials raised (sqrt at 0)
         return _failure(graph, values, i, "has no derivative", node.prim.derivative_domain)
     partial = f"∂{graph.label(i)}/∂{graph.label(node.args[k])}"
-    if grads[k] == grads[k]:  # ±inf: the partial exists but is too large, as at a tiny divisor
-        return _failure(
-            graph, values, i, f"has a local partial {partial} that overflows", "too large for a floating-point number"
-        )
+    if grads[k] == grads[k]:  # ±inf: a slope that is infinite (x^0.5 at 0) or too large (x/y at a tiny y)
+        return _failure(graph, values, i, f"has a local partial {partial} that is not finite", _INFINITE_PARTIAL)
     return _failure(graph, values, i, f"has no local partial {partial}", node.prim.derivative_domain)
 
 

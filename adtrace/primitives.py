@@ -116,7 +116,18 @@ def _pow(a: Number, b: Number) -> Number:
 
 
 def _pow_grad(a: Number, b: Number, ans: Number) -> tuple[Number, Number]:
-    da = b * math.pow(a, b - 1) if b != 0 else 0.0
+    """∂/∂a = b·a^(b-1) and ∂/∂b = a^b·log(a). A partial too large for a float is ±inf, never raised: the
+    forward pass then names the partial that failed, and ignores one on a constant (`0.5^y` at y = -1023
+    has a finite value and ∂/∂y, though ∂/∂a at the constant 0.5 overflows)."""
+    if b == 0:
+        da = 0.0
+    elif a == 0 and b < 1:  # 0 < b < 1 (b < 0 has no value at 0): the slope of a^b at 0 is infinite
+        da = math.inf
+    else:
+        try:
+            da = b * math.pow(a, b - 1)
+        except OverflowError:  # a^(b-1) is negative for a < 0 and odd whole b - 1
+            da = math.copysign(math.inf, -b if a < 0 and (b - 1) % 2 else b)
     if a > 0:
         db = ans * math.log(a)
     elif a == 0 and b > 0:

@@ -176,5 +176,27 @@ def test_huge_but_finite_values_whose_sum_overflows_are_not_a_failure() -> None:
 
 def test_a_tiny_divisor_fails_on_its_partial_with_the_reason() -> None:
     # 1/y overflows the partial ∂(x/y)/∂x = 1/y where the value x/y is still finite.
-    with pytest.raises(EvaluationError, match=r"^w3 = w1/w2 has a local partial ∂w3/∂w1 that overflows"):
+    with pytest.raises(EvaluationError, match=r"^w3 = w1/w2 has a local partial ∂w3/∂w1 that is not finite"):
         trace("x/y", x=1e-300, y=5e-324)
+
+
+def test_a_partial_of_a_power_that_overflows_on_a_constant_is_not_a_failure() -> None:
+    # ∂(a^b)/∂a at the constant a = 0.5 overflows (b = -1023), but only ∂/∂y is used: finite.
+    t = trace("0.5^y", y=-1023)
+    assert t.value == 2.0**1023
+    assert t.gradient["y"] == 2.0**1023 * math.log(0.5)
+    # ∂(a^b)/∂a at the constant a = 0 is infinite for 0 < b < 1; ∂/∂b there is 0 by convention.
+    assert trace("0^y", y=0.5).gradient == {"y": 0.0}
+
+
+@pytest.mark.parametrize(
+    ("source", "values", "partial"),
+    [
+        ("x^0.5", {"x": 0}, "∂w2/∂w1"),  # an infinite slope at 0
+        ("x^y", {"x": 1e-200, "y": -1.5}, "∂w3/∂w1"),  # b·a^(b-1) too large for a float
+        ("x^y", {"x": 0.5, "y": -1023}, "∂w3/∂w1"),
+    ],
+)
+def test_a_power_names_the_partial_that_is_not_finite(source: str, values: dict[str, float], partial: str) -> None:
+    with pytest.raises(EvaluationError, match=f"has a local partial {partial} that is not finite"):
+        trace(source, values)
