@@ -30,7 +30,7 @@ class Forward(NamedTuple):
     """Node index → the convention used where its primitive has a kink."""
 
 
-def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
+def forward(graph: Graph, inputs: Mapping[str, float], notation: str = "w") -> Forward:
     """Values and local partials in one sweep: a node's partials need only its own arguments' values and
     its value, so each is computed right after the value, while the arguments are at hand. The first node
     that fails, in evaluation order, raises EvaluationError.
@@ -38,7 +38,8 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
     The sweep computes and checks little. Values are checked once, in bulk, at the end (an inf or a nan
     anywhere makes their sum inf or nan); partials are checked as they are made only for the primitives
     whose partials can fail where the value is fine (Primitive.partials_can_fail). Only when something
-    failed does `_first_non_finite` walk the nodes in order to find the first failure.
+    failed does `_first_non_finite` walk the nodes in order to find the first failure. `notation` (w or v)
+    is how the error labels the nodes.
     """
     nodes = graph.nodes
     values = list(map(_CONST, nodes))
@@ -61,18 +62,20 @@ def forward(graph: Graph, inputs: Mapping[str, float]) -> Forward:
                 values[i] = value = prim.evaluate(a)
                 partials[i] = grads = prim.grad(a, value)
         except _FAILURES:  # an earlier inf or nan may be the cause: the first failure is the one reported
-            raise _first_non_finite(graph, values, partials, i) or _diagnose(graph, values, i) from None
+            raise _first_non_finite(graph, values, partials, i, notation) or _diagnose(
+                graph, values, i, notation
+            ) from None
         if prim.partials_can_fail:
             check = sum(grads)
             if check - check != 0 and _failing_partial(nodes, args, grads) is not None:
-                raise _first_non_finite(graph, values, partials, i) or _diagnose(graph, values, i)
+                raise _first_non_finite(graph, values, partials, i, notation) or _diagnose(graph, values, i, notation)
         if prim.kink is not None:
             note = prim.kink(*[values[a] for a in args])
             if note:
                 notes[i] = note
     check = sum(values)
     if check - check != 0:  # or a huge but finite sum: then the walk finds nothing
-        error = _first_non_finite(graph, values, partials, len(nodes))
+        error = _first_non_finite(graph, values, partials, len(nodes), notation)
         if error is not None:
             raise error
     return Forward(values, partials, notes)
@@ -88,7 +91,7 @@ def _failing_partial(nodes: list[Node], args: tuple[int, ...], grads: tuple[floa
 
 
 def _first_non_finite(
-    graph: Graph, values: list[float], partials: list[tuple[float, ...]], stop: int
+    graph: Graph, values: list[float], partials: list[tuple[float, ...]], stop: int, notation: str
 ) -> EvaluationError | None:
     """The first operation before node `stop` whose value or a used local partial is not finite, diagnosed."""
     nodes = graph.nodes
@@ -96,37 +99,39 @@ def _first_non_finite(
         args = nodes[i].args
         value = values[i]
         if args and (value - value != 0 or _failing_partial(nodes, args, partials[i]) is not None):
-            return _diagnose(graph, values, i)
+            return _diagnose(graph, values, i, notation)
     return None
 
 
-def _diagnose(graph: Graph, values: list[float], i: int) -> EvaluationError:
+def _diagnose(graph: Graph, values: list[float], i: int, notation: str) -> EvaluationError:
     """What failed at node i, evaluated again step by step: its value, or one of its local partials."""
     node = graph.nodes[i]
     arg_values = [values[a] for a in node.args]
     try:
         value = node.prim.evaluate(*arg_values)
     except OverflowError:
-        return _failure(graph, values, i, "overflows (too large for a float)")
+        return _failure(graph, values, i, notation, "overflows (too large for a float)")
     except _FAILURES:
-        return _failure(graph, values, i, "is undefined")
+        return _failure(graph, values, i, notation, "is undefined")
     if value - value != 0:
-        return _failure(graph, values, i, "is not finite (overflow)" if value == value else "is undefined")
+        return _failure(graph, values, i, notation, "is not finite (overflow)" if value == value else "is undefined")
     try:
         grads = node.prim.grad(*arg_values, value)
     except _FAILURES:
         grads = ()
     k = _failing_partial(graph.nodes, node.args, grads)
     if k is None:  # computing the partials raised (sqrt at 0)
-        return _failure(graph, values, i, "has no derivative", node.prim.derivative_domain)
-    partial = f"∂{graph.label(i)}/∂{graph.label(node.args[k])}"
+        return _failure(graph, values, i, notation, "has no derivative", node.prim.derivative_domain)
+    partial = f"∂{graph.label(i, notation)}/∂{graph.label(node.args[k], notation)}"
     if grads[k] == grads[k]:  # ±inf: a slope that is infinite (x^0.5 at 0) or too large (x/y at a tiny y)
-        return _failure(graph, values, i, f"has a local partial {partial} that is not finite", _INFINITE_PARTIAL)
-    return _failure(graph, values, i, f"has no local partial {partial}", node.prim.derivative_domain)
+        return _failure(
+            graph, values, i, notation, f"has a local partial {partial} that is not finite", _INFINITE_PARTIAL
+        )
+    return _failure(graph, values, i, notation, f"has no local partial {partial}", node.prim.derivative_domain)
 
 
 def tangents(
-    graph: Graph, partials: list[tuple[float, ...]], seeds: Mapping[int, float]
+    graph: Graph, partials: list[tuple[float, ...]], seeds: Mapping[int, float], notation: str = "w"
 ) -> tuple[list[float], list[tuple[float, ...]]]:
     """Forward mode: ẇ_i = Σ_k ∂w_i/∂w_k · ẇ_k over the node's arguments.
 
@@ -147,21 +152,25 @@ def tangents(
         for term in terms:
             total += term
         if total - total != 0:
-            raise _failure(graph, tangent, i, "has a tangent that is not finite")
+            raise _failure(graph, tangent, i, notation, "has a tangent that is not finite")
         products[i] = terms
         tangent[i] = total
     return tangent, products
 
 
-def _failure(graph: Graph, values: list[float], i: int, what: str, reason: str | None = None) -> EvaluationError:
+def _failure(
+    graph: Graph, values: list[float], i: int, notation: str, what: str, reason: str | None = None
+) -> EvaluationError:
     node = graph.nodes[i]
     shown_args = ", ".join(
-        f"{graph.label(a)} = {number(values[a], 6)}" for a in dict.fromkeys(node.args) if not graph.nodes[a].is_const
+        f"{graph.label(a, notation)} = {number(values[a], 6)}"
+        for a in dict.fromkeys(node.args)
+        if not graph.nodes[a].is_const
     )
     at = f" at {shown_args}" if shown_args else ""
     why = node.prim.domain if reason is None else reason
     return EvaluationError(
-        f"{graph.label(i)} = {show(graph.definition(i))} {what}{at}" + (f": {why}" if why else ""),
+        f"{graph.label(i, notation)} = {show(graph.definition(i, notation))} {what}{at}" + (f": {why}" if why else ""),
         graph.span(i),
         graph.source,
     )

@@ -86,19 +86,21 @@ def trace(
         known = _check_inputs(graph, given, warnings, allow_missing=True)
         return _symbolic_trace(graph, known, seed, mode, notation, tuple(warnings))
     inputs = _check_inputs(graph, given, warnings)
-    vals, partials, notes = forward(graph, inputs)
+    vals, partials, notes = forward(graph, inputs, notation)
     reverse_seeds, forward_seeds = _split_seeds(graph, seed, mode)
 
     reverse: tuple[ReversePass, ...] = ()
     tangent_passes: tuple[TangentPass, ...] = ()
-    unit_reverse = tuple(_reverse(graph, partials, {o.node: 1.0}, o.name) for o in graph.outputs)
+    unit_reverse = tuple(_reverse(graph, partials, {o.node: 1.0}, notation, o.name) for o in graph.outputs)
     if mode in ("reverse", "both"):
-        reverse = (_reverse(graph, partials, reverse_seeds),) if reverse_seeds is not None else unit_reverse
+        reverse = (_reverse(graph, partials, reverse_seeds, notation),) if reverse_seeds is not None else unit_reverse
     if mode in ("forward", "both"):
         if forward_seeds is not None:
-            tangent_passes = (_forward(graph, partials, forward_seeds),)
+            tangent_passes = (_forward(graph, partials, forward_seeds, notation),)
         else:
-            tangent_passes = tuple(_forward(graph, partials, {i: 1.0}, name) for name, i in graph.inputs.items())
+            tangent_passes = tuple(
+                _forward(graph, partials, {i: 1.0}, notation, name) for name, i in graph.inputs.items()
+            )
     jacobian = {p.output: {name: p.adjoints[i] for name, i in graph.inputs.items()} for p in unit_reverse if p.output}
     layer, note = None, ""
     if symbolic is not False:
@@ -147,16 +149,16 @@ def _symbolic_trace(
 
 
 def _reverse(
-    graph: Graph, partials: list[tuple[float, ...]], seeds: dict[int, float], output: str | None = None
+    graph: Graph, partials: list[tuple[float, ...]], seeds: dict[int, float], notation: str, output: str | None = None
 ) -> ReversePass:
-    adj, products = adjoints(graph, partials, seeds)
+    adj, products = adjoints(graph, partials, seeds, notation)
     return ReversePass(seeds, adj, products, output)
 
 
 def _forward(
-    graph: Graph, partials: list[tuple[float, ...]], seeds: dict[int, float], name: str | None = None
+    graph: Graph, partials: list[tuple[float, ...]], seeds: dict[int, float], notation: str, name: str | None = None
 ) -> TangentPass:
-    tan, products = tangents(graph, partials, seeds)
+    tan, products = tangents(graph, partials, seeds, notation)
     return TangentPass(seeds, tan, products, name)
 
 

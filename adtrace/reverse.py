@@ -16,12 +16,13 @@ from .graph import Graph
 
 
 def adjoints(
-    graph: Graph, partials: list[tuple[float, ...]], seeds: Mapping[int, float]
+    graph: Graph, partials: list[tuple[float, ...]], seeds: Mapping[int, float], notation: str = "w"
 ) -> tuple[list[float], list[tuple[float, ...]]]:
     """Adjoints of every node, and per node the products w̄_p·∂w_p/∂w_j aligned with graph.parents.
 
     As in the forward pass, the sweep only computes and finiteness is checked once, in bulk, at the end;
-    the first adjoint that is not finite (the one nearest the output) is then found and reported.
+    the first adjoint that is not finite (the one nearest the output) is then found and reported, its
+    node labelled in `notation` (w or v).
     """
     n = len(graph.nodes)
     adjoint = [0.0] * n
@@ -49,8 +50,9 @@ def adjoints(
         for j in range(n - 1, -1, -1):
             total = adjoint[j]
             if total - total != 0:
+                label = graph.label(j, notation)
                 raise EvaluationError(
-                    f"the adjoint of {graph.label(j)} is not finite ({number(total)}): the derivative overflows",
+                    f"the adjoint of {label} is not finite ({number(total)}): the derivative overflows",
                     graph.span(j),
                     graph.source,
                 )

@@ -200,3 +200,11 @@ def test_a_partial_of_a_power_that_overflows_on_a_constant_is_not_a_failure() ->
 def test_a_power_names_the_partial_that_is_not_finite(source: str, values: dict[str, float], partial: str) -> None:
     with pytest.raises(EvaluationError, match=f"has a local partial {partial} that is not finite"):
         trace(source, values)
+
+
+def test_errors_label_nodes_in_the_notation_of_the_trace() -> None:
+    with pytest.raises(EvaluationError, match=r"^v1 = v-1\^v0 has no local partial ∂v1/∂v0 at v-1 = -2, v0 = 3"):
+        trace("x^y", x=-2, y=3, notation="v")
+    # the value is 1e100, each local partial 1e200, and the adjoint of x their product, 1e400
+    with pytest.raises(EvaluationError, match=r"^the adjoint of v0 is not finite"):
+        trace("x*1e200*1e200", x=1e-300, notation="v")
