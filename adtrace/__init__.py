@@ -1,8 +1,7 @@
 """adtrace: watch reverse-mode automatic differentiation happen, step by step."""
 
+from .api import Trace, trace
 from .errors import AdtraceError
-from .pipeline import trace
-from .trace import Trace
 
 __all__ = ["AdtraceError", "Trace", "trace"]
 __version__ = "0.1.0"

@@ -15,10 +15,9 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__
+from .api import Trace, trace
 from .errors import AdtraceError, OptionError
-from .pipeline import trace
-from .trace import Trace
-from .values import constant_value, parse_assignments
+from .language.values import constant_value, parse_assignments
 
 
 class _ExpressionFirst(click.Command):
@@ -242,7 +241,7 @@ def main(
             return
         args = list(arguments)
         if args[:1] == ["rules"] and not sample_name and program_file is None and not any("=" in a for a in args):
-            from .render.rules import rules_card
+            from .views.rules import rules_card
 
             out.print(rules_card(args[1:], explain=explain))
             return
@@ -302,7 +301,7 @@ def main(
 
 def _export() -> Any:
     """The export module, imported only when a file or an export format is asked for (start-up time)."""
-    from . import export
+    from .views import export
 
     return export
 
@@ -320,15 +319,15 @@ def _show(
 ) -> None:
     """The terminal view: the whole trace, the graph alone, or the live stepper."""
     if graph_only:
-        from .render.drawing import GraphDrawing
-        from .render.terminal import header
+        from .views.drawing import GraphDrawing
+        from .views.terminal import header
 
         out.print(header(result), GraphDrawing(result, digits))
         return
     if step or delay is not None:
         keys = sys.stdin.isatty() and _has_termios()
         if sys.stdout.isatty() and (keys or delay is not None):
-            from . import stepper
+            from .views import stepper
 
             try:
                 reached = stepper.run(result, out, explain=explain, digits=digits, delay=delay, keys=keys)
@@ -340,7 +339,7 @@ def _show(
         err.print(
             Text("note: --step needs a terminal (stdin and stdout); printing the whole trace instead"), soft_wrap=True
         )
-    from .render.terminal import render
+    from .views.terminal import render
 
     out.print(render(result, digits, explain=explain, max_rows=max_rows))
 

@@ -14,7 +14,7 @@ from functools import cache
 from string import Template
 from typing import Literal, NamedTuple, TypeVar
 
-from . import syntax as st
+from .language import syntax as st
 from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
 
 Format = Literal["plain", "code", "latex"]
@@ -91,7 +91,7 @@ def from_syntax(node: st.Node) -> Expr:
 @cache
 def partial_rule(prim: Primitive, k: int) -> Expr:
     """The symbolic local partial ∂prim/∂(argument k), over the symbols a and b."""
-    from .parser import parse_expression  # the parser's tables come from primitives too
+    from .language.parser import parse_expression  # the parser's tables come from primitives too
 
     return from_syntax(parse_expression(prim.partials[k]))
 
@@ -206,7 +206,7 @@ _NUMERIC = re.compile(r"-?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf)")
 @cache
 def _constant_formula(text: str) -> Expr:
     from .errors import AdtraceError
-    from .parser import parse_expression
+    from .language.parser import parse_expression
 
     try:
         return from_syntax(parse_expression(text))

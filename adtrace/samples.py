@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import OptionError
-from .parser import suggest
+from .language.parser import suggest
 
 
 @dataclass(frozen=True)

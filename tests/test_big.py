@@ -12,7 +12,7 @@ from click.testing import CliRunner
 
 from adtrace import trace
 from adtrace.cli import main
-from adtrace.render.terminal import DEFAULT_MAX_ROWS, to_text
+from adtrace.views.terminal import DEFAULT_MAX_ROWS, to_text
 
 INPUTS = {"x1": 0.5, "x2": 1.5, "x3": 0.7, "x4": -0.3}
 TERMS = ("x1*x2", "sin(x3)", "x3*exp(x4/3)", "tanh(x2 - x1)", "log(1 + x4^2)", "sqrt(1 + x4*x4)/x1")

@@ -14,12 +14,12 @@ from rich.console import Console
 
 from adtrace import trace
 from adtrace.cli import main
+from adtrace.language.values import parse_assignments
 from adtrace.primitives import ARG_NAMES, PRIMITIVES
-from adtrace.render.drawing import ARROW, MARK, GraphDrawing, draw
-from adtrace.render.rules import lookup
 from adtrace.samples import all_samples, get
-from adtrace.stepper import reveal_states, screen
-from adtrace.values import parse_assignments
+from adtrace.views.drawing import ARROW, MARK, GraphDrawing, draw
+from adtrace.views.rules import lookup
+from adtrace.views.stepper import reveal_states, screen
 
 
 def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:

@@ -18,11 +18,11 @@ from generated import ARITHMETIC, GUARDS, OPERATIONS, Program, Tree, programs, s
 from hypothesis import HealthCheck, assume, example, given, settings
 
 from adtrace import AdtraceError, trace
+from adtrace.engine.graph import build
+from adtrace.engine.trace import Trace
 from adtrace.expr import Apply, Const, Sym
 from adtrace.expr import show as pretty
-from adtrace.graph import build
 from adtrace.primitives import BY_NAME
-from adtrace.trace import Trace
 
 SCALE = int(os.environ.get("ADTRACE_FUZZ_SCALE", "1"))
 """Multiply the number of cases for a longer hunt: ADTRACE_FUZZ_SCALE=20 python -m pytest tests/test_differential.py"""

@@ -14,8 +14,8 @@ from click.testing import CliRunner
 from adtrace import trace
 from adtrace.cli import main
 from adtrace.errors import ExportError, UnknownFormatError
-from adtrace.export import format_of, iter_export, normalise, write_atomic
-from adtrace.render.terminal import render, to_text
+from adtrace.views.export import format_of, iter_export, normalise, write_atomic
+from adtrace.views.terminal import render, to_text
 
 SEED = ["x1*x2 + sin(x1)", "x1=2", "x2=3"]
 
@@ -134,7 +134,7 @@ def test_a_failure_mid_write_leaves_the_old_file_and_no_temporary(
     target = tmp_path / "trace.md"
     target.write_text("the old, complete trace\n", encoding="utf-8")
     target.chmod(0o640)
-    from adtrace.render import markdown
+    from adtrace.views import markdown
 
     def disk_full(self: object) -> str:
         raise OSError(errno.ENOSPC, "No space left on device")

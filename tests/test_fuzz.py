@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from adtrace import AdtraceError, trace
 from adtrace.cli import main
 from adtrace.errors import EvaluationError, ParseError
-from adtrace.lexer import Locator, kind, tokenize
-from adtrace.parser import MAX_DEPTH, parse, parse_expression
+from adtrace.language.lexer import Locator, kind, tokenize
+from adtrace.language.parser import MAX_DEPTH, parse, parse_expression
+from adtrace.language.values import parse_assignments
 from adtrace.primitives import CONSTANTS, FUNCTIONS
-from adtrace.values import parse_assignments
 
 SCALE = int(os.environ.get("ADTRACE_FUZZ_SCALE", "1"))
 """Multiply the number of cases for a longer hunt: ADTRACE_FUZZ_SCALE=50 python -m pytest tests/test_fuzz.py"""

@@ -11,9 +11,9 @@ from conftest import check_golden
 
 from adtrace import trace
 from adtrace.cli import main
-from adtrace.render import words
-from adtrace.render.markdown import text
-from adtrace.render.terminal import to_text
+from adtrace.views import words
+from adtrace.views.markdown import text
+from adtrace.views.terminal import to_text
 
 BOTH = "u = x*y; v = sin(x); f = u + v; g = u*v"
 SEED = "x1*x2 + sin(x1)"

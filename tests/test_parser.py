@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from adtrace.engine.graph import build
 from adtrace.errors import AdtraceError, ArityError, NameResolutionError, ParseError
-from adtrace.graph import build
-from adtrace.lexer import tokenize
-from adtrace.parser import MAX_DEPTH, free_names, parse, parse_expression
-from adtrace.syntax import Assign, Op, sexpr
+from adtrace.language.lexer import tokenize
+from adtrace.language.parser import MAX_DEPTH, free_names, parse, parse_expression
+from adtrace.language.syntax import Assign, Op, sexpr
 
 
 @pytest.mark.parametrize(

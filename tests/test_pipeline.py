@@ -8,10 +8,10 @@ import pytest
 from conftest import central_difference, close
 
 from adtrace import AdtraceError, trace
+from adtrace.engine.forward import forward
+from adtrace.engine.graph import build
 from adtrace.errors import EvaluationError, InputValueError, NameResolutionError, OptionError
 from adtrace.expr import show
-from adtrace.forward import forward
-from adtrace.graph import build
 
 
 def test_seed_example_numbers() -> None:

@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from adtrace.expr import Apply, Sym, evaluate, from_syntax, partial_rule, show
-from adtrace.parser import parse_expression
+from adtrace.language.parser import parse_expression
 from adtrace.primitives import ARG_NAMES, PRIMITIVES, Primitive
 
 # Points inside every primitive's domain and away from its kinks.

@@ -13,9 +13,9 @@ from conftest import central_difference, check_golden, close
 
 from adtrace import trace
 from adtrace.cli import main
+from adtrace.engine.forward import forward
+from adtrace.engine.graph import build
 from adtrace.expr import show
-from adtrace.forward import forward
-from adtrace.graph import build
 
 THREE_OUTPUTS = "u = x*y + z; v = exp(-x)*u; f = u + v; g = u*v; h = sin(v)/(1 + y^2)"
 POINT = {"x": 0.4, "y": -1.3, "z": 0.9}

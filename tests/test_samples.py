@@ -6,10 +6,10 @@ import pytest
 from conftest import central_difference, close
 
 from adtrace import trace
-from adtrace.forward import forward
-from adtrace.graph import build
+from adtrace.engine.forward import forward
+from adtrace.engine.graph import build
+from adtrace.language.values import parse_assignments
 from adtrace.samples import Sample, all_samples
-from adtrace.values import parse_assignments
 
 SAMPLES = all_samples()
 

@@ -7,10 +7,10 @@ import random
 import pytest
 from conftest import close
 
+from adtrace.engine.simplify import simplify, size
 from adtrace.expr import Apply, Expr, Sym, evaluate, from_syntax, show
-from adtrace.parser import parse_expression
+from adtrace.language.parser import parse_expression
 from adtrace.primitives import BY_NAME
-from adtrace.simplify import simplify, size
 
 
 def simplified(source: str) -> str:

@@ -13,15 +13,15 @@ from conftest import close
 from sympy_expr import to_sympy
 
 from adtrace import trace
+from adtrace.engine.simplify import size
+from adtrace.engine.symbolic import LIMIT, MAX_NODES, SymbolicTrace
+from adtrace.engine.trace import Trace
 from adtrace.errors import InputValueError, NoValuesError, OptionError
 from adtrace.expr import Expr, from_syntax, show
-from adtrace.parser import parse, parse_expression
+from adtrace.language.parser import parse, parse_expression
+from adtrace.language.syntax import Assign
+from adtrace.language.values import parse_assignments
 from adtrace.samples import Sample, all_samples
-from adtrace.simplify import size
-from adtrace.symbolic import LIMIT, MAX_NODES, SymbolicTrace
-from adtrace.syntax import Assign
-from adtrace.trace import Trace
-from adtrace.values import parse_assignments
 
 SAMPLES = all_samples()
 

@@ -10,7 +10,7 @@ from rich.cells import cell_len
 
 from adtrace.cli import main
 from adtrace.expr import from_syntax, show
-from adtrace.parser import parse_expression
+from adtrace.language.parser import parse_expression
 
 
 def run(runner: CliRunner, *args: str) -> tuple[int, str, str]:

@@ -39,10 +39,10 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from adtrace.forward import forward
-from adtrace.graph import build
-from adtrace.pipeline import trace
-from adtrace.reverse import adjoints
+from adtrace.engine.forward import forward
+from adtrace.engine.graph import build
+from adtrace.engine.pipeline import trace
+from adtrace.engine.reverse import adjoints
 
 INPUTS = {"x1": 0.5, "x2": 1.5, "x3": 0.7, "x4": -0.3}
 # Valid both as adtrace and as Python (with sin, exp, … bound to functions of the right library).

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ..errors import OptionError
 from ..expr import Apply, Sym, partial_rule, show
-from ..parser import suggest
+from ..language.parser import suggest
 from ..primitives import ARG_NAMES, ATOM, PRIMITIVES, Primitive
 from .words import fill
 

@@ -11,8 +11,8 @@ from collections.abc import Mapping
 from operator import itemgetter
 from typing import NamedTuple
 
-from .errors import EvaluationError
-from .expr import number, show
+from ..errors import EvaluationError
+from ..expr import number, show
 from .graph import Graph, Node
 
 _FAILURES = (ValueError, ZeroDivisionError, OverflowError)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 
+from ..errors import AdtraceError, InputValueError, Span
+from ..expr import evaluate, from_syntax
+from ..primitives import CONSTANTS
 from . import syntax as st
-from .errors import AdtraceError, InputValueError, Span
-from .expr import evaluate, from_syntax
 from .lexer import kind, tokenize
 from .parser import parse_expression
-from .primitives import CONSTANTS
 
 
 def parse_assignments(arguments: Iterable[str]) -> dict[str, float]:

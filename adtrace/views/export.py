@@ -27,8 +27,8 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.terminal_theme import MONOKAI, TerminalTheme
 
-from .errors import ExportError, UnknownFormatError
-from .trace import Trace
+from ..engine.trace import Trace
+from ..errors import ExportError, UnknownFormatError
 
 Theme = Literal["light", "dark"]
 
@@ -140,11 +140,11 @@ def iter_export(
     fmt = normalise(fmt)
     width = width or DEFAULT_WIDTH
     if fmt == "md":
-        from .render.markdown import iter_markdown
+        from .markdown import iter_markdown
 
         yield from iter_markdown(trace, digits, math, explain=explain)  # type: ignore[arg-type]
     elif fmt == "json":
-        from .render.json import to_dict
+        from .json import to_dict
 
         yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
         yield "\n"
@@ -235,7 +235,7 @@ def _console(width: int, file: TextIO, *, colour: bool, record: bool) -> Console
 
 def _text(trace: Trace, digits: int, width: int, explain: bool = False) -> Iterator[str]:
     """The terminal view without colour, a section at a time."""
-    from .render.terminal import render as render_terminal
+    from .terminal import render as render_terminal
 
     console = _console(width, io.StringIO(), colour=False, record=True)
     for part in render_terminal(trace, digits, explain=explain).renderables:
@@ -244,7 +244,7 @@ def _text(trace: Trace, digits: int, width: int, explain: bool = False) -> Itera
 
 
 def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int, explain: bool = False) -> str:
-    from .render.terminal import render as render_terminal
+    from .terminal import render as render_terminal
 
     if theme not in THEMES:
         raise UnknownFormatError(f"unknown theme '{theme}': use {' or '.join(THEMES)}")

@@ -28,8 +28,8 @@ from rich.cells import cell_len
 from rich.table import Table
 from rich.text import Text
 
+from ..engine.trace import Trace
 from ..expr import number, show
-from ..trace import Trace
 from .words import bar, output_name_of
 
 if TYPE_CHECKING:

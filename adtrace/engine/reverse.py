@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from .errors import EvaluationError
-from .expr import number
+from ..errors import EvaluationError
+from ..expr import number
 from .graph import Graph
 
 

@@ -29,10 +29,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
-from .errors import EvaluationError
-from .expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule, substitute
+from ..errors import EvaluationError
+from ..expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule, substitute
+from ..primitives import ARG_NAMES, BY_NAME
 from .graph import Graph
-from .primitives import ARG_NAMES, BY_NAME
 from .simplify import Simplifier, const, number_of, size
 
 LIMIT = 40

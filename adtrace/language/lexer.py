@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from typing import Literal, NamedTuple, TypeVar
 
-from .errors import ParseError, Span
+from ..errors import ParseError, Span
 
 Kind = Literal["num", "name", "op", "newline", "eof", "bad"]
 _M = TypeVar("_M")

@@ -1,4 +1,4 @@
-"""The Trace: the single data model every renderer reads.
+"""The Trace: the single data model of the numbers, which the Lesson and the JSON view read.
 
 It holds structure and numbers only (node indices, primitives, values, local
 partials, adjoints, per-edge products); text, rich markup and LaTeX are made
@@ -9,21 +9,15 @@ graphs stay small: one float per node and per edge, no strings.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
-from .errors import NoValuesError
-from .expr import Apply, Const, Expr, Sym, number, partial_rule, show, substitute
+from ..errors import NoValuesError
+from ..expr import Apply, Const, Expr, Sym, number, partial_rule, show, substitute
+from ..primitives import ARG_NAMES
 from .graph import Graph
-from .primitives import ARG_NAMES
 from .symbolic import SymbolicTrace
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-    from rich.console import Console, ConsoleOptions, RenderResult
 
 Mode = Literal["reverse", "forward", "both"]
 Notation = Literal["w", "v"]
@@ -193,7 +187,6 @@ class Trace:
             for (p, pos), prod in zip(self.graph.parents[j], rpass.products[j], strict=True)
         ]
 
-    # -- display ------------------------------------------------------
     def __repr__(self) -> str:
         """Short, for a REPL: the expression and what it found (print(t) shows the whole trace)."""
         if self.symbolic_only:
@@ -201,46 +194,3 @@ class Trace:
         else:
             found = f"value={self.value!r}, gradient={self.gradient!r}"
         return f"Trace({self.source.strip()!r}, {found})"
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from .render.terminal import render
-
-        yield render(self)
-
-    def __str__(self) -> str:
-        from .render.terminal import to_text
-
-        return to_text(self)
-
-    def to_json(self, indent: int | None = 2) -> str:
-        from .render.json import to_json
-
-        return to_json(self, indent=indent)
-
-    def to_markdown(
-        self, digits: int = 4, math: Literal["dollars", "github"] = "dollars", *, explain: bool = False
-    ) -> str:
-        """The trace as markdown with LaTeX math and a Mermaid graph (see README, Exports); `explain` adds the
-        sentences of --explain."""
-        from .render.markdown import to_markdown
-
-        return to_markdown(self, digits, math, explain=explain)
-
-    def to_html(self, digits: int = 4, theme: Literal["light", "dark"] = "light", width: int | None = None) -> str:
-        """The terminal view as a self-contained HTML page."""
-        from .export import render
-
-        return render(self, "html", digits=digits, theme=theme, width=width)
-
-    def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
-        """Write an export, the format from the extension (.md .html .svg .txt .json) unless `format` names it.
-
-        The file is written completely or not at all. Options: digits, theme, width, math, explain.
-        """
-        from .export import save
-
-        return save(self, path, format, **options)
-
-    def _repr_markdown_(self) -> str:
-        """Jupyter shows a Trace as its markdown trace."""
-        return self.to_markdown()

@@ -14,9 +14,9 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
+from ..engine.symbolic import SymbolicPass, SymbolicTrace, rounded
+from ..engine.trace import ReversePass, Trace
 from ..expr import Const, Sym, number, product, show
-from ..symbolic import SymbolicPass, SymbolicTrace, rounded
-from ..trace import ReversePass, Trace
 from . import terminal, words
 from .rules import rule_text
 from .words import ADJOINT_NOTATION, SEED_REASON, bar, named_note, output_name_of

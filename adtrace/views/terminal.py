@@ -17,8 +17,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..engine.trace import ReversePass, Trace
 from ..expr import Const, Sym, number, product, show
-from ..trace import ReversePass, Trace
 from . import symbolic as symbolic_view
 from .drawing import GraphDrawing
 from .rules import rule_text

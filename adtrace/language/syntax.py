@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, NamedTuple
 
-from .errors import Span
+from ..errors import Span
 
 if TYPE_CHECKING:
+    from ..primitives import Primitive
     from .lexer import Locator
-    from .primitives import Primitive
 
 
 class Num(NamedTuple):

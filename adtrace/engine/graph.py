@@ -16,11 +16,11 @@ from functools import cached_property
 from itertools import accumulate
 from typing import NamedTuple, cast
 
-from .errors import EvaluationError, NameResolutionError, OptionError, Span
-from .expr import Apply, Const, Expr, Sym, show
-from .lexer import Locator, tokenize
-from .parser import free_names, run, suggest
-from .primitives import CONST, CONSTANTS, INPUT, Primitive
+from ..errors import EvaluationError, NameResolutionError, OptionError, Span
+from ..expr import Apply, Const, Expr, Sym, show
+from ..language.lexer import Locator, tokenize
+from ..language.parser import free_names, run, suggest
+from ..primitives import CONST, CONSTANTS, INPUT, Primitive
 
 _NO_PARENTS = cast(list[tuple[int, int]], ())
 """The parents of every constant (a constant is never an edge's end): one shared empty tuple, typed as the

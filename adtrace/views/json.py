@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..engine.trace import ReversePass, Trace
 from ..expr import Sym, show
-from ..trace import ReversePass, Trace
 
 
 def to_dict(trace: Trace) -> dict[str, Any]:

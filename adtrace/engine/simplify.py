@@ -28,9 +28,9 @@ import re
 from fractions import Fraction
 from functools import lru_cache
 
-from .errors import AdtraceError, EvaluationError
-from .expr import Apply, Const, Expr, Sym, show
-from .primitives import BY_NAME, CONSTANTS
+from ..errors import AdtraceError, EvaluationError
+from ..expr import Apply, Const, Expr, Sym, show
+from ..primitives import BY_NAME, CONSTANTS
 
 Number = Fraction | float
 
@@ -185,8 +185,8 @@ class Simplifier:
         value = number_of(node)
         if value is not None:
             return const(value)
-        from .expr import from_syntax
-        from .parser import parse_expression
+        from ..expr import from_syntax
+        from ..language.parser import parse_expression
 
         try:
             if len(node.text) > _MAX_TEXT:

@@ -11,15 +11,15 @@ import gc
 from collections.abc import Callable, Mapping
 from typing import ParamSpec, TypeVar
 
-from .errors import InputValueError, OptionError
+from ..errors import InputValueError, OptionError
+from ..language.parser import suggest
+from ..language.values import coerce
 from .forward import forward, tangents
 from .graph import Graph, build
-from .parser import suggest
 from .reverse import adjoints
 from .symbolic import MAX_NODES, known_values
 from .symbolic import build as build_symbolic
 from .trace import Mode, Notation, ReversePass, TangentPass, Trace
-from .values import coerce
 
 Seed = float | int | Mapping[str, float]
 _P = ParamSpec("_P")

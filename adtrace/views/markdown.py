@@ -30,11 +30,11 @@ import re
 from collections.abc import Iterator
 from typing import Literal
 
+from ..engine.symbolic import SymbolicPass, SymbolicTrace, rounded
+from ..engine.trace import ReversePass, TangentPass, Trace
 from ..errors import UnknownFormatError
 from ..expr import Apply, Const, Expr, Sym, latex_name, number, partial_rule, product, show, substitute
 from ..primitives import ARG_NAMES, ATOM, Primitive
-from ..symbolic import SymbolicPass, SymbolicTrace, rounded
-from ..trace import ReversePass, TangentPass, Trace
 from . import words
 from .words import output_name_of, seed_target
 

@@ -21,10 +21,10 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
+from ..errors import ArityError, NameResolutionError, ParseError, Span
+from ..primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
 from . import syntax as st
-from .errors import ArityError, NameResolutionError, ParseError, Span
 from .lexer import Locator, Tokens, bad_character, describe, tokenize
-from .primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
 
 MAX_DEPTH = 5000
 """Nesting deeper than this is reported as an error instead of exhausting the stack."""

@@ -12,8 +12,8 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
+from ..engine.trace import TangentPass, Trace
 from ..expr import Const, Sym, number, product, show
-from ..trace import TangentPass, Trace
 from . import words
 from .terminal import DEFAULT_MAX_ROWS, _dedupe, elide, plus, section, skipped, styled
 from .words import dot, tangent_seed_words

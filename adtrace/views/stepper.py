@@ -29,10 +29,11 @@ from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
-from .expr import Const, Sym, number, product, show
-from .render.drawing import MARK, GraphDrawing, draw
-from .render.terminal import styled
-from .render.words import (
+from ..engine.trace import Trace
+from ..expr import Const, Sym, number, product, show
+from .drawing import MARK, GraphDrawing, draw
+from .terminal import styled
+from .words import (
     bar,
     explain_forward,
     explain_seed,
@@ -42,7 +43,6 @@ from .render.words import (
     output_name_of,
     seed_equation,
 )
-from .trace import Trace
 
 Kind = Literal["start", "forward", "seed", "term", "sum", "done"]
 KEYS_HELP = "Enter/Space/→ next   ←/b back   q quit   ? help"

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from string import Template
 
+from ..engine.symbolic import SymbolicPass
+from ..engine.trace import ReversePass, TangentPass, Term, Trace
 from ..expr import number, show
 from ..primitives import ARG_NAMES
-from ..symbolic import SymbolicPass
-from ..trace import ReversePass, TangentPass, Term, Trace
 
 BAR = "\u0304"  # combining macron: w̄
 DOT = "\u0307"  # combining dot above: ẇ

@@ -1,0 +1,103 @@
+"""The Python API: `trace()` returns a Trace that prints itself.
+
+The engine's Trace holds numbers only and imports no view; this subclass adds the ways a Trace shows
+itself (print, str, Jupyter, exports) by calling the views, so the dependencies run one way:
+engine → lesson → views → api.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import fields
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+from .engine import pipeline
+from .engine.trace import Trace as _EngineTrace
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+    from .engine.pipeline import Seed
+    from .engine.trace import Mode, Notation
+
+
+class Trace(_EngineTrace):
+    """A trace that can show itself: `print(t)`, `str(t)`, `t.to_markdown()`, `t.save("t.md")`, Jupyter."""
+
+    @classmethod
+    def of(cls, engine_trace: _EngineTrace) -> Trace:
+        return cls(**{f.name: getattr(engine_trace, f.name) for f in fields(engine_trace)})
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        from .views.terminal import render
+
+        yield render(self)
+
+    def __str__(self) -> str:
+        from .views.terminal import to_text
+
+        return to_text(self)
+
+    def to_json(self, indent: int | None = 2) -> str:
+        from .views.json import to_json
+
+        return to_json(self, indent=indent)
+
+    def to_markdown(
+        self, digits: int = 4, math: Literal["dollars", "github"] = "dollars", *, explain: bool = False
+    ) -> str:
+        """The trace as markdown with LaTeX math and a Mermaid graph (see docs/exports.md); `explain` adds the
+        sentences of --explain."""
+        from .views.markdown import to_markdown
+
+        return to_markdown(self, digits, math, explain=explain)
+
+    def to_html(self, digits: int = 4, theme: Literal["light", "dark"] = "light", width: int | None = None) -> str:
+        """The terminal view as a self-contained HTML page."""
+        from .views.export import render
+
+        return render(self, "html", digits=digits, theme=theme, width=width)
+
+    def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
+        """Write an export, the format from the extension (.md .html .svg .txt .json) unless `format` names it.
+
+        The file is written completely or not at all. Options: digits, theme, width, math, explain.
+        """
+        from .views.export import save
+
+        return save(self, path, format, **options)
+
+    def _repr_markdown_(self) -> str:
+        """Jupyter shows a Trace as its markdown trace."""
+        return self.to_markdown()
+
+
+def trace(
+    source: str,
+    values: Mapping[str, float | int | str] | None = None,
+    /,
+    *,
+    outputs: list[str] | None = None,
+    seed: Seed | None = None,
+    mode: Mode = "reverse",
+    notation: Notation = "w",
+    symbolic: bool | None = None,
+    **named_values: float | int | str,
+) -> Trace:
+    """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
+
+    >>> t = trace("x1*x2 + sin(x1)", x1=2, x2=3)
+    >>> round(t.gradient["x1"], 4)
+    2.5839
+
+    Values may be numbers or constant expressions ("pi/4"). `seed` is a number (single output) or a
+    mapping from output names (reverse mode) or input names (forward mode) to seeds. With no values at all
+    the trace is symbolic; see `adtrace.engine.pipeline.trace` for the rest.
+    """
+    found = pipeline.trace(
+        source, values, outputs=outputs, seed=seed, mode=mode, notation=notation, symbolic=symbolic, **named_values
+    )
+    return Trace.of(found)
