@@ -319,10 +319,11 @@ def _show(
 ) -> None:
     """The terminal view: the whole trace, the graph alone, or the live stepper."""
     if graph_only:
+        from .lesson.build import build
         from .views.drawing import GraphDrawing
         from .views.terminal import header
 
-        out.print(header(result), GraphDrawing(result, digits))
+        out.print(*header(build(result, digits)), GraphDrawing(result, digits))
         return
     if step or delay is not None:
         keys = sys.stdin.isatty() and _has_termios()
@@ -339,9 +340,9 @@ def _show(
         err.print(
             Text("note: --step needs a terminal (stdin and stdout); printing the whole trace instead"), soft_wrap=True
         )
-    from .views.terminal import render
+    from .views.terminal import print_trace
 
-    out.print(render(result, digits, explain=explain, max_rows=max_rows))
+    print_trace(out, result, digits, explain=explain, max_rows=max_rows)
 
 
 def _has_termios() -> bool:

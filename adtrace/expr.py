@@ -21,6 +21,8 @@ Format = Literal["plain", "code", "latex"]
 T = TypeVar("T")
 BAR = "\u0304"
 """The combining macron of an adjoint's name (w̄3)."""
+DOT = "\u0307"
+"""The combining dot of a tangent's name (ẇ3)."""
 
 
 class Const(NamedTuple):
@@ -113,6 +115,9 @@ def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
 def latex_name(name: str) -> str:
     """x1 → x_{1}, v-1 → v_{-1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
     base, _, version = name.partition("@")
+    if DOT in base:  # ẇ3 → \dot w_{3}, a tangent
+        inner = latex_name(name.replace(DOT, ""))
+        return "\\dot " + inner if re.match(r"^(\\[A-Za-z]+|[A-Za-z])(_|$)", inner) else f"\\dot{{{inner}}}"
     if BAR in base:  # w̄3 → \bar w_{3}: no braces before the subscript (GitHub reads }_{ as emphasis)
         inner = latex_name(name.replace(BAR, ""))
         if re.match(r"^(\\[A-Za-z]+|[A-Za-z])(_|$)", inner):

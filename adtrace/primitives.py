@@ -57,6 +57,9 @@ class Primitive:
     """How the operation reads in a sentence: '$a times $b'."""
     explain: str = ""
     """Why the local partials are what they are, in one line over `$a`, `$b` (the rules card and --explain)."""
+    explain_each: tuple[str, ...] = ()
+    """The same for each partial on its own, where one line can't serve both (--explain's sentence for
+    ∂/∂a must not give the reason for ∂/∂b)."""
     domain: str = ""
     """Why evaluation can fail, said to a student ('log is defined only for x > 0')."""
     derivative_domain: str = "a local partial is infinite, or too large for a floating-point number"
@@ -205,6 +208,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
         rule="quotient rule",
         reads="the quotient of $a by $b",
         explain="$a/$b is $a times 1/$b: nudging $a scales by 1/$b, and 1/$b changes at the rate -1/$b^2, times $a",
+        explain_each=(
+            "$a/$b is $a times 1/$b, so nudging $a moves the quotient by 1/$b per unit",
+            "1/$b changes at the rate -1/$b^2, and the quotient is $a times it, so the rate is -$a/$b^2",
+        ),
         domain="division by zero is undefined",
         partials_can_fail=True,
         token="/",
@@ -223,6 +230,10 @@ PRIMITIVES: tuple[Primitive, ...] = (
         explain=(
             "the power rule brings the exponent down: $b·$a^($b - 1); "
             "if the exponent varies too, $a^$b = exp($b·log($a)) gives $a^$b·log($a) for it"
+        ),
+        explain_each=(
+            "the power rule brings the exponent down: $b·$a^($b - 1)",
+            "$a^$b = exp($b·log($a)), so nudging the exponent changes it at the rate $a^$b·log($a)",
         ),
         domain="a^b needs a > 0 when b is not a whole number, and a ≠ 0 when b < 0",
         derivative_domain="∂(a^b)/∂b = a^b·log(a) needs a > 0 (for a < 0, a^b exists only at whole b)",

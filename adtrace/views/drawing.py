@@ -30,7 +30,7 @@ from rich.text import Text
 
 from ..engine.trace import Trace
 from ..expr import number, show
-from .words import bar, output_name_of
+from ..lesson.words import bar, output_name_of
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult

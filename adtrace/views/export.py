@@ -234,13 +234,17 @@ def _console(width: int, file: TextIO, *, colour: bool, record: bool) -> Console
 
 
 def _text(trace: Trace, digits: int, width: int, explain: bool = False) -> Iterator[str]:
-    """The terminal view without colour, a section at a time."""
-    from .terminal import render as render_terminal
+    """The terminal view without colour, a piece (a chunk of a section) at a time."""
+    from ..lesson.build import build
+    from .terminal import pieces
 
-    console = _console(width, io.StringIO(), colour=False, record=True)
-    for part in render_terminal(trace, digits, explain=explain).renderables:
-        console.print(part)
-        yield console.export_text(clear=True)
+    buffer = io.StringIO()
+    console = _console(width, buffer, colour=False, record=False)
+    for part in pieces(build(trace, digits, explain=explain), trace):
+        console.print(part, soft_wrap=True, crop=False)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
 
 
 def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int, explain: bool = False) -> str:

@@ -10,27 +10,10 @@ from rich.table import Table
 from rich.text import Text
 
 from ..errors import OptionError
-from ..expr import Apply, Sym, partial_rule, show
 from ..language.parser import suggest
-from ..primitives import ARG_NAMES, ATOM, PRIMITIVES, Primitive
-from .words import fill
-
-
-def definition_text(prim: Primitive) -> str:
-    """'a·b', 'sin(a)': the primitive over the rule arguments."""
-    return show(Apply(prim, tuple(Sym(ARG_NAMES[m]) for m in range(prim.arity))))
-
-
-def partial_text(prim: Primitive, k: int) -> str:
-    """'∂(a·b)/∂a = b', '∂ sin(a)/∂a = cos(a)'."""
-    expr = definition_text(prim)
-    expr = f"({expr})" if prim.plain.prec < ATOM else f" {expr}"  # ∂(a^b)/∂a but ∂ sin(a)/∂a
-    return f"∂{expr}/∂{ARG_NAMES[k]} = {show(partial_rule(prim, k))}"
-
-
-def rule_text(prim: Primitive, k: int) -> str:
-    """'product rule: ∂(a·b)/∂a = b' — the textbook rule a partial comes from."""
-    return f"{prim.rule}: {partial_text(prim, k)}"
+from ..lesson.rules import definition_text, partial_text
+from ..lesson.words import fill
+from ..primitives import ARG_NAMES, PRIMITIVES, Primitive
 
 
 def lookup(name: str) -> list[Primitive]:

@@ -1,13 +1,10 @@
-"""Classroom mode (`--step`): reveal a trace one step per key press.
+"""Classroom mode (`--step`): reveal the Lesson one step per key press.
 
-The lesson is data first: `reveal_states(trace)` lists every state of the
-screen (each forward value, the seed, each reverse contribution w̄p·∂wp/∂wj
-and each completed sum), so it can be tested without a terminal. `screen()`
-draws one state; `run()` is the only part that touches the terminal: raw keys
-(termios cbreak mode, always restored, also on Ctrl-C) and an in-place redraw
-with rich Live on the alternate screen, so the shell is left as it was.
-
-Only formats the Trace: every number shown is read from it.
+The lesson is data first: `reveal_states(trace)` lists every state of the screen (each forward value,
+each seed, each reverse contribution w̄p·∂wp/∂wj with its running sum and each completed sum, each
+tangent), read from the Lesson's steps, so it can be tested without a terminal. `screen()` draws one
+state; `run()` is the only part that touches the terminal: raw keys (termios cbreak mode, always
+restored, also on Ctrl-C) and an in-place redraw with rich Live on the alternate screen.
 """
 
 from __future__ import annotations
@@ -30,34 +27,30 @@ from rich.table import Table
 from rich.text import Text
 
 from ..engine.trace import Trace
-from ..expr import Const, Sym, number, product, show
+from ..lesson import words
+from ..lesson.build import build
+from ..lesson.math import show
+from ..lesson.model import Section, Step
 from .drawing import MARK, GraphDrawing, draw
-from .terminal import styled
-from .words import (
-    bar,
-    explain_forward,
-    explain_seed,
-    explain_step,
-    explain_sum,
-    explain_term,
-    output_name_of,
-    seed_equation,
-)
+from .frame import Plain
+from .terminal import dedupe, step_rows, styled
 
-Kind = Literal["start", "forward", "seed", "term", "sum", "done"]
-KEYS_HELP = "Enter/Space/→ next   ←/b back   q quit   ? help"
+Kind = Literal["start", "forward", "seed", "term", "sum", "tangent", "done"]
+KEYS_HELP = "→ next  ← back  Home/End  s seed  r reverse  5⏎ to w5  p pause  q quit  ? help"
 HELP = (
-    "Each key press reveals one step: a forward value, the seed, one contribution w̄p·∂wp/∂wj to an adjoint, "
-    "or a completed sum. The node being worked on is marked ▶. Enter, Space or → go on; ← or b go back; q quits."
+    "Each key press reveals one step: a forward value, the seed, one contribution w̄p·∂wp/∂wj to an adjoint "
+    "(its parent and edge are marked), a completed sum, or a tangent. The node being worked on is marked ▶. "
+    "Enter, Space or → go on; ← or b go back; Home and End jump to the first and last step; s jumps to the "
+    "seed and r to the first reverse step of the next pass; digits then Enter jump to that node's step; "
+    "p pauses and resumes --delay; q quits."
 )
 
 
 class Prefix(AbstractSet[int]):
     """The first `count` nodes of a shared, growing order: a set that costs O(1) to make.
 
-    Each state shows a prefix of the nodes in the order their values (or adjoints) were
-    revealed, so a lesson over n nodes holds O(n) data, not O(n²).
-    """
+    Each state shows a prefix of the nodes in the order their values (or adjoints) were revealed, so a
+    lesson over n nodes holds O(n) data, not O(n²)."""
 
     __slots__ = ("_count", "_order", "_rank")
 
@@ -83,8 +76,9 @@ class _Order:
         self.rank: dict[int, int] = {}
 
     def add(self, i: int) -> None:
-        self.rank[i] = len(self.order)
-        self.order.append(i)
+        if i not in self.rank:
+            self.rank[i] = len(self.order)
+            self.order.append(i)
 
     def __contains__(self, i: int) -> bool:
         return i in self.rank
@@ -103,116 +97,146 @@ class Reveal:
     values: AbstractSet[int]
     """Nodes whose forward value is shown."""
     adjoints: AbstractSet[int]
-    """Nodes whose adjoint is complete."""
+    """Nodes whose adjoint (or, in a tangent pass, tangent) is complete."""
     running: dict[int, str] = field(default_factory=dict)
     """Nodes whose adjoint is being summed → the sum so far, as shown ('3 + …')."""
     text: str = ""
     """What this step says, in symbols and numbers."""
     explain: str = ""
     """The same in words (shown with --explain)."""
+    parent: int | None = None
+    """The parent whose contribution this step adds (its edge to `node` is marked too)."""
+    pass_index: int = 0
+    """Which pass the adjoints are of (reverse passes first, then tangent passes)."""
+    tangents: bool = False
+    """Whether `adjoints` holds tangents (a forward-mode pass)."""
 
 
 def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
-    """Every state of the lesson, in order: start, forward values, seed, contributions and sums, done."""
-    start = f"The graph of {trace.source.strip()}: press Enter to evaluate it, one node at a time."
-    states = [Reveal("start", None, frozenset(), frozenset(), text=start)]
+    """Every state of the lesson, in order: start, forward values, each pass's steps, done."""
+    lesson = build(trace, digits, explain=True)
+    states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(trace.source))]
     values = _Order()
-    for i in trace.graph.numbered:
-        values.add(i)
-        states.append(_forward_state(trace, i, values.now(), digits))
-    finished: AbstractSet[int] = frozenset()
-    if trace.reverse:
-        finished = _reverse_states(trace, values.now(), states, digits)
-    result = ", ".join(f"∂{o}/∂{x} = {number(d, digits)}" for o, row in trace.jacobian.items() for x, d in row.items())
-    states.append(Reveal("done", None, values.now(), finished, text=f"Done: {result}. Press q to quit."))
+    sections = lesson.sections
+    for section in sections:
+        if section.kind in ("forward", "symbolic_forward"):
+            for step in _steps(section):
+                assert step.node is not None
+                values.add(step.node)
+                states.append(
+                    Reveal("forward", step.node, values.now(), frozenset(), text=_line(step), explain=_said(step))
+                )
+    shown = values.now()
+    reverse = [s for s in sections if s.kind in ("seed", "reverse")]
+    for k in range(0, len(reverse), 2):
+        _reverse_states(reverse[k], reverse[k + 1], shown, states, k // 2)
+    tangent_sections = [s for s in sections if s.kind == "tangent"]
+    for k, section in enumerate(tangent_sections):
+        done = _Order()
+        for step in _steps(section):
+            assert step.node is not None
+            done.add(step.node)
+            index = len(reverse) // 2 + k
+            states.append(
+                Reveal(
+                    "tangent",
+                    step.node,
+                    shown,
+                    done.now(),
+                    text=_line(step),
+                    explain=_said(step),
+                    pass_index=index,
+                    tangents=True,
+                )
+            )
+    last = states[-1]
+    states.append(
+        Reveal(
+            "done",
+            None,
+            shown,
+            last.adjoints,
+            text=words.step_done(trace, digits),
+            pass_index=last.pass_index,
+            tangents=last.tangents,
+        )
+    )
     return states
 
 
-def _forward_state(trace: Trace, i: int, values: AbstractSet[int], digits: int) -> Reveal:
-    node = trace.graph.nodes[i]
-    label = trace.label(i)
-    value = number(trace.values[i], digits)
-    if node.is_input:
-        text = f"forward: {label} = {node.name} = {value}"
-    else:
-        definition = trace.definition(i)
-        numbers = show(trace.with_values(definition, digits))
-        text = f"forward: {label} = {show(definition)} = {numbers} = {value}"
-    return Reveal("forward", i, values, frozenset(), text=text, explain=explain_forward(trace, i, digits))
+def _steps(section: Section) -> Iterator[Step]:
+    for block in section.blocks:
+        if block.kind != "notes":
+            yield from block.steps
 
 
-def _reverse_states(trace: Trace, values: AbstractSet[int], states: list[Reveal], digits: int) -> AbstractSet[int]:
-    """Append the seed, every contribution and every sum of the first reverse pass; return the finished adjoints."""
-    graph = trace.graph
-    rpass = trace.reverse[0]
+def _line(step: Step) -> str:
+    """A step on one line, as the step panel shows it: lhs = symbols = … = value."""
+    rows = step_rows(step._replace(partials=(), explain=(), also=(), inline=True, notes=()), 0)
+    return rows[0].plain
+
+
+def _said(step: Step) -> str:
+    return " ".join(step.explain)
+
+
+def _reverse_states(
+    seed: Section, reverse: Section, values: AbstractSet[int], states: list[Reveal], index: int
+) -> None:
+    """The seed, then every contribution and every sum of one reverse pass."""
     adjoints = _Order()
     running: dict[int, str] = {}
 
-    def reveal(kind: Kind, j: int, text: str, explain: str) -> None:
-        states.append(Reveal(kind, j, values, adjoints.now(), dict(running), text, explain))
+    def reveal(kind: Kind, j: int | None, text: str, explain: str, parent: int | None = None) -> None:
+        states.append(Reveal(kind, j, values, adjoints.now(), dict(running), text, explain, parent, index))
 
-    for out in graph.outputs:
-        if out.node not in rpass.seeds:
-            continue
-        seed = number(rpass.seeds[out.node], digits)
-        if graph.parents[out.node]:
-            running[out.node] = f"{seed} + …"  # an output that other nodes use too: the seed is its first term
+    steps = list(_steps(reverse))
+    used = {step.node for step in steps if step.terms}
+    for step in _steps(seed):
+        assert step.node is not None
+        if step.node in used:  # an output that other nodes use too: the seed is its first term
+            running[step.node] = show(step.lines[-1].math) + " + …"
         else:
-            adjoints.add(out.node)
-        w = bar(trace.label(out.node))
-        text = f"seed: {seed_equation(out.name, seed)}, so {w} starts at {seed}"
-        reveal("seed", out.node, text, explain_seed(trace, rpass, digits))
-    for j in reversed(graph.numbered):
+            adjoints.add(step.node)
+        reveal("seed", step.node, _line(step), _said(step))
+    for step in steps:
+        j = step.node
+        assert j is not None
         if j in adjoints:
             continue
-        terms = trace.terms(rpass, j)
-        seed_value = rpass.seeds.get(j)
-        label = bar(trace.label(j))
-        if not terms:
+        if not step.terms:
             adjoints.add(j)
-            reveal(
-                "sum", j, f"{label} = 0: no node uses {trace.label(j)}", " ".join(explain_step(trace, rpass, j, digits))
-            )
+            reveal("sum", j, _line(step), _said(step))
             continue
-        alone = len(terms) == 1 and seed_value is None
-        parts = [number(seed_value, digits)] if seed_value is not None else []
-        for t in terms:
-            p = trace.label(t.parent)
-            formula = trace.partial_formula(t.parent, t.position)
-            value = number(t.product, digits)
-            parts.append(value if not value.startswith("-") else f"({value})")
-            adjoint = Const(t.parent_adjoint, number(t.parent_adjoint, digits))
-            steps = [
-                f"{bar(p)}·∂{p}/∂{trace.label(j)}",
-                show(product(Sym(bar(p)), formula)),
-                show(product(adjoint, trace.with_values(formula, digits))),
-                value,
-            ]
+        alone = len(step.terms) == 1 and j not in running
+        lhs = show(step.lhs) if step.lhs is not None else ""
+        for term in step.terms:
             if alone:
                 adjoints.add(j)
             else:
-                running[j] = " + ".join(parts) + " + …"
-            text = f"{label} {'=' if alone else '+='} " + " = ".join(steps)
-            reveal("term", j, text, explain_term(trace, rpass, j, t, alone, digits))
+                running[j] = show(term.running)
+            chain = " = ".join(dedupe([show(line.math) for line in term.lines]))
+            reveal("term", j, f"{lhs} {'=' if alone else '+='} {chain}", term.explain, term.parent)
         if not alone:
             adjoints.add(j)
             running.pop(j, None)
-            text = f"{label} = " + " + ".join(parts) + f" = {number(rpass.adjoints[j], digits)}"
-            reveal("sum", j, text, explain_sum(trace, rpass, j, terms, digits))
-    return adjoints.now()
+            products = [line for line in step.lines if line.layer == "products"]
+            total = " = ".join(show(m) for m in [*(p.math for p in products), step.lines[-1].math])
+            sentence = step.explain[-1] if step.explain else ""
+            reveal("sum", j, f"{lhs} = {total}", sentence)
 
 
+# -- one screen ----------------------------------------------------------------
 def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | None = None) -> Table:
     """Every node with what is known of it so far; the node being worked on is marked.
 
-    With `max_rows`, only a window of rows around the current node is shown (a big graph on a small screen).
-    """
+    With `max_rows`, only a window of rows around the current node is shown (a big graph on a small screen)."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("")
     table.add_column("node")
     table.add_column("definition")
     table.add_column("value", justify="right")
-    table.add_column("adjoint", justify="right")
+    table.add_column("tangent" if state.tangents else "adjoint", justify="right")
     numbered = trace.graph.numbered
     first, last = 0, len(numbered)
     if max_rows is not None and len(numbered) > max_rows:
@@ -221,26 +245,42 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
         first = max(0, min(at - rows // 2, len(numbered) - rows))
         last = first + rows
     if first > 0:
-        table.add_row("", Text(f"… {first} more", style="dim"), "", "", "")
+        table.add_row("", Text(words.more_rows(first), style="italic"), "", "", "")
     for i in numbered[first:last]:
         hot = i == state.node
-        value = number(trace.values[i], digits) if i in state.values else ""
-        if i in state.adjoints and trace.reverse:
-            adjoint = number(trace.reverse[0].adjoints[i], digits)
+        value = _known(trace.values[i], digits) if i in state.values else ""
+        if i in state.adjoints:
+            adjoint = _known(_pass_values(trace, state)[i], digits)
         else:
             adjoint = state.running.get(i, "")
-        out = output_name_of(trace, i)
+        out = words.output_name_of(trace, i)
         definition = show(trace.definition(i)) + (f"  → {out}" if out else "")
+        mark = MARK if hot else "◆" if i == state.parent else ""
         table.add_row(
-            Text(MARK if hot else "", style="bold yellow"),
-            Text(trace.label(i), style="bold yellow" if hot else "bold cyan"),
-            styled(definition),
+            Text(mark, style="bold yellow"),
+            Text(trace.label(i), style="bold yellow" if hot or i == state.parent else "bold cyan"),
+            Text(definition),
             Text(value, style="green"),
             Text(adjoint, style="magenta"),
         )
     if last < len(numbered):
-        table.add_row("", Text(f"… {len(numbered) - last} more", style="dim"), "", "", "")
+        table.add_row("", Text(words.more_rows(len(numbered) - last), style="italic"), "", "", "")
     return table
+
+
+def _pass_values(trace: Trace, state: Reveal) -> list[float]:
+    """The adjoints (or tangents) of the pass a state belongs to."""
+    if state.tangents:
+        return trace.forward[state.pass_index - len(trace.reverse)].tangents
+    if trace.reverse:
+        return trace.reverse[state.pass_index].adjoints
+    return [float("nan")] * len(trace.graph.nodes)
+
+
+def _known(value: float, digits: int) -> str:
+    from ..expr import number
+
+    return number(value, digits) if value == value else ""
 
 
 def screen(
@@ -253,6 +293,8 @@ def screen(
     help_open: bool = False,
     width: int = 80,
     height: int = 50,
+    paused: bool = False,
+    typed: str = "",
 ) -> RenderableType:
     """State k of the lesson as one screen: status line, graph (when it fits), node table, the step, keys."""
     state = states[k]
@@ -261,31 +303,51 @@ def screen(
     status.append(f"   step {k + 1} of {len(states)}: {state.kind}", style="bold")
     if state.node is not None:
         status.append(f" {trace.label(state.node)}", style="bold yellow")
-    status.append("   " + trace.source.strip().replace("\n", "; "), style="dim")
-    table = node_table(trace, state, digits, max_rows=max(3, height - 14))
-    body = styled(state.text)
+    if paused:
+        status.append("   (paused: p resumes)", style="bold")
+    if typed:
+        status.append(f"   go to node {typed}…", style="bold")
+    status.append("   " + trace.source.strip().replace("\n", "; "), style="italic")
+    table = node_table(trace, state, digits, max_rows=max(3, height - 16))
+    body = styled(state.text, indent=4)
+    rows = [body]
     if explain and state.explain:
-        body.append("\n" + state.explain, style="italic")
-    step = Panel(body, title="this step", title_align="left", box=box.ROUNDED)
-    keys = Text(HELP if help_open else KEYS_HELP, style="dim")
-    view = GraphDrawing(trace, digits, values=state.values, adjoints=state.adjoints, highlight=state.node)
+        rows.append(styled(state.explain, "italic"))
+    step = Panel(Plain(rows), title="this step", title_align="left", box=box.ROUNDED)
+    keys = Text(HELP if help_open else KEYS_HELP, style="italic")
+    running = state.running.get(state.node) if state.node is not None else None
+    view = GraphDrawing(
+        trace,
+        digits,
+        values=state.values,
+        adjoints=state.adjoints,
+        highlight=state.node,
+    )
     drawing = draw(view, width)
     parts: list[RenderableType] = [status]
+    note: str | None = None
     if drawing is not None:
         graph_w = max(cell_len(line) for line in drawing.plain.split("\n"))
         graph_h = drawing.plain.count("\n") + 1
         table_w = Console(emoji=False, width=width).measure(table).maximum
-        rows = len(trace.graph.numbered) + 3
+        need = len(trace.graph.numbered) + 3
         if graph_w + table_w + 3 <= width and graph_h + 8 <= height:
             grid = Table.grid(padding=(0, 3))
             grid.add_row(drawing, table)
             parts.append(grid)
-        elif graph_h + rows + 8 <= height:
+        elif graph_h + need + 8 <= height:
             parts += [drawing, table]
         else:
+            note = words.graph_hidden(graph_w, graph_h, width, height)
             parts.append(table)
     else:
+        if len(trace.graph.numbered) <= 40:
+            note = words.graph_hidden(0, 0, width, height)
         parts.append(table)
+    if running is not None:
+        parts.append(Text(words.running_sum(trace.label(state.node or 0), running), style="magenta"))
+    if note:
+        parts.append(Text(note, style="italic"))
     parts += [step, keys]
     return Group(*parts)
 
@@ -293,23 +355,97 @@ def screen(
 # -- the terminal -------------------------------------------------------
 
 NEXT = {"\r", "\n", " ", "right", "l", "n"}
-BACK = {"left", "b", "h", "p"}
+BACK = {"left", "b", "h"}
 QUIT = {"q", "Q", "escape", "\x04"}
+_SEQUENCES = {
+    "[C": "right",
+    "OC": "right",
+    "[D": "left",
+    "OD": "left",
+    "[H": "home",
+    "OH": "home",
+    "[1~": "home",
+    "[7~": "home",
+    "[F": "end",
+    "OF": "end",
+    "[4~": "end",
+    "[8~": "end",
+}
 
 
-def read_key(fd: int, timeout: float | None) -> str | None:
-    """One key press ('right', 'left', 'escape' or the character), or None after `timeout` seconds."""
-    ready, _, _ = select.select([fd], [], [], timeout)
-    if not ready:
-        return None
-    data = os.read(fd, 1)
-    if data != b"\x1b":
-        return data.decode("utf-8", "replace")
-    ready, _, _ = select.select([fd], [], [], 0.05)
-    if not ready:
-        return "escape"
-    rest = os.read(fd, 8)
-    return {b"[C": "right", b"OC": "right", b"[D": "left", b"OD": "left"}.get(rest[:2], "")
+class KeyReader:
+    """Key presses from a file descriptor; bytes read past one key (fast typing after an arrow) are kept
+    for the next call, never dropped."""
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.pending = b""
+
+    def _more(self, timeout: float | None) -> bool:
+        ready, _, _ = select.select([self.fd], [], [], timeout)
+        if ready:
+            data = os.read(self.fd, 64)
+            if not data:
+                return False
+            self.pending += data
+            return True
+        return False
+
+    def read(self, timeout: float | None) -> str | None:
+        """One key ('right', 'left', 'home', 'end', 'escape' or the character), or None after `timeout`."""
+        if not self.pending and not self._more(timeout):
+            return None
+        if self.pending[:1] != b"\x1b":
+            return self._char()
+        if len(self.pending) == 1 and not self._more(0.05):
+            self.pending = b""
+            return "escape"
+        body = self.pending[1:]
+        end = 1
+        if body[:1] in (b"[", b"O"):
+            end = 2
+            while end < len(self.pending) and not 0x40 <= self.pending[end] <= 0x7E:
+                end += 1
+            end += 1
+        seq, self.pending = self.pending[1:end].decode("ascii", "replace"), self.pending[end:]
+        return _SEQUENCES.get(seq, "")
+
+    def _char(self) -> str:
+        for size in range(1, 5):  # one UTF-8 character
+            try:
+                char = self.pending[:size].decode("utf-8")
+            except UnicodeDecodeError:
+                continue
+            self.pending = self.pending[size:]
+            return char
+        self.pending = self.pending[1:]
+        return "\ufffd"
+
+
+def jump(states: list[Reveal], k: int, key: str, trace: Trace, typed: str = "") -> int:
+    """Where a key moves the lesson from step k."""
+    last = len(states) - 1
+    if key == "home":
+        return 0
+    if key == "end":
+        return last
+    if key == "s":
+        seeds = [m for m, s in enumerate(states) if s.kind == "seed"]
+        return next((m for m in seeds if m > k), seeds[0] if seeds else k)
+    if key == "r":
+        starts = [
+            m
+            for m in range(1, len(states))
+            if (states[m].kind in ("term", "sum") and states[m - 1].kind == "seed")
+            or (states[m].kind == "tangent" and states[m - 1].kind != "tangent")
+        ]
+        return next((m for m in starts if m > k), starts[0] if starts else k)
+    if typed:
+        target = next((i for i in trace.graph.numbered if trace.label(i) == f"{trace.notation}{typed}"), None)
+        found = [m for m, s in enumerate(states) if s.node == target and s.kind != "forward"]
+        found = found or [m for m, s in enumerate(states) if s.node == target]
+        return next((m for m in found if m > k), found[0] if found else k)
+    return k
 
 
 def run(
@@ -324,8 +460,7 @@ def run(
     """Step through the trace in the terminal; returns the step reached (1-based).
 
     `keys`: read key presses from stdin (a terminal); without keys `delay` must be set.
-    The terminal mode is restored and the alternate screen left however this ends.
-    """
+    The terminal mode is restored and the alternate screen left however this ends."""
     states = reveal_states(trace, digits)
     fd = sys.stdin.fileno()
     restore: Callable[[], None] = lambda: None
@@ -335,16 +470,21 @@ def run(
 
         saved = termios.tcgetattr(fd)
         restore = lambda: termios.tcsetattr(fd, termios.TCSADRAIN, saved)
+    reader = KeyReader(fd)
     k = 0
-    help_open = False
+    help_open = paused = False
+    typed = ""
     try:
         if keys:
             tty.setcbreak(fd)
         with Live(console=console, screen=True, auto_refresh=False, transient=True) as live:
+            size = None
+            dirty = True
+            last_tick = time.monotonic()
             while True:
-                size = console.size
-                live.update(
-                    screen(
+                if console.size != size or dirty:
+                    size = console.size
+                    shown = screen(
                         trace,
                         states,
                         k,
@@ -353,24 +493,40 @@ def run(
                         help_open=help_open,
                         width=size.width,
                         height=size.height,
-                    ),
-                    refresh=True,
-                )
+                        paused=paused,
+                        typed=typed,
+                    )
+                    live.update(shown, refresh=True)
+                    dirty = False
                 if not keys:
                     time.sleep(delay or 0)
                     if k == len(states) - 1:
                         break
-                    k += 1
+                    k, dirty = k + 1, True
                     continue
-                key = read_key(fd, delay)
-                if key is None or key in NEXT:
-                    k = min(k + 1, len(states) - 1)
+                wait = 0.25 if delay is None or paused else max(0.0, delay - (time.monotonic() - last_tick))
+                key = reader.read(min(wait, 0.25))
+                if key is None:
+                    if delay is not None and not paused and time.monotonic() - last_tick >= delay:
+                        k, dirty, last_tick = min(k + 1, len(states) - 1), True, time.monotonic()
+                    continue
+                dirty, last_tick = True, time.monotonic()
+                if key.isdigit():
+                    typed += key
+                elif key in ("\r", "\n") and typed:
+                    k, typed = jump(states, k, "", trace, typed), ""
+                elif key in NEXT:
+                    k, typed = min(k + 1, len(states) - 1), ""
                 elif key in BACK:
-                    k = max(k - 1, 0)
+                    k, typed = max(k - 1, 0), ""
                 elif key in QUIT:
                     break
                 elif key == "?":
                     help_open = not help_open
+                elif key == "p":
+                    paused = not paused
+                elif key in ("home", "end", "s", "r"):
+                    k, typed = jump(states, k, key, trace), ""
     finally:
         restore()
     return k + 1

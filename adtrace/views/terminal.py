@@ -1,129 +1,83 @@
-"""Trace → rich renderables: the terminal view, section by section.
+"""Lesson → the terminal view: every section as a frame of rows, printed a chunk at a time.
 
-Every number shown is read from the Trace; formulas are printed by `expr.show`.
-The layout is plain panels, tables and styled text so it stays readable with
-NO_COLOR, when piped and at 80 columns.
+This module only prints: the steps, their formulas and their sentences all come from the Lesson. Rows
+are plain text with style spans (views/frame.py), so a trace of any size prints in time linear in
+its length; past `max_rows` a section shows its head and tail, and the steps it skips are never made.
+It stays readable with NO_COLOR, when piped, at 80 columns: nothing is said by colour alone.
 """
 
 from __future__ import annotations
 
 import io
-from collections import Counter
-from collections.abc import Sequence
+import re
+from collections.abc import Iterator, Sequence
 
-from rich import box
+from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
-from rich.panel import Panel
-from rich.table import Table
-from rich.text import Text
 
-from ..engine.trace import ReversePass, Trace
-from ..expr import Const, Sym, number, product, show
-from . import symbolic as symbolic_view
+from ..engine.trace import Trace
+from ..expr import Sym
+from ..lesson import words
+from ..lesson.build import build
+from ..lesson.math import Math, Sum, show
+from ..lesson.model import Block, Lesson, Line, Note, PartialUse, Section, Step, Words
 from .drawing import GraphDrawing
-from .rules import rule_text
-from .words import (
-    ADJOINT_NOTATION,
-    DECOMPOSITION,
-    DECOMPOSITION_INTRO,
-    FORWARD,
-    GRAPH,
-    NO_PARENTS,
-    PARENTS,
-    RESULT,
-    SEED_IS_OUTPUT,
-    SEED_REASON,
-    UNSHOWN_PASSES,
-    bar,
-    dot,
-    explain_seed,
-    explain_step,
-    jacobian_caption,
-    mode_title,
-    output_name_of,
-    reverse_title,
-    scaled_seed,
-    seed_equation,
-    seed_target,
-    seed_title,
-    seed_words,
-    tangent_seed_words,
-    unit_seed,
-    vjp_seed,
-)
+from .frame import HEAVY, Body, Bottom, Framed, Plain, Row, Span, Top
 
 DEFAULT_MAX_ROWS = 200
 """Past this many rows a section shows its head and tail and says how many rows it skipped."""
+CHUNK = 256
+"""Steps per printed piece: a long section is drawn (and held) a chunk at a time."""
 
-_LABEL = r"\b[wv]-?\d+\b"
-
-
-def styled(text: str) -> Text:
-    """Plain formula text with node labels and adjoints picked out (user text is never markup)."""
-    out = Text(text)
-    out.highlight_regex(_LABEL, "bold cyan")
-    out.highlight_regex(r"[^\W\d_]\u0304[\w@-]*", "bold magenta")
-    out.highlight_regex(r"[^\W\d_]\u0307[\w@-]*", "bold yellow")
-    return out
-
-
-def section(title: str, *body: RenderableType) -> Panel:
-    """A titled panel; `render` numbers the sections in the order they appear."""
-    return Panel(Group(*body), title=title, title_align="left", box=box.ROUNDED, padding=(0, 1))
-
-
-def numbered(parts: list[RenderableType]) -> list[RenderableType]:
-    """Number the section panels in the order they appear (sections differ by mode and by pass count)."""
-    count = 0
-    for part in parts:
-        if isinstance(part, Panel) and isinstance(part.title, str) and part.box is box.ROUNDED:
-            count += 1
-            part.title = Text(f"{count}. {part.title}", style="bold")
-    return parts
+_HIGHLIGHT = re.compile(
+    r"(?P<label>\b[wv]-?\d+\b)|(?P<adjoint>[^\W\d_][\u0304\u0305][\w@#\u0305-]*)|(?P<tangent>[^\W\d_]\u0307[\w@#-]*)"
+)
+_STYLES = {"label": "bold cyan", "adjoint": "bold magenta", "tangent": "bold yellow"}
+NOTE_STYLES = {
+    "text": "",
+    "formula": "",
+    "aside": "italic",
+    "emphasis": "bold",
+    "warning": "yellow",
+    "alarm": "bold red",
+}
 
 
-def elide(rows: Sequence[int], max_rows: int) -> list[int | None]:
-    """The rows a section shows: all of them, or past `max_rows` (0 = no limit) the head and the tail
-    with one None where the rest were skipped. Every section that lists nodes goes through here."""
-    if max_rows <= 0 or len(rows) <= max_rows:
-        return list(rows)
+def styled(plain: str, style: str = "", indent: int = 0) -> Row:
+    """A row with node labels, adjoints and tangents picked out (user text is never markup)."""
+    spans = [Span(m.start(), m.end(), _STYLES[m.lastgroup or "label"]) for m in _HIGHLIGHT.finditer(plain)]
+    return Row(plain, spans, style, indent)
+
+
+def text_of(words_: Words) -> str:
+    return "".join(piece if isinstance(piece, str) else show(piece) for piece in words_)
+
+
+def elide(count: int, max_rows: int) -> list[int | None]:
+    """The positions a section shows: all, or past `max_rows` (0 = no limit) the head and the tail with one
+    None where the rest were skipped."""
+    if max_rows <= 0 or count <= max_rows:
+        return list(range(count))
     head = (max_rows + 1) // 2
-    return [*rows[:head], None, *rows[len(rows) - (max_rows - head) :]]
+    return [*range(head), None, *range(count - (max_rows - head), count)]
 
 
-def skipped(count: int, what: str) -> Text:
-    """The line standing for the rows a section skipped, and how to see them."""
-    return Text(
-        f"⋮ {count:,} {what} skipped: --max-rows 0 shows all of them; --format json prints everything",
-        style="dim italic",
-    )
+def skipped(count: int, what: str) -> Row:
+    return Row("⋮ " + words.SKIPPED.format(count=count, what=what), style="italic")
 
 
+# -- the whole trace --------------------------------------------------------------
 def render(trace: Trace, digits: int = 4, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS) -> Group:
-    """The whole trace, in the order a teacher explains it.
+    """The whole trace as one renderable (for print(trace) and exports)."""
+    return Group(*pieces(build(trace, digits, explain=explain), trace, max_rows))
 
-    `explain` adds sentences under each reverse step; past `max_rows` rows a section shows its head and tail.
-    """
-    if trace.symbolic_only:
-        return symbolic_view.render(trace, digits)
-    from .modes import mode_comparison, tangent_steps, why_seeds
 
-    parts: list[RenderableType] = [
-        header(trace, max_rows),
-        decomposition(trace, max_rows),
-        graph_table(trace, digits, max_rows),
-        forward_table(trace, digits, max_rows),
-    ]
-    for k, rpass in enumerate(trace.reverse):
-        parts.append(seed_panel(trace, rpass, k, digits, explain=explain))
-        parts.append(reverse_steps(trace, rpass, k, digits, explain=explain, max_rows=max_rows))
-    for k, tpass in enumerate(trace.forward):
-        parts.append(tangent_steps(trace, tpass, k, digits, max_rows))
-    parts.append(result(trace, digits))
-    parts.append(why_seeds(trace, digits))
-    if trace.mode == "both":
-        parts.append(mode_comparison(trace, digits))
-    return Group(*numbered(parts))
+def print_trace(
+    console: Console, trace: Trace, digits: int = 4, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS
+) -> None:
+    """Print the trace piece by piece, so a long one streams instead of being laid out whole first."""
+    for piece in pieces(build(trace, digits, explain=explain), trace, max_rows):
+        console.print(piece, soft_wrap=True, crop=False)
 
 
 def to_text(
@@ -131,292 +85,183 @@ def to_text(
 ) -> str:
     """The terminal view as plain text (no colour), e.g. for golden files and `str(trace)`."""
     console = Console(
-        emoji=False,
-        file=io.StringIO(),
-        width=width,
-        no_color=True,
-        color_system=None,
-        record=True,
-        legacy_windows=False,
+        emoji=False, file=io.StringIO(), width=width, no_color=True, color_system=None, legacy_windows=False
     )
-    console.print(render(trace, digits, explain=explain, max_rows=max_rows))
-    return console.export_text()
+    print_trace(console, trace, digits, explain=explain, max_rows=max_rows)
+    output = console.file.getvalue()  # type: ignore[attr-defined]
+    return str(output)
 
 
-def header(trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
-    given = ", ".join(f"{name} = {number(value, 6)}" for name, value in trace.inputs.items())
-    lines = [line.rstrip() for line in trace.source.splitlines() if line.strip() and not line.lstrip().startswith("#")]
-    text = Text()
-    text.append("expression  ", style="dim")
-    source = ("\n" + " " * 12).join(lines)
+def pieces(lesson: Lesson, trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Iterator[RenderableType]:
+    """The header, then each section: its top, its body a chunk at a time, its bottom."""
+    yield from header(lesson, max_rows)
+    for section in lesson.sections:
+        yield from section_pieces(section, trace, lesson.digits, max_rows)
+
+
+def header(lesson: Lesson, max_rows: int = DEFAULT_MAX_ROWS) -> Iterator[RenderableType]:
+    h = lesson.header
+    rows: list[Row] = []
+    source = list(h.source)
     limit = 50 * max_rows  # about a row's worth of text per row: a generated megabyte would bury the trace
-    if 0 < limit < len(source):
-        source = f"{source[: limit // 2]} … ({len(source) - limit:,} characters skipped) … {source[-limit // 2 :]}"
-    text.append(source)
-    text.append("\ninputs      ", style="dim")
-    text.append(given or "none")
-    outs = ", ".join(o.name for o in trace.graph.outputs)
-    text.append("\noutput" + ("s     " if len(trace.graph.outputs) > 1 else "      "), style="dim")
-    text.append(outs)
-    title = Text.assemble(("adtrace", "bold"), mode_title(trace.mode).removeprefix("adtrace"))
-    return Panel(text, title=title, title_align="left", box=box.HEAVY)
+    joined = sum(len(line) for line in source)
+    if 0 < limit < joined:
+        flat = " ".join(source)
+        source = [f"{flat[: limit // 2]} … ({len(flat) - limit:,} characters skipped) … {flat[-limit // 2 :]}"]
+    for k, line in enumerate(source or [""]):
+        rows.append(_keyed("expression" if k == 0 else "", line))
+    given = ", ".join(f"{name} = {value}" for name, value in h.inputs)
+    rows.append(_keyed("inputs", given or "none"))
+    rows.append(_keyed("outputs" if len(h.outputs) > 1 else "output", ", ".join(h.outputs)))
+    yield Top(h.title, HEAVY)
+    yield Body(rows, HEAVY)
+    yield Bottom(HEAVY)
+    if h.notes:
+        yield Plain([note_row(note) for note in h.notes])
 
 
-def node_title(trace: Trace, i: int) -> str:
-    """w3, or 'w3 (a)' when the program named it."""
-    node = trace.graph.nodes[i]
-    label = trace.label(i)
-    return f"{label} ({node.name})" if node.name and not node.is_input else label
+def _keyed(key: str, value: str) -> Row:
+    """'inputs      x1 = 2, x2 = 3', wrapped lines starting under the value."""
+    plain = f"{key:<12}{value}"
+    return Row(plain, [Span(0, len(key), "bold")], indent=12)
 
 
-def decomposition(trace: Trace, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
-    lines = Text()
-    numbered = trace.graph.numbered
-    for i in elide(numbered, max_rows):
-        if i is None:
-            lines.append_text(skipped(len(numbered) - max_rows, "nodes")).append("\n")
-            continue
-        lines.append_text(styled(f"{node_title(trace, i)} = {show(trace.definition(i))}\n"))
-    for out in trace.graph.outputs:
-        lines.append_text(styled(f"{out.name} = {trace.label(out.node)}\n"))
-    lines.rstrip()
-    intro = Text(DECOMPOSITION_INTRO, style="dim")
-    return section(DECOMPOSITION, intro, lines)
+def note_row(note: Note, indent: int = 0) -> Row:
+    plain = " " * indent + text_of(note.words)
+    row = styled(plain, NOTE_STYLES[note.kind], indent + 2)
+    return row
 
 
-def graph_table(trace: Trace, digits: int = 4, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=False)
-    table.add_column("node")
-    table.add_column("computed from (inputs)")
-    table.add_column("parents (used by)")
-    graph = trace.graph
-    numbered = graph.numbered
-    for i in elide(numbered, max_rows):
-        if i is None:
-            table.add_row("⋮", "⋮", "⋮")
-            continue
-        node = graph.nodes[i]
-        inputs = (
-            "input " + (node.name or "")
-            if node.is_input
-            else ", ".join(show(graph.operand(a, trace.notation)) for a in node.args)
-        )
-        uses = Counter(p for p, _ in graph.parents[i])
-        unique = list(uses)
-        parents = ", ".join(
-            f"… {len(unique) - max_rows:,} more …"
-            if e is None
-            else trace.label(unique[e]) + (" (twice)" if uses[unique[e]] > 1 else "")
-            for e in elide(range(len(unique)), max_rows)
-        )
-        out = output_name_of(trace, i)
-        if out is not None:
-            parents = f"{parents}, output {out}" if parents else f"output {out}"
-        table.add_row(styled(trace.label(i)), styled(inputs), styled(parents or "none"))
-    if len(numbered) > max_rows > 0:  # cut short: a drawing of every node would undo the cut
-        return section(GRAPH, Text(PARENTS, style="dim"), table, skipped(len(numbered) - max_rows, "rows"))
-    return section(GRAPH, Text(PARENTS, style="dim"), table, GraphDrawing(trace, digits, fallback=False))
-
-
-def forward_table(trace: Trace, digits: int, max_rows: int = DEFAULT_MAX_ROWS) -> Panel:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("w_i" if trace.notation == "w" else "v_i")
-    table.add_column("definition")
-    table.add_column("with values")
-    table.add_column("value", justify="right")
-    numbered = trace.graph.numbered
-    for i in elide(numbered, max_rows):
-        if i is None:
-            table.add_row("⋮", "⋮", "⋮", "⋮")
-            continue
-        definition = trace.definition(i)
-        value = number(trace.values[i], digits)
-        with_values = value if trace.graph.nodes[i].is_input else show(trace.with_values(definition, digits))
-        table.add_row(
-            styled(node_title(trace, i)),
-            styled(show(definition)),
-            Text(with_values),
-            Text(value, style="green"),
-        )
-    notes = [skipped(len(numbered) - max_rows, "rows")] if len(numbered) > max_rows > 0 else []
-    return section(FORWARD, table, *notes)
-
-
-def seed_panel(trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False) -> Panel:
-    target = seed_target(trace, rpass)
-    body: list[RenderableType] = []
-    if len(trace.graph.outputs) == 1:
-        out = trace.graph.outputs[0]
-        seed = rpass.seeds.get(out.node, 0.0)
-        body.append(styled(seed_equation(out.name, number(seed, digits))))
-        reason = SEED_REASON.format(z=out.name)
-        if seed != 1:
-            shown = number(seed, digits)
-            reason += scaled_seed(shown, out.name)
-        body.append(Text(reason, style="dim"))
-    else:
-        body.append(styled(seed_words(trace, rpass)))
-        if rpass.output is not None:
-            body.append(Text(unit_seed(rpass.output), style="dim"))
+# -- sections --------------------------------------------------------------------
+def section_pieces(section: Section, trace: Trace, digits: int, max_rows: int) -> Iterator[RenderableType]:
+    yield Top(f"{section.number}. {section.title}")
+    for block in section.blocks:
+        if block.kind == "notes":
+            yield Body([note_row(n) for n in block.notes])
+        elif block.kind == "table":
+            yield from table_pieces(block, max_rows)
+            if block.drawing and (max_rows <= 0 or len(block.steps) <= max_rows):
+                yield Framed(GraphDrawing(trace, digits, fallback=False))
         else:
-            body.append(Text(vjp_seed(target), style="dim"))
-    body.append(Text(ADJOINT_NOTATION.format(w=trace.notation, z=target), style="dim"))
-    if explain:
-        body.append(Text(explain_seed(trace, rpass, digits), style="italic"))
-    return section(seed_title(k, len(trace.reverse)), *body)
+            yield from step_pieces(block, max_rows)
+    yield Bottom()
 
 
-def reverse_steps(
-    trace: Trace, rpass: ReversePass, k: int, digits: int, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS
-) -> Panel:
-    blocks: list[RenderableType] = []
-    numbered = trace.graph.numbered[::-1]
-    for j in elide(numbered, max_rows):
-        if j is None:
-            blocks.append(skipped(len(numbered) - max_rows, "steps"))
-        else:
-            blocks.append(reverse_step(trace, rpass, j, digits, explain=explain, max_rows=max_rows))
-    return section(reverse_title(k, len(trace.reverse), seed_target(trace, rpass)), *blocks)
+def step_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
+    chunk: list[Row] = []
+    for k in elide(len(block.steps), max_rows):
+        if k is None:
+            chunk.append(skipped(len(block.steps) - max_rows, block.what))
+            continue
+        chunk.extend(step_rows(block.steps[k], max_rows))
+        if len(chunk) >= CHUNK:
+            yield Body(chunk)
+            chunk = []
+    if chunk:
+        yield Body(chunk)
 
 
-def reverse_step(
-    trace: Trace, rpass: ReversePass, j: int, digits: int, *, explain: bool = False, max_rows: int = DEFAULT_MAX_ROWS
-) -> Text:
-    """w̄j = Σ w̄p·∂wp/∂wj: symbols, rules filled in, numbers, products, sum (and, with `explain`, in words).
-
-    Of a sum longer than `max_rows` terms, the head and the tail are shown.
-    """
-    text = _reverse_step(trace, rpass, j, digits, max_rows)
-    if explain and not _seed_only(trace, j):
-        text.append("\n" + "\n".join(explain_step(trace, rpass, j, digits)), style="italic")
-    return text
-
-
-def _seed_only(trace: Trace, j: int) -> bool:
-    """An output no node uses: its step is the seed, explained in the seed panel instead."""
-    return not trace.graph.parents[j] and output_name_of(trace, j) is not None
-
-
-def _reverse_step(trace: Trace, rpass: ReversePass, j: int, digits: int, max_rows: int) -> Text:
-    label = bar(trace.label(j))
-    all_terms = trace.terms(rpass, j)
-    shown = [None if m is None else all_terms[m] for m in elide(range(len(all_terms)), max_rows)]
-    terms = [t for t in shown if t is not None]
-    cut = f"… {len(all_terms) - len(terms):,} more terms …"
-    seed = rpass.seeds.get(j)
-    adj = number(rpass.adjoints[j], digits)
-    text = Text()
-    output = output_name_of(trace, j)
-    if not terms:
-        if output is not None:
-            seed_value = number(rpass.seeds.get(j, 0.0), digits)
-            text.append_text(styled(f"{label} = {bar(output)} = {seed_value}"))
-            text.append(f"   ({SEED_IS_OUTPUT.format(z=output)})", style="dim")
-        else:
-            text.append_text(styled(f"{label} = 0"))
-            text.append(f"   ({NO_PARENTS})", style="dim")
-        return text
-    seed_sym = [bar(output or "")] if seed is not None else []
-    seed_num = [number(seed, digits)] if seed is not None else []
-    symbols = seed_sym + [
-        cut if t is None else f"{bar(trace.label(t.parent))}·∂{trace.label(t.parent)}/∂{trace.label(j)}" for t in shown
-    ]
-    rules = seed_sym + [
-        cut
-        if t is None
-        else show(product(Sym(bar(trace.label(t.parent))), trace.partial_formula(t.parent, t.position)))
-        for t in shown
-    ]
-    numbers = seed_num + [
-        cut
-        if t is None
-        else show(
-            product(
-                Const(t.parent_adjoint, number(t.parent_adjoint, digits)),
-                trace.with_values(trace.partial_formula(t.parent, t.position), digits),
+def step_rows(step: Step, max_rows: int = DEFAULT_MAX_ROWS) -> list[Row]:
+    """A derivation: lhs = line = line …, the asides, the partials with their rules, the sentences."""
+    lhs = show(step.lhs) if step.lhs is not None else ""
+    prefix = f"{step.prefix} " if step.prefix else ""
+    lead = "  " + prefix if step.kind == "closed_form" else ""
+    chain = dedupe([_show_line(line, max_rows) for line in step.lines])
+    indent = " " * (cell_len(lead) + cell_len(lhs))
+    first = f"{lead}{lhs} = {chain[0]}" if chain else f"{lead}{lhs}"
+    texts = [" = ".join([first, *chain[1:]])] if step.inline else [first, *(f"{indent} = {c}" for c in chain[1:])]
+    rows = [styled(t, indent=cell_len(indent) + 3) for t in texts]
+    if step.aside:
+        rows[-1] = _with_aside(rows[-1], step.aside)
+    if step.also:
+        also = dedupe([_show_line(line, max_rows) for line in step.also])
+        plain = f"{indent}   {words.IN_THE_NODES} {lhs} = " + " = ".join(also)
+        rows.append(styled(plain, indent=cell_len(indent) + 6))
+    pad = indent + "   "
+    for use in _elided(step.partials, max_rows):
+        if use is None:
+            more = len(step.partials) - max_rows
+            rows.append(
+                Row(f"{pad}{words.MORE_TERMS.format(count=more)} (--max-rows 0 shows all of them)", style="italic")
             )
-        )
-        for t in shown
-    ]
-    products = seed_num + [cut if t is None else number(t.product, digits) for t in shown]
-    indent = " " * len(label)
-    lines = [
-        f"{label} = " + plus(symbols),
-        f"{indent} = " + plus(rules),
-        *symbolic_view.step_lines(trace, rpass, j, indent),
-        f"{indent} = " + plus(numbers),
-    ]
-    if len(products) > 1:
-        lines.append(f"{indent} = " + plus(products))
-    lines.append(f"{indent} = {adj}")
-    text.append_text(styled("\n".join(_dedupe(lines))))
-    for t in shown:
-        if t is None:
-            text.append(f"\n{indent}   {cut} (--max-rows 0 shows all of them)", style="dim italic")
             continue
-        parent = trace.graph.nodes[t.parent]
-        partial = show(trace.partial_formula(t.parent, t.position))
-        why = rule_text(parent.prim, t.position)
-        text.append("\n")
-        text.append(f"{indent}   ∂{trace.label(t.parent)}/∂{trace.label(j)} = {partial}   ← {why}", style="dim")
-        note = trace.notes.get(t.parent)
-        if note:
-            text.append(f"\n{indent}   note: {note}", style="yellow")
-    return text
+        rows.append(styled(f"{pad}{show(use.symbol)} = {show(use.formula)}   ← {use.rule}", "italic", len(pad) + 2))
+        if use.note:
+            rows.append(Row(f"{pad}{words.NOTE} {use.note}", style="yellow", indent=len(pad) + 2))
+    for sentence in step.explain:
+        rows.append(Row(f"{pad}{sentence}", style="italic", indent=len(pad)))
+    for note in step.notes:
+        rows.append(note_row(note, len(pad)))
+    return rows
 
 
-def plus(terms: list[str]) -> str:
-    """Terms joined by ' + ', a negative term after the first in parentheses: 3 + (-0.4161)."""
-    return " + ".join(t if k == 0 or not t.startswith("-") else f"({t})" for k, t in enumerate(terms))
+def _with_aside(row: Row, aside: str) -> Row:
+    start = len(row.plain) + 3
+    return Row(
+        row.plain + f"   ({aside})", [*row.spans, Span(start, start + len(aside) + 2, "italic")], row.style, row.indent
+    )
 
 
-def _dedupe(lines: list[str]) -> list[str]:
+def _show_line(line: Line, max_rows: int) -> str:
+    math: Math = line.math
+    if isinstance(math, Sum) and 0 < max_rows < len(math.terms):
+        keep = elide(len(math.terms), max_rows)
+        more = len(math.terms) - max_rows
+        math = Sum(tuple(math.terms[k] if k is not None else Sym(words.MORE_TERMS.format(count=more)) for k in keep))
+    return show(math)
+
+
+def _elided(items: Sequence[PartialUse], max_rows: int) -> Iterator[PartialUse | None]:
+    for k in elide(len(items), max_rows):
+        yield None if k is None else items[k]
+
+
+def dedupe(lines: list[str]) -> list[str]:
     """Drop a line that says exactly what the line before it said (e.g. 1·1 = 1)."""
-    kept = [lines[0]]
-    for line in lines[1:]:
-        if line.split(" = ", 1)[-1] != kept[-1].split(" = ", 1)[-1]:
+    kept: list[str] = []
+    for line in lines:
+        if not kept or line != kept[-1]:
             kept.append(line)
     return kept
 
 
-def result(trace: Trace, digits: int) -> Panel:
-    """The output values and the derivatives, read from the passes that were shown."""
-    from .modes import jacobian_table
+# -- tables ------------------------------------------------------------------------
+def table_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
+    """Columns sized to the rows shown (a chunk at a time: a later chunk may widen a column, never narrow it)."""
+    titles = [c.title for c in block.columns]
+    right = [c.align == "right" for c in block.columns]
+    widths = [cell_len(t) for t in titles]
+    shown = elide(len(block.steps), max_rows)
+    first = True
+    for start in range(0, max(1, len(shown)), CHUNK):
+        cells: list[list[str] | None] = []
+        for k in shown[start : start + CHUNK]:
+            if k is None:
+                cells.append(None)
+                continue
+            row = [text_of(cell) for cell in block.steps[k].cells]
+            widths = [max(w, cell_len(c)) for w, c in zip(widths, row, strict=True)]
+            cells.append(row)
+        rows: list[Row] = []
+        if first:
+            rows.append(Row(""))
+            rows.append(_table_row(titles, widths, right, "bold"))
+            rows.append(Row(" " + "─" * (sum(widths) + 3 * (len(widths) - 1))))
+            first = False
+        for cell_row in cells:
+            if cell_row is None:
+                rows.append(skipped(len(block.steps) - max_rows, block.what))
+            else:
+                rows.append(_table_row(cell_row, widths, right))
+        yield Body(rows)
+    yield Body([Row("")])
 
-    graph = trace.graph
-    values = Text("  ".join(f"{o.name} = {number(trace.values[o.node], digits)}" for o in graph.outputs), style="bold")
-    jacobian, source = trace.result_jacobian
-    body: list[RenderableType] = [values]
-    if source == "unshown":
-        body.append(Text(UNSHOWN_PASSES, style="dim"))
-    if len(graph.outputs) > 1:
-        caption = jacobian_caption(source != "forward")
-        body += [Text(caption, style="dim"), jacobian_table(trace, jacobian, digits)]
-        return section(RESULT, *body, *_seeded_results(trace, digits))
-    out = graph.outputs[0]
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("derivative")
-    table.add_column("value", justify="right")
-    for name, i in graph.inputs.items():
-        via = f" = {bar(trace.label(i))}" if source == "reverse" else ""
-        table.add_row(
-            styled(f"∂{out.name}/∂{name}{via}"),
-            Text(number(jacobian[out.name][name], digits), style="bold green"),
-        )
-    return section(RESULT, *body, table, *_seeded_results(trace, digits))
 
-
-def _seeded_results(trace: Trace, digits: int) -> list[RenderableType]:
-    """The vector–Jacobian (reverse) and Jacobian–vector (forward) products of user seeds."""
-    graph = trace.graph
-    body: list[RenderableType] = []
-    for rpass in trace.reverse:
-        if rpass.output is None:
-            vjp = ", ".join(f"{bar(name)} = {number(rpass.adjoints[i], digits)}" for name, i in graph.inputs.items())
-            body.append(styled(f"with the seed {seed_words(trace, rpass)}: seedᵀ·J gives {vjp}"))
-    body.extend(symbolic_view.closed_forms(trace, digits))
-    for tpass in trace.forward:
-        if tpass.input is None:
-            jvp = ", ".join(f"{dot(o.name)} = {number(tpass.tangents[o.node], digits)}" for o in graph.outputs)
-            body.append(styled(f"with the seed {tangent_seed_words(trace, tpass)}: J·seed gives {jvp}"))
-    return body
+def _table_row(cells: list[str], widths: list[int], right: list[bool], style: str = "") -> Row:
+    parts = []
+    for cell, width, r in zip(cells, widths, right, strict=True):
+        pad = " " * (width - cell_len(cell))
+        parts.append(pad + cell if r else cell + pad)
+    plain = " " + "   ".join(parts).rstrip()
+    row = styled(plain, style, indent=1 + (sum(widths[:-1]) + 3 * (len(widths) - 1) if len(widths) > 1 else 0))
+    return row

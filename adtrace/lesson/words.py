@@ -1,4 +1,4 @@
-"""Shared wording and symbols for every renderer, so all formats say the same thing."""
+"""The Lesson's wording: every sentence and title a view prints is made here (or in the primitives table)."""
 
 from __future__ import annotations
 
@@ -9,9 +9,8 @@ from ..engine.symbolic import SymbolicPass
 from ..engine.trace import ReversePass, TangentPass, Term, Trace
 from ..expr import number, show
 from ..primitives import ARG_NAMES
-
-BAR = "\u0304"  # combining macron: w̄
-DOT = "\u0307"  # combining dot above: ẇ
+from .math import bar as bar
+from .math import dot as dot
 
 PARENTS = (
     "The parents of a node are the nodes computed directly from it: its adjoint flows back from them. "
@@ -49,9 +48,29 @@ def reverse_title(k: int, count: int, target: str) -> str:
     return f"Reverse pass {k + 1} of {count}: adjoints of {target}"
 
 
-def tangent_title(k: int, count: int, by: str | None) -> str:
-    along = f"∂w/∂{by}" if by else "along the seed"
-    return f"Forward mode, pass {k + 1} of {count}: tangents ẇ = {along}"
+def tangent_title(k: int, count: int, by: str | None, w: str = "w") -> str:
+    along = f"= ∂{w}/∂{by}" if by else "along the seed"
+    return f"Forward mode, pass {k + 1} of {count}: tangents {dot(w)} {along}"
+
+
+def seed_aside(z: str) -> str:
+    """Beside a seed that is not 1."""
+    return f"the seed; ∂{z}/∂{z} itself is 1"
+
+
+def adjoint_notation(w: str, target: str) -> str:
+    """What w̄i means in this pass (target: what the adjoints are derivatives of)."""
+    if target == "0":
+        return (
+            f"Notation: {w}̄i is the adjoint of {w}i. With seed 0 every adjoint is 0: "
+            "the seed asks for 0 times each derivative."
+        )
+    return ADJOINT_NOTATION.format(w=w, z=target)
+
+
+def explain_seed_of(label: str, name: str, seed: float) -> str:
+    """Why the reverse pass starts with this seed on this output."""
+    return SEED_EXPLAIN.format(w=label, z=name, seed=_seed_clause(name, seed, 6))
 
 
 def scaled_seed(shown: str, z: str) -> str:
@@ -67,17 +86,6 @@ def vjp_seed(target: str) -> str:
     return f"The adjoints are ∂{target}/∂w: this pass computes the vector–Jacobian product seedᵀ·J."
 
 
-def bar(label: str) -> str:
-    """w3 → w̄3 (the macron sits on the letter, before the digits)."""
-    head = label.rstrip("0123456789-")
-    return head + BAR + label[len(head) :] if head else label + BAR
-
-
-def dot(label: str) -> str:
-    head = label.rstrip("0123456789-")
-    return head + DOT + label[len(head) :] if head else label + DOT
-
-
 def seed_target(trace: Trace, rpass: ReversePass | SymbolicPass) -> str:
     """What the adjoints of a pass are derivatives of: 'z', 'f', '2·z' or '(1·f + 0.5·g)'.
 
@@ -86,10 +94,17 @@ def seed_target(trace: Trace, rpass: ReversePass | SymbolicPass) -> str:
     if rpass.output is not None:
         return rpass.output
     seeded = [o for o in trace.graph.outputs if rpass.seeds.get(o.node, 0.0) != 0]
+    if not seeded:
+        return "0"
     if len(seeded) == 1 and len(trace.graph.outputs) == 1:
         seed = rpass.seeds[seeded[0].node]
-        return seeded[0].name if seed == 1 else f"({_num(seed)}·{seeded[0].name})"
+        return seeded[0].name if seed == 1 else _weighted(seed, seeded[0].name)
     return "(" + " + ".join(f"{_num(rpass.seeds[o.node])}·{o.name}" for o in seeded) + ")"
+
+
+def _weighted(seed: float, name: str) -> str:
+    """(2·z), (-z)."""
+    return f"(-{name})" if seed == -1 else f"({_num(seed)}·{name})"
 
 
 def seed_equation(name: str, seed: str) -> str:
@@ -161,16 +176,30 @@ def explain_forward(trace: Trace, i: int, digits: int = 4) -> str:
     return f"{label} is {reads}: {with_values} = {value}."
 
 
+def partial_sentence(trace: Trace, p_node: int, position: int, j: int) -> str:
+    """'w3 is the product of w1 and w2, so ∂w3/∂w1 = w2 — <why>': one local partial in words.
+
+    When the node uses wj twice (x*x), the sentence names which argument it is about, so the two
+    contributions read differently."""
+    p, wj = trace.label(p_node), trace.label(j)
+    node = trace.graph.nodes[p_node]
+    args = operand_texts(trace, p_node)
+    prim = node.prim
+    partial = show(trace.partial_formula(p_node, position))
+    said = f"{p} is {fill(prim.reads, args)}, so ∂{p}/∂{wj} = {partial}"
+    if node.args.count(j) > 1:
+        said = f"{p} is {fill(prim.reads, args)}; through its {_POSITIONS[position]} argument, ∂{p}/∂{wj} = {partial}"
+    why = prim.explain_each[position] if prim.explain_each else prim.explain
+    if why:
+        said += f" — {fill(why, args)}"
+    return said
+
+
 def explain_term(trace: Trace, rpass: ReversePass, j: int, term: Term, alone: bool, digits: int = 4) -> str:
     """One contribution w̄p·∂wp/∂wj in words: what wp is, why its partial is what it is, and the chain rule."""
     z = seed_target(trace, rpass)
     p, wj = trace.label(term.parent), trace.label(j)
-    args = operand_texts(trace, term.parent)
-    prim = trace.graph.nodes[term.parent].prim
-    partial = show(trace.partial_formula(term.parent, term.position))
-    first = f"{p} is {fill(prim.reads, args)}, so ∂{p}/∂{wj} = {partial}"
-    if prim.explain:
-        first += f" — {fill(prim.explain, args)}"
+    first = partial_sentence(trace, term.parent, term.position, j)
     partial_value = number(term.partial, digits)
     partial_value = f"({partial_value})" if partial_value.startswith("-") else partial_value
     numbers = f"{number(term.parent_adjoint, digits)} × {partial_value} = {number(term.product, digits)}"
@@ -178,6 +207,39 @@ def explain_term(trace: Trace, rpass: ReversePass, j: int, term: Term, alone: bo
     if alone:
         return f"{first}. Using the chain rule, ∂{z}/∂{wj} = {chain}."
     return f"{first}. Using the chain rule, the path through {p} contributes {chain}."
+
+
+def explain_symbolic_step(trace: Trace, spass: SymbolicPass, j: int) -> list[str]:
+    """The sentences of a reverse step with formulas instead of numbers."""
+    edges = trace.graph.parents[j]
+    wj = trace.label(j)
+    lines = []
+    for p, pos in edges:
+        chain = f"{bar(trace.label(p))}·∂{trace.label(p)}/∂{wj}"
+        lines.append(
+            f"{partial_sentence(trace, p, pos, j)}. Using the chain rule, the path through "
+            f"{trace.label(p)} contributes {chain}."
+        )
+    count = len(edges) + (1 if j in spass.seeds else 0)
+    if count > 1:
+        lines.append(
+            f"{wj} is reached along {_COUNTS.get(count, str(count))} paths, so its adjoint is the sum of their "
+            f"contributions: {bar(wj)} = {show(spass.adjoint[j])}."
+        )
+    return lines
+
+
+def explain_tangent(trace: Trace, tpass: TangentPass, i: int, digits: int = 4) -> str:
+    """'ẇ3 is how fast w3 changes along the seed: …, so ẇ3 = ∂w3/∂w1·ẇ1 + … = 3.'"""
+    node = trace.graph.nodes[i]
+    label = trace.label(i)
+    args = [a for a in node.args if not trace.graph.nodes[a].is_const]
+    sums = " + ".join(f"∂{label}/∂{trace.label(a)}·{dot(trace.label(a))}" for a in args)
+    reads = fill(node.prim.reads, operand_texts(trace, i))
+    return (
+        f"{dot(label)} is how fast {label} changes along the seed. {label} is {reads}, so by the chain rule "
+        f"{dot(label)} = {sums} = {number(tpass.tangents[i], digits)}."
+    )
 
 
 def explain_sum(trace: Trace, rpass: ReversePass, j: int, terms: Sequence[Term], digits: int = 4) -> str:
@@ -323,8 +385,9 @@ def passes_needed(trace: Trace) -> tuple[str, str]:
     return forward, reverse
 
 
-def modes_verdict(agree: bool | None) -> str:
-    return "Both modes gave the same Jacobian." if agree else "The two Jacobians differ beyond rounding!"
+def modes_verdict(trace: Trace) -> list[str]:
+    agree = trace.modes_agree()
+    return ["Both modes gave the same Jacobian." if agree else "The two Jacobians differ beyond rounding!"]
 
 
 def mode_cost(trace: Trace) -> str:
@@ -355,7 +418,22 @@ SYMBOLIC_LAYERS = (
     "by its own formula; the same simplified; then, in the inputs, the closed form."
 )
 IN_THE_INPUTS = "in the inputs"
+IN_THE_NODES = "as a formula in the nodes:"
+NOTE = "note:"
+SKIPPED = "{count:,} {what} skipped: --max-rows 0 shows all of them; --format json prints everything"
+MORE_TERMS = "… {count:,} more terms …"
 CLOSED_FORM = "In closed form (every adjoint written out in the inputs, simplified):"
+CLOSED_FORM_FORWARD = "In closed form (each derivative written out in the inputs, simplified):"
+REVERSE_LEGEND = (
+    "Each step reads: the chain rule in symbols (one term per parent); the local partials filled in; "
+    "the numbers; each term's product; the adjoint. Then, as a formula in the nodes: every parent adjoint "
+    "written out, and simplified. Under it, each local partial and the rule it comes from."
+)
+
+
+def closed_form_intro(trace: Trace) -> str:
+    """Above the closed forms: 'every adjoint written out' only where adjoints were shown."""
+    return CLOSED_FORM if trace.reverse or trace.symbolic_only else CLOSED_FORM_FORWARD
 
 
 def closed_vjp(target: str) -> str:
@@ -392,4 +470,57 @@ def named_note(names: list[str], limit: int) -> str:
     return (
         f"{', '.join(names)} are kept as named intermediates: "
         f"written out in full each would be longer than {limit} symbols and operations"
+    )
+
+
+def too_big_to_draw(count: int, limit: int) -> str:
+    return (
+        f"The graph has {count} nodes, too many to draw (a diagram is drawn up to {limit}); the table lists every edge."
+    )
+
+
+def mermaid_legend(trace: Trace) -> str:
+    """Under the Mermaid diagram: what its arrows are."""
+    note = "Solid arrows: the forward pass, inputs to output, with each node's value."
+    if trace.symbolic_only:
+        note = "Solid arrows: the forward pass, inputs to output (values where every input they need has one)."
+    if trace.reverse:
+        w = trace.notation
+        note += (
+            " Dashed arrows: the reverse pass, from the seed on the output back to the inputs, one node per "
+            f"adjoint {bar(w)}i, each arrow labelled with the contribution {bar(w)}p·∂{w}p/∂{w}j it carries."
+        )
+    return note
+
+
+# -- the stepper (--step) --
+
+
+def step_start(source: str) -> str:
+    return f"The graph of {' '.join(source.split())}: press Enter to evaluate it, one node at a time."
+
+
+def step_done(trace: Trace, digits: int) -> str:
+    """The last screen: what the lesson found."""
+    if trace.symbolic_only:
+        return "Done: the adjoints are formulas; the closed forms are in the trace's Result. Press q to quit."
+    found = ", ".join(f"∂{o}/∂{x} = {number(d, digits)}" for o, row in trace.jacobian.items() for x, d in row.items())
+    return f"Done: {found}. Press q to quit."
+
+
+def more_rows(count: int) -> str:
+    return f"… {count} more"
+
+
+def running_sum(label: str, so_far: str) -> str:
+    return f"{bar(label)} so far: {so_far}"
+
+
+def graph_hidden(need_width: int, need_height: int, width: int, height: int) -> str:
+    """Said when the graph does not fit the terminal, instead of dropping it silently."""
+    if not need_width:
+        return f"(the graph is not drawn: it does not fit {width} columns; the table lists every node)"
+    return (
+        f"(the graph is not drawn: it needs {need_width}×{need_height} and the terminal is {width}×{height}; "
+        "make it larger or zoom out)"
     )

@@ -1,0 +1,121 @@
+"""The formulas a lesson step shows, as data: sums of products of formulas, adjoints and partial symbols.
+
+A step's lines are not strings: `w̄1 = w̄3·∂w3/∂w1 + w̄4·∂w4/∂w1` is a `Sum` of `Prod`s of an adjoint
+(`Sym("w̄3")`) and a `Partial("w3", "w1")`. Every view prints the same tree in its own format with
+`show` (plain text for the terminal and the stepper, LaTeX for markdown), so no view assembles a formula.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, NamedTuple
+
+from ..expr import Apply, Const, Expr, Sym, latex_name, number
+from ..expr import show as show_expr
+from ..primitives import ATOM
+
+Format = Literal["plain", "latex"]
+
+BAR = "\u0304"  # combining macron: w̄
+DOT = "\u0307"  # combining dot above: ẇ
+
+
+class Partial(NamedTuple):
+    """The symbol ∂num/∂den: of labels (∂w3/∂w1), or of a rule's formula (∂(a·b)/∂a)."""
+
+    num: str | Expr
+    den: str
+
+
+class Prod(NamedTuple):
+    """Factors multiplied: w̄3·∂w3/∂w1 (printed with a middle dot)."""
+
+    factors: tuple[Math, ...]
+
+
+class Sum(NamedTuple):
+    """Terms added: printed with ' + ', a negative term after the first in parentheses (3 + (-0.4161))."""
+
+    terms: tuple[Math, ...]
+
+
+class Titled(NamedTuple):
+    """A node's label with the name the program gave it: w3 (a)."""
+
+    label: str
+    name: str
+
+
+Math = Expr | Partial | Prod | Sum | Titled
+
+
+def bar(label: str) -> str:
+    """w3 → w̄3 (the macron sits on the letter, before the digits)."""
+    head = label.rstrip("0123456789-")
+    return head + BAR + label[len(head) :] if head else label + BAR
+
+
+def dot(label: str) -> str:
+    """w3 → ẇ3, the tangent of w3."""
+    head = label.rstrip("0123456789-")
+    return head + DOT + label[len(head) :] if head else label + DOT
+
+
+def adjoint(label: str) -> Sym:
+    return Sym(bar(label))
+
+
+def tangent(label: str) -> Sym:
+    return Sym(dot(label))
+
+
+def num(value: float, digits: int) -> Const:
+    """A value as shown with `digits` significant digits."""
+    return Const(value, number(value, digits))
+
+
+def seed_num(value: float) -> Const:
+    """A seed as the user typed it (2, 0.5), not rounded."""
+    return Const(value, f"{value:g}")
+
+
+def show(math: Math, fmt: Format = "plain") -> str:
+    """Print a lesson formula; `Expr` leaves go through the one formula printer (expr.show)."""
+    if isinstance(math, Sum):
+        parts = [show(t, fmt) for t in math.terms]
+        joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
+        return " + ".join(joined) if joined else "0"
+    if isinstance(math, Prod):
+        sep = " \\cdot " if fmt == "latex" else "·"
+        return sep.join(_factor(f, fmt) for f in math.factors)
+    if isinstance(math, Titled):
+        sep = "\\ " if fmt == "latex" else " "
+        return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"
+    if isinstance(math, Partial):
+        top = name(math.num, fmt) if isinstance(math.num, str) else _of(math.num, fmt)
+        if fmt == "latex":
+            return f"\\frac{{\\partial {top.strip()}}}{{\\partial {name(math.den, fmt)}}}"
+        return f"∂{top}/∂{math.den}"
+    return show_expr(math, fmt)
+
+
+def name(label: str, fmt: Format = "plain") -> str:
+    """A label or an adjoint/tangent name in a format (w̄3 → \\bar w_{3} in LaTeX)."""
+    return label if fmt == "plain" else latex_name(label)
+
+
+def _of(expr: Expr, fmt: Format) -> str:
+    """What ∂ applies to: ∂(a·b) but ∂ sin(a)."""
+    text = show_expr(expr, fmt)
+    atomic = not isinstance(expr, Apply) or expr.prim.plain.prec >= ATOM
+    return f" {text}" if atomic else _paren(text, fmt)
+
+
+def _factor(math: Math, fmt: Format) -> str:
+    text = show(math, fmt)
+    if isinstance(math, Sum) and len(math.terms) > 1:
+        return _paren(text, fmt)
+    return text
+
+
+def _paren(text: str, fmt: Format) -> str:
+    return f"\\left({text}\\right)" if fmt == "latex" else f"({text})"

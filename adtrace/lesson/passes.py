@@ -1,0 +1,311 @@
+"""The steps of the passes: seeds, reverse steps (numeric and symbolic) and forward-mode tangents.
+
+A reverse step w̄j = Σ w̄p·∂wp/∂wj is made at every level a learner meets: the chain rule in symbols,
+the local partials filled in, the numbers, the products, the sum; then the adjoint as a formula in the
+nodes (when the symbolic layer is there), the partials with their rules, the sentences, the answer.
+"""
+
+from __future__ import annotations
+
+from ..engine.symbolic import SymbolicPass, rounded
+from ..engine.trace import ReversePass, TangentPass, Trace
+from ..engine.trace import Term as TraceTerm
+from ..expr import Const, Expr, Sym, product
+from . import words
+from .math import Math, Partial, Prod, Sum, adjoint, num, seed_num, tangent
+from .model import Answer, Line, Note, PartialUse, Step, Term
+from .rules import rule_math, rule_text
+from .tidy import tidy
+
+ELLIPSIS = Sym("…")
+
+
+def partial_use(trace: Trace, p: int, pos: int, j: int) -> PartialUse:
+    prim = trace.graph.nodes[p].prim
+    return PartialUse(
+        p,
+        pos,
+        Partial(trace.label(p), trace.label(j)),
+        tidy(trace.partial_formula(p, pos)),
+        rule_text(prim, pos),
+        rule_math(prim, pos),
+        note=trace.notes.get(p, ""),
+    )
+
+
+def seed_steps(trace: Trace, seeds: dict[int, float], explain: bool) -> list[Step]:
+    """One step per seeded output: z̄ = ∂z/∂z = 1 (or the seed given)."""
+    steps = []
+    for out in trace.graph.outputs:
+        if out.node not in seeds:
+            continue
+        seed = seeds[out.node]
+        lines = (Line("symbols", Partial(out.name, out.name)),) if seed == 1 else ()
+        sentences = (words.explain_seed_of(trace.label(out.node), out.name, seed),) if explain else ()
+        steps.append(
+            Step(
+                "seed",
+                out.node,
+                adjoint(out.name),
+                (*lines, Line("value", seed_num(seed))),
+                aside="" if seed == 1 else words.seed_aside(out.name),
+                uses=(out.node,),
+                explain=sentences,
+                answer=Answer(seed, seed_num(seed)),
+                inline=True,
+            )
+        )
+    return steps
+
+
+def reverse_step(
+    trace: Trace, rpass: ReversePass, spass: SymbolicPass | None, j: int, digits: int, explain: bool
+) -> Step:
+    label = trace.label(j)
+    graph = trace.graph
+    seed = rpass.seeds.get(j)
+    output = words.output_name_of(trace, j)
+    edges = graph.parents[j]
+    sentences = tuple(words.explain_step(trace, rpass, j, digits)) if explain else ()
+    if not edges:
+        if output is not None:
+            value = seed_num(rpass.seeds.get(j, 0.0))
+            return Step(
+                "reverse",
+                j,
+                adjoint(label),
+                (Line("symbols", adjoint(output)), Line("value", value)),
+                aside=words.SEED_IS_OUTPUT.format(z=output),
+                uses=(j,),
+                answer=Answer(value.value, value),
+                inline=True,
+            )
+        return Step(
+            "reverse",
+            j,
+            adjoint(label),
+            (Line("value", Const(0.0, "0")),),
+            aside=words.NO_PARENTS,
+            uses=(j,),
+            explain=sentences,
+            answer=Answer(0.0, Const(0.0, "0")),
+            inline=True,
+        )
+    terms = trace.terms(rpass, j)
+    partials = tuple(partial_use(trace, t.parent, t.position, j) for t in terms)
+    head: list[Math] = [adjoint(output or "")] if seed is not None else []
+    head_num: list[Math] = [seed_num(seed)] if seed is not None else []
+    symbols = Sum(
+        (*head, *(Prod((adjoint(trace.label(t.parent)), u.symbol)) for t, u in zip(terms, partials, strict=True)))
+    )
+    rules = Sum(
+        (
+            *head,
+            *(product(adjoint(trace.label(t.parent)), _expr(u.formula)) for t, u in zip(terms, partials, strict=True)),
+        )
+    )
+    numbers = Sum(
+        (
+            *head_num,
+            *(
+                product(num(t.parent_adjoint, digits), trace.with_values(_expr(u.formula), digits))
+                for t, u in zip(terms, partials, strict=True)
+            ),
+        )
+    )
+    lines = [Line("symbols", symbols), Line("rules", rules), Line("numbers", numbers)]
+    if len(terms) + len(head) > 1:
+        lines.append(Line("products", Sum((*head_num, *(num(t.product, digits) for t in terms)))))
+    lines.append(Line("value", num(rpass.adjoints[j], digits)))
+    formula: Math = rules
+    also: tuple[Line, ...] = ()
+    if spass is not None and not isinstance(spass.adjoint[j], Const):
+        also = (Line("expanded", spass.expanded[j]), Line("simplified", spass.adjoint[j]))
+        formula = spass.adjoint[j]
+    return Step(
+        "reverse",
+        j,
+        adjoint(label),
+        tuple(lines),
+        partials=partials,
+        uses=(j, *dict.fromkeys(t.parent for t in terms)),
+        edges=tuple((j, t.parent) for t in terms),
+        explain=sentences,
+        answer=Answer(rpass.adjoints[j], formula),
+        terms=_terms(trace, rpass, j, terms, partials, head_num, digits, explain),
+        also=also,
+    )
+
+
+def _terms(
+    trace: Trace,
+    rpass: ReversePass,
+    j: int,
+    terms: list[TraceTerm],
+    partials: tuple[PartialUse, ...],
+    head_num: list[Math],
+    digits: int,
+    explain: bool,
+) -> tuple[Term, ...]:
+    """Each contribution on its own, with the running sum after it (the stepper reveals them one by one)."""
+    alone = len(terms) == 1 and not head_num
+    parts: list[Math] = list(head_num)
+    out: list[Term] = []
+    for t, u in zip(terms, partials, strict=True):
+        p = trace.label(t.parent)
+        parts.append(num(t.product, digits))
+        running = Sum((*parts, ELLIPSIS))
+        out.append(
+            Term(
+                t.parent,
+                t.position,
+                (
+                    Line("symbols", Prod((adjoint(p), u.symbol))),
+                    Line("rules", product(adjoint(p), _expr(u.formula))),
+                    Line(
+                        "numbers", product(num(t.parent_adjoint, digits), trace.with_values(_expr(u.formula), digits))
+                    ),
+                    Line("value", num(t.product, digits)),
+                ),
+                t.product,
+                running,
+                words.explain_term(trace, rpass, j, t, alone, digits) if explain else "",
+            )
+        )
+    return tuple(out)
+
+
+def symbolic_reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int, explain: bool) -> Step:
+    """A reverse step with formulas only: symbols, partials filled in, parent adjoints as formulas, simplified,
+    then in the inputs."""
+    label = trace.label(j)
+    edges = trace.graph.parents[j]
+    output = words.output_name_of(trace, j)
+    if not edges:
+        if j in spass.seeds:
+            value = seed_num(spass.seeds[j])
+            return Step(
+                "reverse",
+                j,
+                adjoint(label),
+                (Line("symbols", adjoint(output or "")), Line("value", value)),
+                aside=words.SEED_IS_OUTPUT.format(z=output),
+                uses=(j,),
+                answer=Answer(value.value, value),
+                inline=True,
+            )
+        return Step(
+            "reverse",
+            j,
+            adjoint(label),
+            (Line("value", Const(0.0, "0")),),
+            aside=words.NO_PARENTS,
+            uses=(j,),
+            answer=Answer(0.0, Const(0.0, "0")),
+            inline=True,
+        )
+    partials = tuple(partial_use(trace, p, pos, j) for p, pos in edges)
+    head: list[Math] = [adjoint(output or "")] if j in spass.seeds else []
+    symbols = Sum((*head, *(Prod((adjoint(trace.label(u.parent)), u.symbol)) for u in partials)))
+    rules = Sum((*head, *(product(adjoint(trace.label(u.parent)), _expr(u.formula)) for u in partials)))
+    closed = rounded(spass.closed[j], digits)
+    lines = [
+        Line("symbols", symbols),
+        Line("rules", rules),
+        Line("expanded", spass.expanded[j]),
+        Line("simplified", spass.adjoint[j]),
+        Line("closed", closed),
+    ]
+    sentences = tuple(words.explain_symbolic_step(trace, spass, j)) if explain else ()
+    return Step(
+        "reverse",
+        j,
+        adjoint(label),
+        tuple(lines),
+        partials=partials,
+        aside=words.IN_THE_INPUTS if closed != spass.adjoint[j] else "",
+        uses=(j, *dict.fromkeys(p for p, _ in edges)),
+        edges=tuple((j, p) for p, _ in edges),
+        explain=sentences,
+        answer=Answer(float("nan"), spass.adjoint[j]),
+    )
+
+
+def tangent_step(trace: Trace, tpass: TangentPass, i: int, digits: int, explain: bool) -> Step:
+    """ẇi = Σ ∂wi/∂wk·ẇk over the node's arguments, beside the value."""
+    graph = trace.graph
+    node = graph.nodes[i]
+    label = trace.label(i)
+    aside = f"{label} = {num(trace.values[i], digits).text}"
+    value = num(tpass.tangents[i], digits)
+    if node.is_input:
+        return Step(
+            "tangent",
+            i,
+            tangent(label),
+            (Line("symbols", tangent(node.name or "")), Line("value", value)),
+            aside=aside,
+            uses=(i,),
+            answer=Answer(tpass.tangents[i], value),
+            inline=True,
+        )
+    live = [(pos, a) for pos, a in enumerate(node.args) if not graph.nodes[a].is_const]
+    partials = tuple(
+        PartialUse(
+            i,
+            pos,
+            Partial(label, trace.label(a)),
+            tidy(trace.partial_formula(i, pos)),
+            rule_text(node.prim, pos),
+            rule_math(node.prim, pos),
+        )
+        for pos, a in live
+    )
+    symbols = Sum(tuple(Prod((u.symbol, tangent(trace.label(a)))) for u, (_, a) in zip(partials, live, strict=True)))
+    rules = Sum(
+        tuple(product(_expr(u.formula), tangent(trace.label(a))) for u, (_, a) in zip(partials, live, strict=True))
+    )
+    numbers = Sum(
+        tuple(
+            product(trace.with_values(_expr(u.formula), digits), num(tpass.tangents[a], digits))
+            for u, (_, a) in zip(partials, live, strict=True)
+        )
+    )
+    sentences = (words.explain_tangent(trace, tpass, i, digits),) if explain else ()
+    return Step(
+        "tangent",
+        i,
+        tangent(label),
+        (Line("symbols", symbols), Line("rules", rules), Line("numbers", numbers), Line("value", value)),
+        partials=partials,
+        aside=aside,
+        uses=(i, *(a for _, a in live)),
+        edges=tuple((a, i) for _, a in live),
+        explain=sentences,
+        answer=Answer(tpass.tangents[i], rules),
+    )
+
+
+def _expr(math: Math) -> Expr:
+    """A partial's formula is always an Expr (tidy keeps it one)."""
+    assert not isinstance(math, (Partial, Prod, Sum)), "a local partial is a formula"
+    return math  # type: ignore[return-value]
+
+
+def seed_notes(trace: Trace, seeds: dict[int, float], output: str | None, target: str) -> tuple[Note, ...]:
+    """Why this seed, and what the adjoints of this pass are derivatives of."""
+    graph = trace.graph
+    notes: list[Note] = []
+    if len(graph.outputs) == 1:
+        out = graph.outputs[0]
+        seed = seeds.get(out.node, 0.0)
+        reason = words.SEED_REASON.format(z=out.name)
+        if seed != 1:
+            reason += words.scaled_seed(f"{seed:g}", out.name)
+        notes.append(Note("aside", (reason,)))
+    elif output is not None:
+        notes.append(Note("aside", (words.unit_seed(output),)))
+    else:
+        notes.append(Note("aside", (words.vjp_seed(target),)))
+    notes.append(Note("aside", (words.adjoint_notation(trace.notation, target),)))
+    return tuple(notes)

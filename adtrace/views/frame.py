@@ -1,0 +1,198 @@
+"""Cheap rich renderables for long sections: titled frames drawn line by line from pre-measured runs.
+
+rich's Panel and Table lay out their whole content before drawing a line; for a trace of thousands of
+steps that layout is where a user waits. Here a line is plain text plus style spans (`Row`), wrapped
+with a hanging indent only when it is wider than the frame, and a frame is drawn in pieces (`Top`,
+`Body`, `Bottom`) so a view can print a section of any length a chunk at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from functools import lru_cache
+from typing import TYPE_CHECKING, NamedTuple
+
+from rich.cells import cell_len, get_character_cell_size
+from rich.segment import Segment
+from rich.style import Style
+
+if TYPE_CHECKING:
+    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    style: str
+
+
+class Row:
+    """One line of text with styled spans; `indent` is where a wrapped continuation starts (in cells)."""
+
+    __slots__ = ("indent", "plain", "spans", "style")
+
+    def __init__(self, plain: str, spans: list[Span] | None = None, style: str = "", indent: int = 0) -> None:
+        self.plain, self.spans, self.style, self.indent = plain, spans or [], style, indent
+
+    def segments(self, start: int = 0, end: int | None = None) -> Iterator[Segment]:
+        """The text from `start` to `end` as segments, each span in its style over the row's own."""
+        plain = self.plain
+        end = len(plain) if end is None else end
+        base = self.style
+        pos = start
+        for span in self.spans:
+            if span.end <= pos or span.start >= end:
+                continue
+            if span.start > pos:
+                yield Segment(plain[pos : span.start], _style(base, ""))
+            yield Segment(plain[max(pos, span.start) : min(end, span.end)], _style(base, span.style))
+            pos = min(end, span.end)
+        if pos < end:
+            yield Segment(plain[pos:end], _style(base, ""))
+
+    def pieces(self, width: int) -> list[tuple[int, int]]:
+        """(start, end) of each screen line when drawn `width` cells wide: one piece when it fits."""
+        if width <= 0 or cell_len(self.plain) <= width:
+            return [(0, len(self.plain))]
+        return _wrap(self.plain, width, min(self.indent, width // 2))
+
+
+@lru_cache(maxsize=256)
+def _style(base: str, span: str) -> Style | None:
+    if not base and not span:
+        return None
+    return Style.parse(f"{base} {span}".strip())
+
+
+def _wrap(plain: str, width: int, indent: int) -> list[tuple[int, int]]:
+    """Greedy word wrap by cells; continuation lines get `indent` cells less room; a word longer than a
+    line is cut."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    room = width
+    n = len(plain)
+    while start < n:
+        used = 0
+        k = start
+        last_space = -1
+        while k < n:
+            w = get_character_cell_size(plain[k])
+            if used + w > room:
+                break
+            if plain[k] == " ":
+                last_space = k
+            used += w
+            k += 1
+        if k >= n:
+            out.append((start, n))
+            break
+        cut = last_space if last_space > start else k
+        out.append((start, cut))
+        start = cut
+        while start < n and plain[start] == " ":
+            start += 1
+        room = width - indent
+    return out
+
+
+class Box(NamedTuple):
+    """The characters of a frame: corners, edges."""
+
+    top_left: str
+    top: str
+    top_right: str
+    side: str
+    bottom_left: str
+    bottom: str
+    bottom_right: str
+
+
+ROUNDED = Box("╭", "─", "╮", "│", "╰", "─", "╯")
+HEAVY = Box("┏", "━", "┓", "┃", "┗", "━", "┛")
+
+
+class Top:
+    """╭─ 1. Title ────╮"""
+
+    def __init__(self, title: str, box: Box = ROUNDED, style: str = "bold") -> None:
+        self.title, self.box, self.style = title, box, style
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        b = self.box
+        title = self.title if cell_len(self.title) <= width - 6 else self.title[: max(0, width - 7)] + "…"
+        fill = max(0, width - 4 - cell_len(title) - 1)
+        yield Segment(b.top_left + b.top + " ")
+        yield Segment(title, _style(self.style, ""))
+        yield Segment(" " + b.top * fill + b.top_right)
+        yield Segment.line()
+
+
+class Bottom:
+    def __init__(self, box: Box = ROUNDED) -> None:
+        self.box = box
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        b = self.box
+        yield Segment(b.bottom_left + b.bottom * max(0, options.max_width - 2) + b.bottom_right)
+        yield Segment.line()
+
+
+class Body:
+    """Rows inside a frame's sides, each wrapped to the frame's inner width with its hanging indent."""
+
+    def __init__(self, rows: Iterable[Row], box: Box = ROUNDED) -> None:
+        self.rows, self.box = rows, box
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        inner = max(1, options.max_width - 4)
+        left, right = Segment(self.box.side + " "), Segment(" " + self.box.side)
+        line = Segment.line()
+        for row in self.rows:
+            for k, (start, end) in enumerate(row.pieces(inner)):
+                yield left
+                used = 0
+                if k:
+                    pad = min(row.indent, inner // 2)
+                    yield Segment(" " * pad)
+                    used = pad
+                for seg in row.segments(start, end):
+                    used += cell_len(seg.text)
+                    yield seg
+                if used < inner:
+                    yield Segment(" " * (inner - used))
+                yield right
+                yield line
+
+
+class Plain:
+    """Rows without a frame (the stepper, --graph), wrapped to the console's width."""
+
+    def __init__(self, rows: Iterable[Row]) -> None:
+        self.rows = rows
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        width = options.max_width
+        line = Segment.line()
+        for row in self.rows:
+            for k, (start, end) in enumerate(row.pieces(width)):
+                if k:
+                    yield Segment(" " * min(row.indent, width // 2))
+                yield from row.segments(start, end)
+                yield line
+
+
+class Framed:
+    """Any renderable (the graph drawing) inside a frame's sides."""
+
+    def __init__(self, renderable: RenderableType, box: Box = ROUNDED) -> None:
+        self.renderable, self.box = renderable, box
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        inner = max(1, options.max_width - 4)
+        left, right = Segment(self.box.side + " "), Segment(" " + self.box.side)
+        for line in console.render_lines(self.renderable, options.update_width(inner), pad=True):
+            yield left
+            yield from line
+            yield right
+            yield Segment.line()
