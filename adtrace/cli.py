@@ -45,6 +45,8 @@ class _ExpressionFirst(click.Command):
                 options.append(arg)
                 if takes_value[name] and "=" not in arg:
                     value = next(it, None)
+                    if value is None and ctx.resilient_parsing:  # shell completion: the value is being typed
+                        break
                     if value is None or value == "":
                         raise click.BadOptionUsage(name, f"{name} needs a value", ctx)
                     options.append(value)
