@@ -112,6 +112,7 @@ def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
     )
 
 
+@cache
 def latex_name(name: str) -> str:
     """x1 → x_{1}, v-1 → v_{-1}, theta → \\theta, c@2 → c^{(2)}: names as a textbook typesets them."""
     base, _, version = name.partition("@")

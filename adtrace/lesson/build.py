@@ -23,10 +23,14 @@ from .passes import reverse_step, seed_notes, seed_steps, symbolic_reverse_step,
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def build(trace: Trace, digits: int = 4, *, explain: bool = False) -> Lesson:
-    """The lesson of a trace; `explain` adds the sentences of --explain to every step."""
-    make = _symbolic_sections if trace.symbolic_only else _sections
-    sections = tuple(section._replace(number=k) for k, section in enumerate(make(trace, digits, explain), start=1))
+def build(trace: Trace, digits: int = 4, *, explain: bool = False, terms: bool = False) -> Lesson:
+    """The lesson of a trace; `explain` adds the sentences of --explain to every step, `terms` each reverse
+    step's contributions one by one (for the stepper and the quiz, which reveal or ask for them singly)."""
+    if trace.symbolic_only:
+        made = _symbolic_sections(trace, digits, explain)
+    else:
+        made = _sections(trace, digits, explain, terms)
+    sections = tuple(section._replace(number=k) for k, section in enumerate(made, start=1))
     return Lesson(header(trace), sections, digits, explain, trace.symbolic_only)
 
 
@@ -48,7 +52,7 @@ def header(trace: Trace) -> Header:
     )
 
 
-def _sections(trace: Trace, digits: int, explain: bool) -> list[Section]:
+def _sections(trace: Trace, digits: int, explain: bool, terms: bool) -> list[Section]:
     sections = [decomposition(trace), graph(trace), forward(trace, digits, explain)]
     for k, rpass in enumerate(trace.reverse):
         spass = trace.symbolic.passes[k] if trace.symbolic is not None and k < len(trace.symbolic.passes) else None
@@ -70,7 +74,7 @@ def _sections(trace: Trace, digits: int, explain: bool) -> list[Section]:
                 Block("notes", (Note("aside", (words.REVERSE_LEGEND,)),)),
                 Block(
                     "steps",
-                    steps=_lazy(order, partial(reverse_step, trace, rpass, spass, digits=digits, explain=explain)),
+                    steps=_lazy(order, partial(reverse_step, trace, rpass, spass, digits=digits, explain=explain, split=terms)),
                 ),
             )
         )

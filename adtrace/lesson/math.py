@@ -45,7 +45,16 @@ class Titled(NamedTuple):
     name: str
 
 
-Math = Expr | Partial | Prod | Sum | Titled
+class Running(NamedTuple):
+    """The first `count` of a step's products, and the terms still to come: 3 + (-0.4161) + …
+
+    Every term of a step shares one tuple of products, so a node with many parents costs linear space."""
+
+    terms: tuple[Math, ...]
+    count: int
+
+
+Math = Expr | Partial | Prod | Sum | Titled | Running
 
 
 def bar(label: str) -> str:
@@ -87,6 +96,8 @@ def show(math: Math, fmt: Format = "plain") -> str:
     if isinstance(math, Prod):
         sep = " \\cdot " if fmt == "latex" else "·"
         return sep.join(_factor(f, fmt) for f in math.factors)
+    if isinstance(math, Running):
+        return show(Sum((*math.terms[: math.count], Sym("…"))), fmt)
     if isinstance(math, Titled):
         sep = "\\ " if fmt == "latex" else " "
         return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"

@@ -12,13 +12,10 @@ from ..engine.trace import ReversePass, TangentPass, Trace
 from ..engine.trace import Term as TraceTerm
 from ..expr import Const, Expr, Sym, product
 from . import words
-from .math import Math, Partial, Prod, Sum, adjoint, num, seed_num, tangent
+from .math import Math, Partial, Prod, Running, Sum, adjoint, num, seed_num, tangent
 from .model import Answer, Line, Note, PartialUse, Step, Term
 from .rules import rule_math, rule_text
 from .tidy import tidy
-
-ELLIPSIS = Sym("…")
-
 
 def partial_use(trace: Trace, p: int, pos: int, j: int) -> PartialUse:
     prim = trace.graph.nodes[p].prim
@@ -59,7 +56,7 @@ def seed_steps(trace: Trace, seeds: dict[int, float], explain: bool) -> list[Ste
 
 
 def reverse_step(
-    trace: Trace, rpass: ReversePass, spass: SymbolicPass | None, j: int, digits: int, explain: bool
+    trace: Trace, rpass: ReversePass, spass: SymbolicPass | None, j: int, digits: int, explain: bool, split: bool
 ) -> Step:
     label = trace.label(j)
     graph = trace.graph
@@ -132,7 +129,7 @@ def reverse_step(
         edges=tuple((j, t.parent) for t in terms),
         explain=sentences,
         answer=Answer(rpass.adjoints[j], formula),
-        terms=_terms(trace, rpass, j, terms, partials, head_num, digits, explain),
+        terms=_terms(trace, rpass, j, terms, partials, head_num, digits, explain) if split else (),
         also=also,
     )
 
@@ -149,12 +146,10 @@ def _terms(
 ) -> tuple[Term, ...]:
     """Each contribution on its own, with the running sum after it (the stepper reveals them one by one)."""
     alone = len(terms) == 1 and not head_num
-    parts: list[Math] = list(head_num)
+    products = (*head_num, *(num(t.product, digits) for t in terms))
     out: list[Term] = []
-    for t, u in zip(terms, partials, strict=True):
+    for k, (t, u) in enumerate(zip(terms, partials, strict=True)):
         p = trace.label(t.parent)
-        parts.append(num(t.product, digits))
-        running = Sum((*parts, ELLIPSIS))
         out.append(
             Term(
                 t.parent,
@@ -168,7 +163,7 @@ def _terms(
                     Line("value", num(t.product, digits)),
                 ),
                 t.product,
-                running,
+                Running(products, len(head_num) + k + 1),
                 words.explain_term(trace, rpass, j, t, alone, digits) if explain else "",
             )
         )

@@ -148,17 +148,19 @@ class Body:
         inner = max(1, options.max_width - 4)
         left, right = Segment(self.box.side + " "), Segment(" " + self.box.side)
         line = Segment.line()
+        plain_only = console.no_color or console.color_system is None  # styles would be dropped: one segment
         for row in self.rows:
+            text = row.plain
             for k, (start, end) in enumerate(row.pieces(inner)):
+                pad = min(row.indent, inner // 2) if k else 0
+                used = pad + cell_len(text[start:end])
+                if plain_only and not console.record:
+                    yield Segment(f"{left.text}{' ' * pad}{text[start:end]}{' ' * max(0, inner - used)}{right.text}\n")
+                    continue
                 yield left
-                used = 0
-                if k:
-                    pad = min(row.indent, inner // 2)
+                if pad:
                     yield Segment(" " * pad)
-                    used = pad
-                for seg in row.segments(start, end):
-                    used += cell_len(seg.text)
-                    yield seg
+                yield from row.segments(start, end)
                 if used < inner:
                     yield Segment(" " * (inner - used))
                 yield right

@@ -114,7 +114,7 @@ class Reveal:
 
 def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
     """Every state of the lesson, in order: start, forward values, each pass's steps, done."""
-    lesson = build(trace, digits, explain=True)
+    lesson = build(trace, digits, explain=True, terms=True)
     states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(trace.source))]
     values = _Order()
     sections = lesson.sections
