@@ -97,7 +97,25 @@ def trace(
     mapping from output names (reverse mode) or input names (forward mode) to seeds. With no values at all
     the trace is symbolic; see `adtrace.engine.pipeline.trace` for the rest.
     """
+    if isinstance(source, str) and "#" in source:
+        source, values, outputs = _with_header(source, {**(values or {}), **named_values}, outputs)
+        named_values = {}
     found = pipeline.trace(
         source, values, outputs=outputs, seed=seed, mode=mode, notation=notation, symbolic=symbolic, **named_values
     )
     return Trace.of(found)
+
+
+def _with_header(
+    source: str, given: dict[str, float | int | str], outputs: list[str] | None
+) -> tuple[str, dict[str, float | int | str], list[str] | None]:
+    """A program's `# values:` and `# outputs:` header lines apply, as on the command line: values given
+    here override the header's, name by name."""
+    from .language.values import parse_assignments
+    from .samples import parse
+
+    program = parse(source, "program")
+    if not program.values and not program.outputs:
+        return source, given, outputs
+    header: dict[str, float | int | str] = dict(parse_assignments(program.values))
+    return program.source, {**header, **given}, outputs or list(program.outputs) or None

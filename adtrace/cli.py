@@ -197,6 +197,12 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     show_default=True,
     help="Rows per section before the middle is skipped (0 = show all).",
 )
+@click.option(
+    "--color/--no-color",
+    "color",
+    default=None,
+    help="Colour on or off (default: on in a terminal, unless NO_COLOR is set; FORCE_COLOR forces it).",
+)
 @click.version_option(version=__version__, prog_name="adtrace")  # not package_name: that reads metadata, 70 ms
 def main(
     arguments: tuple[str, ...],
@@ -220,6 +226,7 @@ def main(
     theme: str,
     math: str,
     max_rows: int,
+    color: bool | None,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -234,8 +241,9 @@ def main(
       adtrace rules sin        (the rules card; 'rules' as the first word is reserved)
       adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 -o trace.md
     """
-    out = Console(emoji=False, width=width, highlight=False)
-    err = Console(emoji=False, stderr=True, width=width, highlight=False)
+    colour: dict[str, Any] = {} if color is None else {"force_terminal": color, "no_color": not color}
+    out = Console(emoji=False, width=width, highlight=False, **colour)
+    err = Console(emoji=False, stderr=True, width=width, highlight=False, **colour)
     source = ""
     try:
         if list_samples:

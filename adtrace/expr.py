@@ -23,6 +23,8 @@ BAR = "\u0304"
 """The combining macron of an adjoint's name (w̄3)."""
 DOT = "\u0307"
 """The combining dot of a tangent's name (ẇ3)."""
+OVERLINE = "\u0305"
+"""The combining overline on every letter of a longer adjoint's name (l̅o̅s̅s̅)."""
 
 
 class Const(NamedTuple):
@@ -119,6 +121,8 @@ def latex_name(name: str) -> str:
     if DOT in base:  # ẇ3 → \dot w_{3}, a tangent
         inner = latex_name(name.replace(DOT, ""))
         return "\\dot " + inner if re.match(r"^(\\[A-Za-z]+|[A-Za-z])(_|$)", inner) else f"\\dot{{{inner}}}"
+    if OVERLINE in base:  # l̅o̅s̅s̅ → \overline{\mathrm{loss}}
+        return f"\\overline{{{latex_name(name.replace(OVERLINE, ''))}}}"
     if BAR in base:  # w̄3 → \bar w_{3}: no braces before the subscript (GitHub reads }_{ as emphasis)
         inner = latex_name(name.replace(BAR, ""))
         if re.match(r"^(\\[A-Za-z]+|[A-Za-z])(_|$)", inner):
@@ -180,7 +184,10 @@ def show(expr: Expr, fmt: Format = "plain") -> str:
 def _show_leaf(leaf: Const | Sym, fmt: Format) -> tuple[str, int]:
     if isinstance(leaf, Sym):
         if fmt == "code":  # names adtrace's own parser reads: an adjoint w̄3 is wbar3, Griewank's v-1 is vm1
-            return leaf.name.replace(BAR, "bar").replace("-", "m"), ATOM
+            name = leaf.name
+            if OVERLINE in name:
+                name = name.replace(OVERLINE, "") + "bar"
+            return name.replace(BAR, "bar").replace("-", "m"), ATOM
         return (latex_name(leaf.name) if fmt == "latex" else leaf.name), ATOM
     text = leaf.text
     if fmt == "latex":

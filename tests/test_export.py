@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
-
 import errno
 import json
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -17,6 +16,7 @@ from click.testing import CliRunner
 from adtrace import trace
 from adtrace.cli import main
 from adtrace.errors import ExportError, UnknownFormatError
+from adtrace.lesson.model import Section
 from adtrace.views.export import format_of, iter_export, normalise, write_atomic
 from adtrace.views.terminal import to_text
 

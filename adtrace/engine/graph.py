@@ -10,6 +10,7 @@ get no number: they print inline (`2·w1`).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -56,6 +57,12 @@ class Node(NamedTuple):
 _new = tuple.__new__
 
 
+LETTERS = {"w": "wuqhpkm", "v": "vuqhpkm"}
+"""Label letters in order of preference, per notation (the first is the notation's own)."""
+DEFAULT_OUTPUTS = ("z", "f", "y", "out", "result")
+"""Names for an output the program does not name, in order of preference."""
+
+
 class Output(NamedTuple):
     name: str
     node: int
@@ -96,6 +103,15 @@ class Graph:
         node = self.nodes[i]
         return self._locator.span(node.first, node.last)
 
+    @cached_property
+    def letters(self) -> dict[str, str]:
+        """The letter node labels use in each notation: w (or v), unless a name of the program looks like a
+        label (an input w1 would read as node w1): then the first of LETTERS that no name can be mistaken for."""
+        names = [*self.inputs, *self.assigned]
+        clash = re.compile(r"([^\W\d_])-?\d+")
+        taken = {m.group(1) for name in names if (m := clash.fullmatch(name))}
+        return {n: next(c for c in LETTERS[n] if c not in taken) for n in LETTERS}
+
     def label(self, i: int, notation: str = "w") -> str:
         """w3, or v1 in Griewank's notation where inputs are v₋ₙ₊₁ … v₀ (written v-1 … v0)."""
         node = self.nodes[i]
@@ -104,7 +120,7 @@ class Graph:
         k = self.number[i]
         if notation == "v":
             k -= len(self.inputs)
-        return f"{notation}{k}"
+        return f"{self.letters[notation]}{k}"
 
     def definition(self, i: int, notation: str = "w") -> Expr:
         """The node's formula over its arguments' labels: mul(w1, w2), or the input's name."""
@@ -293,12 +309,21 @@ class _Lowering:
             warnings=tuple(warnings),
         )
 
+    def default_output(self) -> str:
+        """The name of an unnamed last statement: z, unless the program uses z for something else."""
+        used = set(self.env) | set(self.versions)
+        return next((n for n in DEFAULT_OUTPUTS if n not in used), "z")
+
     def pick_outputs(self, names: list[str] | None) -> tuple[Output, ...]:
+        default = self.default_output()
         if not names:
-            outputs: tuple[Output, ...] = (Output(self.last_target or "z", self.last),)
+            outputs: tuple[Output, ...] = (Output(self.last_target or default, self.last),)
         else:
             found: dict[int, str] = {}
             for name in names:
+                if name == default and name not in self.env and self.last_target is None:
+                    found[self.last] = name  # the default output's own name
+                    continue
                 if name not in self.env:
                     hint = suggest(name, list(self.versions))
                     raise OptionError(f"unknown output '{name}': it is not assigned in the program{hint}")

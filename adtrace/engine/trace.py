@@ -150,6 +150,11 @@ class Trace:
             )
 
     # -- helpers for renderers: lookups, never arithmetic --------------
+    @property
+    def letter(self) -> str:
+        """The letter of node labels: the notation's (w, v), or another where a name would clash."""
+        return self.graph.letters[self.notation]
+
     def label(self, i: int) -> str:
         return self.graph.label(i, self.notation)
 

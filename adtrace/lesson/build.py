@@ -21,6 +21,8 @@ from .model import Answer, Block, Column, Header, Lesson, Line, Note, NoteKind, 
 from .passes import reverse_step, seed_notes, seed_steps, symbolic_reverse_step, tangent_step
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+"""Control characters but tab and newline: ESC would start a terminal escape sequence (colour, clear screen,
+a window title) if printed as it is."""
 
 
 def build(trace: Trace, digits: int = 4, *, explain: bool = False, terms: bool = False) -> Lesson:
@@ -36,7 +38,7 @@ def build(trace: Trace, digits: int = 4, *, explain: bool = False, terms: bool =
 
 def visible(text: str) -> str:
     """User text as it may reach a terminal: control characters (ESC and the rest) shown as ^[, not obeyed."""
-    return _CONTROL.sub(lambda m: "^" + chr((ord(m.group()) + 64) % 128) if ord(m.group()) < 128 else "?", text)
+    return _CONTROL.sub(lambda m: f"^{chr((ord(m.group()) + 64) % 128)}" if ord(m.group()) < 128 else "\ufffd", text)
 
 
 def header(trace: Trace) -> Header:
@@ -47,8 +49,11 @@ def header(trace: Trace) -> Header:
     )
     inputs = tuple((name, number(value, 6)) for name, value in trace.inputs.items())
     notes = [Note("aside", (words.symbolic_intro(trace),))] if trace.symbolic_only else []
+    if trace.letter != trace.notation:
+        notes.append(Note("aside", (words.letter_changed(trace.letter, trace.notation),)))
+    program = visible(trace.source.strip())
     return Header(
-        words.mode_title(trace.mode), tuple(notes), source, inputs, tuple(o.name for o in trace.graph.outputs)
+        words.mode_title(trace.mode), tuple(notes), source, program, inputs, tuple(o.name for o in trace.graph.outputs)
     )
 
 
@@ -74,7 +79,9 @@ def _sections(trace: Trace, digits: int, explain: bool, terms: bool) -> list[Sec
                 Block("notes", (Note("aside", (words.REVERSE_LEGEND,)),)),
                 Block(
                     "steps",
-                    steps=_lazy(order, partial(reverse_step, trace, rpass, spass, digits=digits, explain=explain, split=terms)),
+                    steps=_lazy(
+                        order, partial(reverse_step, trace, rpass, spass, digits=digits, explain=explain, split=terms)
+                    ),
                 ),
             )
         )
@@ -83,7 +90,7 @@ def _sections(trace: Trace, digits: int, explain: bool, terms: bool) -> list[Sec
         sections.append(
             _section(
                 "tangent",
-                words.tangent_title(k, len(trace.forward), tpass.input, trace.notation),
+                words.tangent_title(k, len(trace.forward), tpass.input, trace.letter),
                 Block("notes", (Note("formula", seeds), Note("aside", (words.TANGENT_INTRO,)))),
                 Block(
                     "steps",
@@ -204,7 +211,7 @@ def forward(trace: Trace, digits: int, explain: bool) -> Section:
             answer=Answer(trace.values[i], definition),
         )
 
-    w = "w_i" if trace.notation == "w" else "v_i"
+    w = f"{trace.letter}_i"
     columns = (Column(w), Column("definition"), Column("with values"), Column("value", "right"))
     return _section(
         "forward", words.FORWARD, Block("table", steps=Steps(len(numbered), row), columns=columns, what="rows")
@@ -398,7 +405,7 @@ def symbolic_forward(trace: Trace, sym: SymbolicTrace, digits: int) -> Section:
             answer=Answer(value, form),
         )
 
-    w = "w_i" if trace.notation == "w" else "v_i"
+    w = f"{trace.letter}_i"
     columns: tuple[Column, ...] = (Column(w), Column("definition"), Column(words.IN_THE_INPUTS))
     if partly:
         columns += (Column("value", "right"),)

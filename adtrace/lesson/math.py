@@ -16,6 +16,7 @@ from ..primitives import ATOM
 Format = Literal["plain", "latex"]
 
 BAR = "\u0304"  # combining macron: w̄
+OVERLINE = "\u0305"  # combining overline, on every letter of a longer name: l̅o̅s̅s̅
 DOT = "\u0307"  # combining dot above: ẇ
 
 
@@ -46,20 +47,23 @@ class Titled(NamedTuple):
 
 
 class Running(NamedTuple):
-    """The first `count` of a step's products, and the terms still to come: 3 + (-0.4161) + …
+    """The first `shown` of a step's products, and the terms still to come: 3 + (-0.4161) + …
 
     Every term of a step shares one tuple of products, so a node with many parents costs linear space."""
 
     terms: tuple[Math, ...]
-    count: int
+    shown: int
 
 
 Math = Expr | Partial | Prod | Sum | Titled | Running
 
 
 def bar(label: str) -> str:
-    """w3 → w̄3 (the macron sits on the letter, before the digits)."""
+    """w3 → w̄3 (the macron sits on the letter, before the digits); a name of several letters gets a line
+    over all of them (l̅o̅s̅s̅), since a macron on its last letter alone would read as another letter."""
     head = label.rstrip("0123456789-")
+    if len(head) > 1:
+        return "".join(c + OVERLINE for c in head) + label[len(head) :]
     return head + BAR + label[len(head) :] if head else label + BAR
 
 
@@ -97,7 +101,7 @@ def show(math: Math, fmt: Format = "plain") -> str:
         sep = " \\cdot " if fmt == "latex" else "·"
         return sep.join(_factor(f, fmt) for f in math.factors)
     if isinstance(math, Running):
-        return show(Sum((*math.terms[: math.count], Sym("…"))), fmt)
+        return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
     if isinstance(math, Titled):
         sep = "\\ " if fmt == "latex" else " "
         return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"

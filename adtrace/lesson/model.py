@@ -201,6 +201,8 @@ class Header(NamedTuple):
     """What kind of trace this is, when it needs saying (a symbolic trace, a label letter changed)."""
     source: tuple[str, ...]
     """The program's lines that are not blank or comments (control characters made visible)."""
+    program: str
+    """The whole program as typed, comments too, control characters made visible (for exports)."""
     inputs: tuple[tuple[str, str], ...]
     """(name, value as shown)."""
     outputs: tuple[str, ...]

@@ -10,12 +10,13 @@ from __future__ import annotations
 from ..engine.symbolic import SymbolicPass, rounded
 from ..engine.trace import ReversePass, TangentPass, Trace
 from ..engine.trace import Term as TraceTerm
-from ..expr import Const, Expr, Sym, product
+from ..expr import Const, Expr, product
 from . import words
 from .math import Math, Partial, Prod, Running, Sum, adjoint, num, seed_num, tangent
 from .model import Answer, Line, Note, PartialUse, Step, Term
 from .rules import rule_math, rule_text
 from .tidy import tidy
+
 
 def partial_use(trace: Trace, p: int, pos: int, j: int) -> PartialUse:
     prim = trace.graph.nodes[p].prim
@@ -302,5 +303,5 @@ def seed_notes(trace: Trace, seeds: dict[int, float], output: str | None, target
         notes.append(Note("aside", (words.unit_seed(output),)))
     else:
         notes.append(Note("aside", (words.vjp_seed(target),)))
-    notes.append(Note("aside", (words.adjoint_notation(trace.notation, target),)))
+    notes.append(Note("aside", (words.adjoint_notation(trace.letter, target),)))
     return tuple(notes)

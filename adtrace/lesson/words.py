@@ -342,7 +342,7 @@ def why_seeds(trace: Trace, digits: int = 4) -> list[tuple[str, str]]:
                     (
                         "note",
                         f"With seed s every adjoint would be s times as large (try --seed 2): "
-                        f"the chain rule is linear, and 1 asks for ∂{out}/∂{trace.notation} itself.",
+                        f"the chain rule is linear, and 1 asks for ∂{out}/∂{trace.letter} itself.",
                     )
                 )
         else:
@@ -485,7 +485,7 @@ def mermaid_legend(trace: Trace) -> str:
     if trace.symbolic_only:
         note = "Solid arrows: the forward pass, inputs to output (values where every input they need has one)."
     if trace.reverse:
-        w = trace.notation
+        w = trace.letter
         note += (
             " Dashed arrows: the reverse pass, from the seed on the output back to the inputs, one node per "
             f"adjoint {bar(w)}i, each arrow labelled with the contribution {bar(w)}p·∂{w}p/∂{w}j it carries."
@@ -523,4 +523,12 @@ def graph_hidden(need_width: int, need_height: int, width: int, height: int) -> 
     return (
         f"(the graph is not drawn: it needs {need_width}×{need_height} and the terminal is {width}×{height}; "
         "make it larger or zoom out)"
+    )
+
+
+def letter_changed(letter: str, notation: str) -> str:
+    """Said when node labels can't use their usual letter."""
+    return (
+        f"Nodes are labelled {letter}1, {letter}2, … here, not {notation}1, {notation}2, …: "
+        f"a name in the program looks like a {notation} label."
     )

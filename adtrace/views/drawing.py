@@ -172,7 +172,7 @@ class GraphDrawing:
         return (
             f"{trace.label(i)} = {show(trace.definition(i))}",
             f"= {value}" if value else "",
-            f"{bar(trace.notation)} = {adjoint}" if adjoint else "",
+            f"{bar(trace.letter)} = {adjoint}" if adjoint else "",
         )
 
 

@@ -128,7 +128,7 @@ class _Writer:
     # -- the lesson -------------------------------------------------
     def header(self, lesson: Lesson, trace: Trace) -> str:
         h = lesson.header
-        source = trace.source.strip()
+        source = h.program
         fence = "`" * max(3, 1 + max((len(r) for r in re.findall(r"`+", source)), default=0))
         given = ", ".join(f"{latex_name(n)} = {show(_const(v), 'latex')}" for n, v in h.inputs)
         outs = ", ".join(latex_name(o) for o in h.outputs)

@@ -28,7 +28,7 @@ from rich.text import Text
 
 from ..engine.trace import Trace
 from ..lesson import words
-from ..lesson.build import build
+from ..lesson.build import build, visible
 from ..lesson.math import show
 from ..lesson.model import Section, Step
 from .drawing import MARK, GraphDrawing, draw
@@ -115,7 +115,7 @@ class Reveal:
 def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
     """Every state of the lesson, in order: start, forward values, each pass's steps, done."""
     lesson = build(trace, digits, explain=True, terms=True)
-    states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(trace.source))]
+    states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(lesson.header.program))]
     values = _Order()
     sections = lesson.sections
     for section in sections:
@@ -249,10 +249,8 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
     for i in numbered[first:last]:
         hot = i == state.node
         value = _known(trace.values[i], digits) if i in state.values else ""
-        if i in state.adjoints:
-            adjoint = _known(_pass_values(trace, state)[i], digits)
-        else:
-            adjoint = state.running.get(i, "")
+        known = i in state.adjoints
+        adjoint = _known(_pass_values(trace, state)[i], digits) if known else state.running.get(i, "")
         out = words.output_name_of(trace, i)
         definition = show(trace.definition(i)) + (f"  → {out}" if out else "")
         mark = MARK if hot else "◆" if i == state.parent else ""
@@ -307,7 +305,7 @@ def screen(
         status.append("   (paused: p resumes)", style="bold")
     if typed:
         status.append(f"   go to node {typed}…", style="bold")
-    status.append("   " + trace.source.strip().replace("\n", "; "), style="italic")
+    status.append("   " + visible(trace.source.strip()).replace("\n", "; "), style="italic")
     table = node_table(trace, state, digits, max_rows=max(3, height - 16))
     body = styled(state.text, indent=4)
     rows = [body]
@@ -441,7 +439,7 @@ def jump(states: list[Reveal], k: int, key: str, trace: Trace, typed: str = "") 
         ]
         return next((m for m in starts if m > k), starts[0] if starts else k)
     if typed:
-        target = next((i for i in trace.graph.numbered if trace.label(i) == f"{trace.notation}{typed}"), None)
+        target = next((i for i in trace.graph.numbered if trace.label(i) == f"{trace.letter}{typed}"), None)
         found = [m for m, s in enumerate(states) if s.node == target and s.kind != "forward"]
         found = found or [m for m, s in enumerate(states) if s.node == target]
         return next((m for m in found if m > k), found[0] if found else k)
