@@ -189,7 +189,9 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     help="With --step: advance automatically every SECONDS (projector demos); implies --step.",
 )
 @click.option("--explain", is_flag=True, help="Explain every step in words (also for `adtrace rules`).")
-@click.option("--graph", "graph_only", is_flag=True, help="Print only the drawing of the graph.")
+@click.option(
+    "--graph", "graph_only", is_flag=True, help="Print only the drawing of the graph (with -o x.svg: the picture)."
+)
 @click.option(
     "--max-rows",
     type=click.IntRange(min=0),
@@ -273,6 +275,8 @@ def main(
         else:
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
         targets = [(path, _export().format_of(path)) for path in output_paths]
+        if graph_only:  # -o x.svg with --graph: the graph's own picture, not the terminal's look
+            targets = [(path, "graph-svg" if path_fmt == "svg" else path_fmt) for path, path_fmt in targets]
         result = trace(
             source,
             parse_assignments(args),

@@ -20,7 +20,8 @@ from mdit_py_plugins.dollarmath import dollarmath_plugin
 from adtrace import Trace, trace
 from adtrace.language.values import parse_assignments
 from adtrace.samples import all_samples, get
-from adtrace.views.markdown import MERMAID_MAX_NODES, iter_markdown, tex_bar, unicode_name
+from adtrace.views.markdown import MERMAID_MAX_NODES, iter_markdown, tex_bar
+from adtrace.views.mermaid import pretty as unicode_name
 
 JS = Path(__file__).parent / "js"
 BOTH = "u = x*y; v = sin(x); f = u + v; g = u*v"

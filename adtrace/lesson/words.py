@@ -480,17 +480,12 @@ def too_big_to_draw(count: int, limit: int) -> str:
 
 
 def mermaid_legend(trace: Trace) -> str:
-    """Under the Mermaid diagram: what its arrows are."""
-    note = "Solid arrows: the forward pass, inputs to output, with each node's value."
-    if trace.symbolic_only:
-        note = "Solid arrows: the forward pass, inputs to output (values where every input they need has one)."
-    if trace.reverse:
-        w = trace.letter
-        note += (
-            " Dashed arrows: the reverse pass, from the seed on the output back to the inputs, one node per "
-            f"adjoint {bar(w)}i, each arrow labelled with the contribution {bar(w)}p·∂{w}p/∂{w}j it carries."
-        )
-    return note
+    """Under the Mermaid diagram: what its boxes and arrows say."""
+    what = "adjoint" if trace.reverse else "tangent" if trace.forward else "formula"
+    return (
+        f"Each box is a node with its value and its {what}; each arrow runs from an argument to the node "
+        "computed from it, labelled with that local partial."
+    )
 
 
 # -- the stepper (--step) --

@@ -1,42 +1,44 @@
-"""A drawing of the graph: layered boxes and lines, inputs at the top, the output at the bottom.
+"""A drawing of the graph in the terminal: layered boxes and lines, inputs at the top, the output at the bottom.
 
-Each numbered node is a box `w3 = w1·w2` with its value and (after the reverse
-pass) its adjoint; every argument is a line from the box of the node it comes
-from to its own port on the top of the box that uses it, so `x*x` draws two
-lines and a shared node draws one line to each of its users. The layout is the
-classic layered one (Sugiyama): a node's layer is one more than its deepest
-argument, an edge that skips layers runs through a vertical pass-through, and
-nodes are ordered by the mean position of their arguments. Inputs on top and
-the output at the bottom keeps the width small (a chain of any length fits in
-80 columns); a graph with more than MAX_NODES nodes, or one too wide for the
-terminal, is shown as an adjacency table instead. Everything is a loop over
-the nodes in topological order: no recursion.
+Each numbered node is a box `w3 = w1·w2` with its value and its adjoint (its tangent in forward mode);
+every argument is a line from the box of the node it comes from to a port on the top of the box that
+uses it, ending in ▼, so `x*x` draws two lines and a shared node draws one line to each user. Where the
+lines go comes from the shared layout (`layout.py`: layers, order, coordinates); this module only turns
+it into cells: a port under each line's source where it can (straight lines), and, between two layers,
+one horizontal track per bending line, stacked so that a line never runs through another one that it
+does not cross in the layout. A graph wider than the console (or of more than MAX_NODES nodes) is not
+drawn: one line says so, and `GraphDrawing` shows the adjacency table instead.
 
-Only formats the Trace: values and adjoints are read from it.
+The cells of a drawing are made once per trace, digits and width (the stepper redraws at every key):
+revealing values, the highlight and the running adjoint only change the text laid over them.
+
+Only formats the Trace: values, adjoints and tangents are read from it.
 """
 
 from __future__ import annotations
 
+import itertools
 import unicodedata
-from collections.abc import Collection
-from itertools import groupby
-from operator import itemgetter
+import weakref
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
 from rich import box
 from rich.cells import cell_len
 from rich.table import Table
-from rich.text import Text
+from rich.text import Span, Text
 
 from ..engine.trace import Trace
 from ..expr import number, show
-from ..lesson.words import bar, output_name_of
+from ..lesson.words import bar, dot, output_name_of
+from .layout import Item, Layering, layered, place
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
 
-MAX_NODES = 12
-"""Graphs with more numbered nodes than this are shown as an adjacency table."""
+MAX_NODES = 60
+"""Graphs with more numbered nodes than this are shown as an adjacency table (a drawing that size is a
+poster, not a terminal picture)."""
 GAPS = (2, 1)
 """Columns between neighbouring boxes: the first that lets the drawing fit."""
 BOX_HEIGHT = 5
@@ -60,50 +62,501 @@ _LINES = {
 }
 ARROW = "▼"
 MARK = "▶"
+HOT = "bold yellow"
+"""The style of the current node's box, the parent's box and the edge between them."""
 
-Item = tuple[int, int]
-"""(source node, layer): a node's own box when the layer is its own, else the pass-through of its lines."""
+
+class Highlight:
+    """What a stepper points at in the drawing.
+
+    `node`: the node being worked on, marked ▶ and drawn in bold yellow; `parent`: one parent of it
+    (the term of the chain rule being added), its box drawn in yellow too; `edge`: the line drawn in
+    yellow, as (argument node, node using it), e.g. (node, parent) for a reverse term; `running`: the
+    adjoint as it is being summed ("3 + …"), shown on the current node instead of its finished adjoint.
+    """
+
+    __slots__ = ("edge", "node", "parent", "running")
+
+    def __init__(
+        self,
+        node: int | None = None,
+        parent: int | None = None,
+        edge: tuple[int, int] | None = None,
+        running: str | None = None,
+    ) -> None:  # a plain class, not a dataclass: this module is imported by every terminal trace
+        self.node = node
+        self.parent = parent
+        self.edge = edge
+        self.running = running
+
+    def __repr__(self) -> str:
+        return f"Highlight(node={self.node}, parent={self.parent}, edge={self.edge}, running={self.running!r})"
+
+    @classmethod
+    def term(cls, node: int, parent: int, running: str | None = None) -> Highlight:
+        """The reverse step's term w̄_parent·∂parent/∂node: both boxes and the edge between them."""
+        return cls(node, parent, (node, parent), running)
+
+
+class GraphDrawing:
+    """The graph as a drawing (or, when too big, a one-line note and an adjacency table), optionally
+    part-revealed.
+
+    `values` / `adjoints`: the nodes whose value / adjoint (tangent) is shown (None: all that exist);
+    `highlight`: the node being worked on, or a Highlight (node, parent, edge, running adjoint);
+    `fallback`: show the table when the drawing does not fit (False: only the note, for the panel in
+    the normal trace, which has its own table).
+    """
+
+    def __init__(
+        self,
+        trace: Trace,
+        digits: int = 4,
+        *,
+        values: Collection[int] | None = None,
+        adjoints: Collection[int] | None = None,
+        highlight: int | Highlight | None = None,
+        fallback: bool = True,
+    ) -> None:
+        self.trace = trace
+        self.digits = digits
+        self.values = values
+        self.adjoints = adjoints
+        self.spot = highlight if isinstance(highlight, Highlight) else Highlight(highlight)
+        self.fallback = fallback
+
+    @property
+    def highlight(self) -> int | None:
+        """The node being worked on (kept for callers that read it)."""
+        return self.spot.node
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        drawing = draw(self, options.max_width)
+        if drawing is not None:
+            yield drawing
+            return
+        yield Text(too_big(self.trace, options.max_width, self.digits), style="dim", no_wrap=True, overflow="ellipsis")
+        if self.fallback:
+            yield adjacency_table(self)
+
+    # -- what each box says ------------------------------------------
+    def value_text(self, i: int) -> str:
+        if self.values is not None and i not in self.values:
+            return ""
+        return _known(self.trace.values[i], self.digits)
+
+    def adjoint_text(self, i: int) -> str:
+        """The adjoint of the first reverse pass, or the tangent of the first forward pass when there is none."""
+        sweep = _sweep(self.trace)
+        if sweep is None or (self.adjoints is not None and i not in self.adjoints):
+            return ""
+        return _known(sweep[i], self.digits)
+
+    def lines(self, i: int, full: bool) -> tuple[str, str, str]:
+        """The lines of node i's box: `w3 = w1·w2`, `= 6`, `w̄ = 1` (`ẇ = 1` in forward mode).
+
+        `full` gives every line as wide as it can get, so revealing values never moves a box.
+        """
+        trace = self.trace
+        sweep = _sweep(trace)
+        value = _known(trace.values[i], self.digits) if full else self.value_text(i)
+        if full:
+            adjoint = _known(sweep[i], self.digits) if sweep is not None else ""
+        elif i == self.spot.node and self.spot.running:
+            adjoint = self.spot.running
+        else:
+            adjoint = self.adjoint_text(i)
+        mark = bar(trace.letter) if trace.reverse else dot(trace.letter)
+        return (
+            f"{trace.label(i)} = {show(trace.definition(i))}",
+            f"= {value}" if value else "",
+            f"{mark} = {adjoint}" if adjoint else "",
+        )
+
+
+def _sweep(trace: Trace) -> list[float] | None:
+    if trace.reverse:
+        return trace.reverse[0].adjoints
+    if trace.forward:
+        return trace.forward[0].tangents
+    return None
+
+
+def too_big(trace: Trace, width: int, digits: int = 4) -> str:
+    """The one line said in place of a drawing that does not fit."""
+    n = len(trace.graph.numbered)
+    if n > MAX_NODES:
+        return f"(the graph has {n} nodes, it is drawn up to {MAX_NODES}: see the table)"
+    need = min(_geometry(trace, digits, gap, budget).width for gap in GAPS for budget in (None, width))
+    return f"(drawing the graph needs {need} columns, {need - width} more: see the table)"
+
+
+# -- the cells -------------------------------------------------------------------
+
+
+class _Geometry:
+    """Everything about a drawing that does not change as a stepper reveals it."""
+
+    __slots__ = ("boxes", "edges", "rows", "width")
+
+    def __init__(
+        self,
+        width: int,
+        rows: list[str],
+        boxes: dict[int, tuple[int, int, int]],
+        edges: dict[tuple[int, int], list[tuple[int, int]]],
+    ) -> None:
+        self.width = width
+        self.rows = rows
+        """The lines and box borders, row by row, with blanks where the boxes' text goes."""
+        self.boxes = boxes
+        """Node → (left, width, top) of its box."""
+        self.edges = edges
+        """(argument, user) → the cells (x, y) of its line(s), for highlighting."""
+
+
+_CACHE: weakref.WeakKeyDictionary[Trace, dict[tuple[int, int, int | None], _Geometry]] = weakref.WeakKeyDictionary()
+
+
+def _geometry(trace: Trace, digits: int, gap: int, budget: int | None = None) -> _Geometry:
+    per_trace = _CACHE.setdefault(trace, {})
+    key = (digits, gap, budget)
+    if key not in per_trace:
+        per_trace[key] = _build(trace, digits, gap, budget)
+    return per_trace[key]
+
+
+def _fitting(trace: Trace, digits: int, max_width: int) -> _Geometry | None:
+    """The first drawing that fits: the natural layers with wide gaps, then narrow ones, then layers filled
+    only up to the width (a wide graph gets taller instead)."""
+    for gap in GAPS:
+        geometry = _geometry(trace, digits, gap)
+        if geometry.width <= max_width:
+            return geometry
+    geometry = _geometry(trace, digits, GAPS[-1], max_width)
+    return geometry if geometry.width <= max_width else None
+
+
+def draw(view: GraphDrawing, max_width: int) -> Text | None:
+    """The drawing as text, or None when the graph has more than MAX_NODES nodes or does not fit."""
+    trace = view.trace
+    if len(trace.graph.numbered) > MAX_NODES:
+        return None
+    geometry = _fitting(trace, view.digits, max_width)
+    return None if geometry is None else _render(view, geometry)
+
+
+def _box_width(view: GraphDrawing, i: int) -> int:
+    return max(cell_len(t) for t in view.lines(i, full=True)) + 4
+
+
+def _build(trace: Trace, digits: int, gap: int, budget: int | None) -> _Geometry:
+    view = GraphDrawing(trace, digits)
+    widths = {i: _box_width(view, i) for i in trace.graph.numbered}
+    lay = layered(trace.graph, widths, budget)
+    where = place(lay, lambda it: widths[it.node] if lay.is_box(it) else 1, gap, integer=True)
+    left = {it: int(x) for it, x in where.left.items()}
+    size = {it: int(w) for it, w in where.width.items()}
+    total = int(where.total)
+    routed = [_route(lay, k, left, size) for k in range(len(lay.rows) - 1)]
+    height = len(lay.rows) * BOX_HEIGHT + sum(band.height for band in routed)
+    canvas = _Canvas(total, height)
+    boxes: dict[int, tuple[int, int, int]] = {}
+    cells: dict[tuple[Item, Item], list[tuple[int, int]]] = {}
+    through: dict[Item, list[tuple[int, int]]] = {}
+    y = 0
+    for k, row in enumerate(lay.rows):
+        for item in row:
+            x0 = left[item]
+            if not lay.is_box(item):
+                through[item] = [(x0, r) for r in range(y, y + BOX_HEIGHT)]
+                for r in range(y, y + BOX_HEIGHT):
+                    canvas.line(x0, r, U | D)
+                continue
+            boxes[item.node] = (x0, size[item], y)
+            canvas.box(x0, y, size[item])
+            if k > 0:
+                for port in routed[k - 1].ports.get(item, []):
+                    canvas.line(port, y, U)
+            if k < len(routed) and item in routed[k].starts:
+                canvas.line(routed[k].starts[item], y + BOX_HEIGHT - 1, D)
+        y += BOX_HEIGHT
+        if k < len(routed):
+            routed[k].paint(canvas, y, cells)
+            y += routed[k].height
+    edges: dict[tuple[int, int], list[tuple[int, int]]] = {}
+    for i in trace.graph.numbered:  # each edge's cells: its chain of items, box to box
+        for a in set(trace.graph.nodes[i].args):
+            if trace.graph.nodes[a].is_const:
+                continue
+            chain = lay.chain(a, i)
+            found: list[tuple[int, int]] = []
+            for src, dst in itertools.pairwise(chain):
+                found += cells.get((src, dst), [])
+                found += through.get(dst, [])
+            edges[(a, i)] = found
+    return _Geometry(total, canvas.rows(), boxes, edges)
+
+
+class _Band:
+    """The lines between two layers: where each leaves its source and enters its target, and its track."""
+
+    def __init__(self) -> None:
+        self.starts: dict[Item, int] = {}
+        """Source item → the column its lines leave from."""
+        self.ports: dict[Item, list[int]] = {}
+        """Target item → the columns its lines arrive at."""
+        self.nets: list[tuple[Item, int, list[tuple[Item, int, bool]], int]] = []
+        """(source, start column, [(target, port column, ends in an arrow)], track or -1 when straight)."""
+        self.height = 1
+
+    def paint(self, canvas: _Canvas, y: int, cells: dict[tuple[Item, Item], list[tuple[int, int]]]) -> None:
+        last = y + self.height - 1
+        for src, origin, targets, track in self.nets:
+            if track < 0:
+                column = [(origin, r) for r in range(y, last + 1)]
+                for x, r in column:
+                    canvas.line(x, r, U | D)
+                for dst, _, arrow in targets:
+                    cells[(src, dst)] = column
+                    if arrow:
+                        canvas.arrow(origin, last)
+                continue
+            ty = y + 1 + track
+            stem = [(origin, r) for r in range(y, ty + 1)]
+            for x, r in stem[:-1]:
+                canvas.line(x, r, U | D)
+            canvas.line(origin, ty, U)
+            xs = [origin] + [port for _, port, _ in targets]
+            lo, hi = min(xs), max(xs)
+            for col in range(lo, hi + 1):
+                canvas.line(col, ty, (L if col > lo else 0) | (R if col < hi else 0))
+            for dst, port, arrow in targets:
+                canvas.line(port, ty, D)
+                for r in range(ty + 1, last + 1):
+                    canvas.line(port, r, U | D)
+                if arrow:
+                    canvas.arrow(port, last)
+                a, b = sorted((origin, port))
+                cells[(src, dst)] = (
+                    stem + [(x, ty) for x in range(a, b + 1)] + [(port, r) for r in range(ty + 1, last + 1)]
+                )
+
+
+def _route(lay: Layering, k: int, left: dict[Item, int], size: dict[Item, int]) -> _Band:
+    """Ports, start columns and tracks for the lines from layer k to layer k + 1."""
+    band = _Band()
+    upper, lower = lay.rows[k], lay.rows[k + 1]
+
+    def centre(item: Item) -> int:
+        return left[item] + size[item] // 2
+
+    # Ports: a box's lines arrive in the order of their sources, each as near under its source as it can be.
+    for item in lower:
+        sources = sorted(lay.up[item], key=lambda s: (centre(s), s))
+        if not lay.is_box(item):
+            band.ports[item] = [left[item]] * len(sources)
+            continue
+        lo, hi = left[item] + 2, left[item] + size[item] - 3
+        band.ports[item] = _spread([centre(s) for s in sources], lo, hi)
+    incoming: dict[Item, list[tuple[Item, int, bool]]] = {item: [] for item in upper}
+    for item in lower:
+        sources = sorted(lay.up[item], key=lambda s: (centre(s), s))
+        for src, port in zip(sources, band.ports[item], strict=True):
+            incoming[src].append((item, port, lay.is_box(item)))
+    taken = {port for ports in band.ports.values() for port in ports}
+    spans: list[tuple[int, int, Item, int, list[tuple[Item, int, bool]]]] = []
+    for src in upper:
+        targets = incoming[src]
+        if not targets:
+            continue
+        start = left[src]
+        if lay.is_box(src):  # leave where no other line arrives, nearest its own ports (straight if it can)
+            own = {port for _, port, _ in targets}
+            label = len(output_name_of_graph(lay, src.node)) + 2 if output_name_of_graph(lay, src.node) else 0
+            inner = range(left[src] + 2 + label, left[src] + size[src] - 2)
+            wish = sum(own) / len(own)
+            free = [x for x in inner if x not in taken - own] or list(inner) or [centre(src)]
+            start = min(free, key=lambda x: (abs(x - wish), x))
+        band.starts[src] = start
+        xs = [start] + [port for _, port, _ in targets]
+        spans.append((min(xs), max(xs), src, start, targets))
+    bending = [s for s in spans if s[0] != s[1]]
+    tracks = _tracks(bending)
+    for (_, _, src, start, targets), track in zip(bending, tracks, strict=True):
+        band.nets.append((src, start, targets, track))
+    for lo, hi, src, start, targets in spans:
+        if lo == hi:
+            band.nets.append((src, start, targets, -1))
+    band.height = max(tracks) + 3 if tracks else 1
+    return band
+
+
+def output_name_of_graph(lay: Layering, i: int) -> str:
+    for out in lay.graph.outputs:
+        if out.node == i:
+            return out.name
+    return ""
+
+
+def _spread(wishes: list[int], lo: int, hi: int) -> list[int]:
+    """Columns in [lo, hi], increasing, as near the wishes (sorted) as they can be: two apart where there is
+    room, else one."""
+    n = len(wishes)
+    if n == 0:
+        return []
+    step = 2 if hi - lo >= 2 * (n - 1) else 1
+    if hi - lo < n - 1:  # narrower than its lines (never for a box of text): share columns
+        return [min(hi, lo + k) for k in range(n)]
+    out = [min(max(w, lo + step * k), hi - step * (n - 1 - k)) for k, w in enumerate(wishes)]
+    for k in range(1, n):
+        out[k] = max(out[k], out[k - 1] + step)
+    for k in range(n - 2, -1, -1):
+        out[k] = min(out[k], out[k + 1] - step)
+    return out
+
+
+def _tracks(nets: list[tuple[int, int, Item, int, list[tuple[Item, int, bool]]]]) -> list[int]:
+    """A track (row) per bending line, top first: a line whose start is under another's horizontal goes above
+    it, one whose port is under it goes below, so no line runs through another one; lines on one track never
+    touch. A cycle of such rules (lines that cross in the layout) is broken where it must be."""
+    n = len(nets)
+    after: list[set[int]] = [set() for _ in range(n)]  # after[a] ∋ b: b's track is below a's
+    for a, (lo, hi, _, _, _) in enumerate(nets):
+        for b, (_, _, _, b_start, b_targets) in enumerate(nets):
+            if a == b:
+                continue
+            if lo < b_start < hi:
+                after[b].add(a)
+            if any(lo < port < hi for _, port, _ in b_targets):
+                after[a].add(b)
+    before = [0] * n
+    for a in range(n):
+        for b in after[a]:
+            before[b] += 1
+    track = [0] * n
+    placed: list[list[tuple[int, int]]] = []  # per track, the spans on it
+    done = [False] * n
+    floor = [0] * n
+    for _ in range(n):
+        ready = [a for a in range(n) if not done[a] and before[a] == 0]
+        a = min(ready or [a for a in range(n) if not done[a]], key=lambda a: (before[a], nets[a][0], nets[a][1]))
+        done[a] = True
+        lo, hi = nets[a][0], nets[a][1]
+        t = floor[a]
+        while t < len(placed) and any(not (hi < plo - 1 or lo > phi + 1) for plo, phi in placed[t]):
+            t += 1
+        if t == len(placed):
+            placed.append([])
+        placed[t].append((lo, hi))
+        track[a] = t
+        for b in after[a]:
+            before[b] -= 1
+            floor[b] = max(floor[b], t + 1)
+    return track
 
 
 class _Canvas:
-    """A grid of line bits (joined into box-drawing characters), text cells and styles."""
+    """A grid of line bits (joined into box-drawing characters) and characters."""
 
     def __init__(self, width: int, height: int) -> None:
         self.width = width
-        self.height = height
         self.bits = [[0] * width for _ in range(height)]
         self.chars: dict[tuple[int, int], str] = {}
-        self.styles: dict[tuple[int, int], str] = {}
 
-    def line(self, x: int, y: int, bits: int, style: str = "") -> None:
+    def line(self, x: int, y: int, bits: int) -> None:
         self.bits[y][x] |= bits
-        if style:
-            self.styles[(x, y)] = style
 
-    def text(self, x: int, y: int, text: str, style: str = "") -> None:
-        for cell in _cells(text):
-            self.chars[(x, y)] = cell
-            if style:
-                self.styles[(x, y)] = style
-            x += 1
+    def arrow(self, x: int, y: int) -> None:
+        self.chars[(x, y)] = ARROW
 
-    def render(self) -> Text:
-        """Each row's cells, trailing blanks dropped, appended a run of one style at a time (a Text per
-        cell made this most of the drawing's time, and the stepper redraws it at every key)."""
-        out = Text()
-        for y in range(self.height):
-            bits = self.bits[y]
-            cells = [
-                (self.chars.get((x, y)) or _LINES.get(bits[x], " "), self.styles.get((x, y), ""))
-                for x in range(self.width)
-            ]
-            while cells and cells[-1][0].isspace():
-                cells.pop()
-            for style, run in groupby(cells, key=itemgetter(1)):
-                out.append("".join(char for char, _ in run), style=style)
-            if y < self.height - 1:
-                out.append("\n")
+    def box(self, x0: int, y: int, w: int) -> None:
+        x1 = x0 + w - 1
+        bottom = y + BOX_HEIGHT - 1
+        for col in range(x0, x1 + 1):
+            self.line(col, y, (L if col > x0 else D) | (R if col < x1 else D))
+            self.line(col, bottom, (L if col > x0 else U) | (R if col < x1 else U))
+        for r in range(y + 1, bottom):
+            self.line(x0, r, U | D)
+            self.line(x1, r, U | D)
+
+    def rows(self) -> list[str]:
+        out = []
+        for y, bits in enumerate(self.bits):
+            out.append("".join(self.chars.get((x, y)) or _LINES.get(b, " ") for x, b in enumerate(bits)))
         return out
+
+
+# -- the text over the cells ---------------------------------------------------------
+
+
+def _render(view: GraphDrawing, geometry: _Geometry) -> Text:
+    """The cells with each box's text laid over them, styled: a copy of the rows and a list of spans."""
+    trace = view.trace
+    spot = view.spot
+    rows = [list(row) for row in geometry.rows]
+    styles: list[list[tuple[int, int, str]]] = [[] for _ in rows]  # per row: (start, end, style) in cells
+    for i, (x0, w, y) in geometry.boxes.items():
+        label, value, adjoint = view.lines(i, full=False)
+        hot = i == spot.node
+        warm = i == spot.parent
+        inner = w - 4
+        _put(rows[y + 1], x0 + 2, label, inner)
+        _put(rows[y + 2], x0 + 2, value, inner)
+        _put(rows[y + 3], x0 + 2, adjoint, inner)
+        styles[y + 1].append((x0 + 2, x0 + 2 + inner, "bold" if hot or warm else ""))
+        styles[y + 2].append((x0 + 2, x0 + 2 + inner, "green"))
+        styles[y + 3].append((x0 + 2, x0 + 2 + inner, "magenta"))
+        name = output_name_of(trace, i)
+        if name is not None:
+            _put(rows[y + BOX_HEIGHT - 1], x0 + 1, f" {name} ", w - 2)
+            styles[y + BOX_HEIGHT - 1].append((x0 + 2, x0 + 2 + cell_len(name), "bold"))
+        if hot or warm:
+            for r in range(y, y + BOX_HEIGHT):
+                styles[r].append((x0, x0 + 1, HOT))
+                styles[r].append((x0 + w - 1, x0 + w, HOT))
+            styles[y].append((x0, x0 + w, HOT))
+            styles[y + BOX_HEIGHT - 1].append((x0, x0 + w, HOT))
+        if hot:
+            rows[y + 1][x0] = MARK
+    if spot.edge is not None:
+        for x, y in geometry.edges.get(spot.edge, []):
+            styles[y].append((x, x + 1, HOT))
+    text = Text()
+    plain: list[str] = []
+    spans: list[Span] = []
+    offset = 0
+    for row, row_styles in zip(rows, styles, strict=True):
+        line = "".join(row).rstrip()
+        # Cells hold one character, or a letter with its combining mark (the bar of w̄): map cells to offsets.
+        starts = list(_offsets(row))
+        for start, end, style in row_styles:
+            if style and start < len(row):
+                a, b = starts[start], starts[min(end, len(row))]
+                b = min(b, len(line))
+                if a < b:
+                    spans.append(Span(offset + a, offset + b, style))
+        plain.append(line)
+        offset += len(line) + 1
+    text = Text("\n".join(plain), spans=spans)
+    return text
+
+
+def _offsets(row: list[str]) -> Iterator[int]:
+    """The string offset at which each cell starts, and one past the end."""
+    at = 0
+    for cell in row:
+        yield at
+        at += len(cell)
+    yield at
+
+
+def _put(row: list[str], x: int, text: str, room: int) -> None:
+    """Text into cells from x, cut to `room` cells with an ellipsis (a running sum can outgrow its box)."""
+    cells = _cells(text)
+    if len(cells) > room:
+        cells = [*cells[: room - 1], "…"]
+    row[x : x + len(cells)] = cells
 
 
 def _cells(text: str) -> list[str]:
@@ -117,269 +570,6 @@ def _cells(text: str) -> list[str]:
     return cells
 
 
-class GraphDrawing:
-    """The graph as a drawing (or, when too big, an adjacency table), optionally part-revealed.
-
-    `values` / `adjoints`: the nodes whose value / adjoint is shown (None: all that exist);
-    `highlight`: the node being worked on; `fallback`: show the table when the drawing does not fit
-    (False: show nothing, for the panel in the normal trace, which has its own table).
-    """
-
-    def __init__(
-        self,
-        trace: Trace,
-        digits: int = 4,
-        *,
-        values: Collection[int] | None = None,
-        adjoints: Collection[int] | None = None,
-        highlight: int | None = None,
-        fallback: bool = True,
-    ) -> None:
-        self.trace = trace
-        self.digits = digits
-        self.values = values
-        self.adjoints = adjoints
-        self.highlight = highlight
-        self.fallback = fallback
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        drawing = draw(self, options.max_width)
-        if drawing is not None:
-            yield drawing
-        elif self.fallback:
-            yield adjacency_table(self)
-
-    # -- what each box says ------------------------------------------
-    def value_text(self, i: int) -> str:
-        if self.values is not None and i not in self.values:
-            return ""
-        return _known(self.trace.values[i], self.digits)
-
-    def adjoint_text(self, i: int) -> str:
-        if not self.trace.reverse or (self.adjoints is not None and i not in self.adjoints):
-            return ""
-        return _known(self.trace.reverse[0].adjoints[i], self.digits)
-
-    def lines(self, i: int, full: bool) -> tuple[str, str, str]:
-        """The lines of node i's box: `w3 = w1·w2`, `= 6`, `w̄ = 1`.
-
-        `full` gives every line as wide as it can get, so revealing values never moves a box.
-        """
-        trace = self.trace
-        value = _known(trace.values[i], self.digits) if full else self.value_text(i)
-        has_adj = bool(trace.reverse)
-        adjoint = _known(trace.reverse[0].adjoints[i], self.digits) if full and has_adj else self.adjoint_text(i)
-        return (
-            f"{trace.label(i)} = {show(trace.definition(i))}",
-            f"= {value}" if value else "",
-            f"{bar(trace.letter)} = {adjoint}" if adjoint else "",
-        )
-
-
-def _layers(trace: Trace) -> dict[int, int]:
-    """Node → layer: inputs 0, every other node one below its deepest argument (one pass, in order)."""
-    graph = trace.graph
-    layer: dict[int, int] = {}
-    for i in graph.numbered:
-        node = graph.nodes[i]
-        layer[i] = 1 + max((layer[a] for a in node.args if a in layer), default=-1)
-    return layer
-
-
-def draw(view: GraphDrawing, max_width: int) -> Text | None:
-    """The drawing as text, or None when the graph has more than MAX_NODES nodes or does not fit."""
-    if len(view.trace.graph.numbered) > MAX_NODES:
-        return None
-    for gap in GAPS:
-        drawing = _draw(view, gap, max_width)
-        if drawing is not None:
-            return drawing
-    return None
-
-
-def _draw(view: GraphDrawing, gap: int, max_width: int) -> Text | None:
-    trace = view.trace
-    graph = trace.graph
-    numbered = graph.numbered
-    layer = _layers(trace)
-    depth = max(layer.values()) + 1
-    # Items per layer: each node's box, and a pass-through for a node's lines that skip this layer.
-    rows: list[list[Item]] = [[] for _ in range(depth)]
-    for i in numbered:
-        rows[layer[i]].append((i, layer[i]))
-        last = max((layer[p] for p, _ in graph.parents[i]), default=layer[i])
-        for skipped in range(layer[i] + 1, last):
-            rows[skipped].append((i, skipped))
-    width: dict[Item, int] = {}
-    for i in numbered:
-        width[(i, layer[i])] = max(cell_len(t) for t in view.lines(i, full=True)) + 4
-    for items in rows:
-        for item in items:
-            width.setdefault(item, 1)
-
-    def sources(item: Item) -> list[Item]:
-        """The items in the layer above that feed this item, one per argument line."""
-        s, at = item
-        if layer[s] != at:
-            return [(s, at - 1)]
-        return [(a, at - 1) for a in graph.nodes[s].args if not graph.nodes[a].is_const]
-
-    # Order each layer by the mean position of its sources in the layer above.
-    for at in range(1, depth):
-        position = {item: k for k, item in enumerate(rows[at - 1])}
-        rows[at].sort(key=lambda it: (sum(position[s] for s in sources(it)) / max(1, len(sources(it))), it[0]))
-
-    packed = [sum(width[it] for it in items) + gap * (len(items) - 1) for items in rows]
-    total = max(packed)
-    if total > max_width:
-        return None
-    left: dict[Item, int] = {}
-    x = (total - packed[0]) // 2
-    for item in rows[0]:
-        left[item] = x
-        x += width[item] + gap
-
-    def out_x(item: Item) -> int:
-        return left[item] + width[item] // 2
-
-    for at in range(1, depth):
-        cursor = 0
-        for item in rows[at]:
-            feeds = [out_x(s) for s in sources(item)]
-            want = sum(feeds) // len(feeds) - width[item] // 2
-            left[item] = max(cursor, want)
-            cursor = left[item] + width[item] + gap
-        bound = total
-        for item in reversed(rows[at]):
-            left[item] = min(left[item], bound - width[item])
-            bound = left[item] - gap
-
-    def in_ports(item: Item) -> list[int]:
-        """x of each incoming line on the top of the item, in argument order."""
-        srcs = sources(item)
-        if width[item] == 1:
-            return [left[item]]
-        inner = width[item] - 2
-        return [left[item] + 1 + (2 * k + 1) * inner // (2 * len(srcs)) for k in range(len(srcs))]
-
-    # Route the lines between each pair of layers: one net per source item, one track per net that bends.
-    bands: list[list[tuple[int, list[tuple[int, bool]], int]]] = []
-    band_height: list[int] = []
-    start_x: dict[Item, int] = {}
-    for at in range(depth - 1):
-        nets: dict[Item, list[tuple[int, bool]]] = {item: [] for item in rows[at]}
-        for item in rows[at + 1]:
-            real = width[item] > 1
-            for src, port in zip(sources(item), in_ports(item), strict=True):
-                nets[src].append((port, real))
-        tracks: list[int] = []
-        routed: list[tuple[int, list[tuple[int, bool]], int]] = []
-        spans = []
-        taken = {port for targets in nets.values() for port, _ in targets}
-        for src, targets in nets.items():
-            if not targets:
-                continue
-            # Leave a box where no other line arrives in this band, so two lines never share a column.
-            start = out_x(src)
-            if width[src] > 1:
-                own = {port for port, _ in targets}
-                free = [x for x in range(left[src] + 1, left[src] + width[src] - 1) if x not in taken - own]
-                start = min(free, key=lambda x: (abs(x - out_x(src)), x), default=start)
-                start_x[src] = start
-            xs = [start] + [t for t, _ in targets]
-            spans.append((min(xs), max(xs), start, targets))
-        for lo, hi, origin, targets in sorted(spans, key=lambda s: (s[0], s[1])):
-            if lo == hi:
-                routed.append((origin, targets, -1))
-                continue
-            track = next((k for k, end in enumerate(tracks) if end < lo - 1), len(tracks))
-            if track == len(tracks):
-                tracks.append(hi)
-            tracks[track] = hi
-            routed.append((origin, targets, track))
-        bands.append(routed)
-        band_height.append(len(tracks) + 2 if tracks else 1)
-
-    box_height = BOX_HEIGHT
-    height = depth * box_height + sum(band_height)
-    canvas = _Canvas(total, height)
-    y = 0
-    for at in range(depth):
-        for item in rows[at]:
-            ports = in_ports(item) if at else []
-            _draw_item(canvas, view, item, layer, (left[item], width[item], y), ports, start_x.get(item))
-        y += box_height
-        if at == depth - 1:
-            break
-        h = band_height[at]
-        for origin, targets, track in bands[at]:
-            last = y + h - 1
-            if track < 0:
-                for row in range(y, y + h):
-                    canvas.line(origin, row, U | D)
-                if any(real for _, real in targets):
-                    canvas.text(origin, last, ARROW)
-                continue
-            ty = y + 1 + track
-            for row in range(y, ty):
-                canvas.line(origin, row, U | D)
-            canvas.line(origin, ty, U)
-            xs = [origin] + [t for t, _ in targets]
-            lo, hi = min(xs), max(xs)
-            for col in range(lo, hi + 1):
-                canvas.line(col, ty, (L if col > lo else 0) | (R if col < hi else 0))
-            for port, real in targets:
-                canvas.line(port, ty, D)
-                for row in range(ty + 1, last + 1):
-                    canvas.line(port, row, U | D)
-                if real:
-                    canvas.text(port, last, ARROW)
-        y += h
-    return canvas.render()
-
-
-def _draw_item(
-    canvas: _Canvas,
-    view: GraphDrawing,
-    item: Item,
-    layer: dict[int, int],
-    where: tuple[int, int, int],
-    ports: list[int],
-    out: int | None,
-) -> None:
-    """One box (left x0, width w, top y) with a port on top per argument and one below for its users."""
-    i, at = item
-    x0, w, y = where
-    trace = view.trace
-    if layer[i] != at:  # a pass-through
-        for row in range(y, y + BOX_HEIGHT):
-            canvas.line(x0, row, U | D)
-        return
-    hot = i == view.highlight
-    edge = "bold yellow" if hot else ""
-    x1 = x0 + w - 1
-    bottom = y + BOX_HEIGHT - 1
-    for col in range(x0, x1 + 1):
-        canvas.line(col, y, (L if col > x0 else D) | (R if col < x1 else D), edge)
-        canvas.line(col, bottom, (L if col > x0 else U) | (R if col < x1 else U), edge)
-    for row in range(y + 1, bottom):
-        canvas.line(x0, row, U | D, edge)
-        canvas.line(x1, row, U | D, edge)
-    for port in ports:
-        canvas.line(port, y, U)
-    if out is not None:
-        canvas.line(out, bottom, D)
-    label, value, adjoint = view.lines(i, full=False)
-    canvas.text(x0 + 2, y + 1, label, "bold" if hot else "")
-    canvas.text(x0 + 2, y + 2, value, "green")
-    canvas.text(x0 + 2, y + 3, adjoint, "magenta")
-    if hot:
-        canvas.text(x0, y + 1, MARK, "bold yellow")
-    name = output_name_of(trace, i)
-    if name is not None:
-        canvas.text(x0 + 1, bottom, f" {name} ", "bold")
-
-
 def adjacency_table(view: GraphDrawing) -> Table:
     """The graph as a table, for graphs too big to draw: each node, its inputs and its parents."""
     trace = view.trace
@@ -390,7 +580,7 @@ def adjacency_table(view: GraphDrawing) -> Table:
     table.add_column("")
     table.add_column("node")
     table.add_column("value", justify="right")
-    table.add_column("adjoint", justify="right")
+    table.add_column("adjoint" if trace.reverse or not trace.forward else "tangent", justify="right")
     table.add_column("computed from")
     table.add_column("parents (used by)")
     for i in graph.numbered:
@@ -402,7 +592,7 @@ def adjacency_table(view: GraphDrawing) -> Table:
         if out is not None:
             parents = f"{parents}, output {out}" if parents else f"output {out}"
         table.add_row(
-            Text(MARK if hot else "", style="bold yellow"),
+            Text(MARK if hot else "", style=HOT),
             Text(trace.label(i), style="bold" if hot else ""),
             Text(view.value_text(i), style="green"),
             Text(view.adjoint_text(i), style="magenta"),

@@ -38,6 +38,7 @@ FORMATS: dict[str, str] = {
     "svg": "the terminal trace as a picture",
     "txt": "the terminal trace as plain text, without colour",
     "json": "the JSON contract, indented",
+    "graph-svg": "the graph alone as a picture (an .svg file with --graph)",
 }
 ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".svg": "svg", ".txt": "txt"}
@@ -104,7 +105,8 @@ def supported() -> str:
     parts = []
     for fmt in FORMATS:
         exts = ", ".join(e for e, f in EXTENSIONS.items() if f == fmt)
-        parts.append(f"{fmt} ({exts})")
+        if exts:  # graph-svg is asked for by --graph, not by a name
+            parts.append(f"{fmt} ({exts})")
     return ", ".join(parts)
 
 
@@ -150,6 +152,10 @@ def iter_export(
         yield "\n"
     elif fmt == "txt":
         yield from _text(trace, digits, width, explain)
+    elif fmt == "graph-svg":
+        from .graph_svg import graph_svg
+
+        yield graph_svg(trace, digits, theme)
     else:
         yield _recorded(trace, fmt, digits, theme, width, explain)
 

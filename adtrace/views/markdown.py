@@ -24,12 +24,12 @@ from typing import Literal
 
 from ..engine.trace import Trace
 from ..errors import UnknownFormatError
-from ..expr import Apply, Expr, Sym, latex_name, number, substitute
-from ..expr import show as show_expr
+from ..expr import Expr, latex_name
 from ..lesson import words
 from ..lesson.build import build
-from ..lesson.math import Math, show
+from ..lesson.math import show
 from ..lesson.model import Block, Lesson, Note, Section, Step, Steps, Words
+from .mermaid import mermaid
 
 MathStyle = Literal["dollars", "github"]
 MATH_STYLES: tuple[str, ...] = ("dollars", "github")
@@ -37,8 +37,6 @@ MATH_STYLES: tuple[str, ...] = ("dollars", "github")
 MERMAID_MAX_NODES = 60
 """Larger graphs get the table only: a diagram that size is unreadable and exceeds mermaid's default limits."""
 
-_SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
-_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 _ESCAPE = re.compile(r"([\\`*_\[\]<>#|$~&])")
 
 
@@ -72,15 +70,6 @@ def tex_bar(tex: str) -> str:
     if re.fullmatch(r"(?:\\[A-Za-z]+|[A-Za-z])(?:_\{[^{}]*\})?(?:\^\{[^{}]*\})?", tex):
         return f"\\bar {tex}"
     return f"\\overline{{{tex}}}"
-
-
-def unicode_name(name: str) -> str:
-    """x1 → x₁, v-1 → v₋₁, w̄3 → w̄₃, c@2 → c⁽²⁾: names for places where LaTeX is not read (Mermaid labels)."""
-    base, _, version = name.partition("@")
-    match = re.fullmatch(r"(.*?[^\W\d_]\u0304?\u0307?)_?(-?\d+)", base)
-    if match:
-        base = match.group(1) + match.group(2).translate(_SUB)
-    return base + (f"({version})".translate(_SUP) if version else "")
 
 
 class _Writer:
@@ -208,51 +197,7 @@ class _Writer:
         numbered = trace.graph.numbered
         if len(numbered) > MERMAID_MAX_NODES:
             return text(words.too_big_to_draw(len(numbered), MERMAID_MAX_NODES)) + "\n\n"
-        return mermaid(trace, digits)
-
-
-def mermaid(trace: Trace, digits: int) -> str:
-    """flowchart LR: forward edges solid, the first reverse pass's adjoint flow dashed, labelled."""
-    graph = trace.graph
-    ids = {i: f"n{graph.number[i]}" for i in graph.numbered}
-    lines = ["```mermaid", "flowchart LR"]
-
-    def value(i: int) -> str:
-        v = trace.values[i]
-        return f" = {number(v, digits)}" if v == v else ""
-
-    for i in graph.numbered:
-        node = graph.nodes[i]
-        head = unicode_name(trace.label(i))
-        if node.name and not node.is_input:
-            head += f" ({unicode_name(node.name)})"
-        defn = trace.definition(i)
-        shown = show_expr(substitute(defn, {name: Sym(unicode_name(name)) for name in _symbols(defn)}))
-        lines.append(f'  {ids[i]}["{head} = {shown}{value(i)}"]')
-    for k, out in enumerate(graph.outputs, 1):
-        lines.append(f'  out{k}["{unicode_name(out.name)}{value(out.node)}"]')
-    for i in graph.numbered:
-        for a in graph.nodes[i].args:
-            if not graph.nodes[a].is_const:
-                lines.append(f"  {ids[a]} --> {ids[i]}")
-    for k, out in enumerate(graph.outputs, 1):
-        lines.append(f"  {ids[out.node]} --> out{k}")
-    if trace.reverse:
-        rpass = trace.reverse[0]
-        adj = {i: f"a{graph.number[i]}" for i in graph.numbered}
-        for j in reversed(graph.numbered):
-            bar = unicode_name(words.bar(trace.label(j)))
-            lines.append(f'  {adj[j]}["{bar} = {number(rpass.adjoints[j], digits)}"]')
-        for k, out in enumerate(graph.outputs, 1):
-            seed = rpass.seeds.get(out.node, 0.0)
-            lines.append(f'  out{k} -.->|"{words.bar(out.name)} = {seed:g}"| {adj[out.node]}')
-        for j in reversed(graph.numbered):
-            for term in trace.terms(rpass, j):
-                parent = unicode_name(trace.label(term.parent))
-                flow = f"{unicode_name(words.bar(trace.label(term.parent)))}·∂{parent}/∂{unicode_name(trace.label(j))}"
-                lines.append(f'  {adj[term.parent]} -.->|"{flow} = {number(term.product, digits)}"| {adj[j]}')
-    lines.append("```")
-    return "\n".join(lines) + "\n\n" + text(words.mermaid_legend(trace)) + "\n\n"
+        return f"```mermaid\n{mermaid(trace, digits)}\n```\n\n{text(words.mermaid_legend(trace))}\n\n"
 
 
 def _equations(block: Block) -> bool:
@@ -287,18 +232,3 @@ def _dedupe(latex: list[str], plain: list[str]) -> list[str]:
             kept.append(tex)
         last = p
     return kept
-
-
-def _symbols(expr: Expr) -> list[str]:
-    found: list[str] = []
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Sym):
-            found.append(e.name)
-        elif isinstance(e, Apply):
-            stack.extend(e.args)
-    return found
-
-
-__all__ = ["MERMAID_MAX_NODES", "Math", "iter_markdown", "tex_bar", "to_markdown", "unicode_name"]

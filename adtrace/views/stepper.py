@@ -31,7 +31,7 @@ from ..lesson import words
 from ..lesson.build import build, visible
 from ..lesson.math import show
 from ..lesson.model import Section, Step
-from .drawing import MARK, GraphDrawing, draw
+from .drawing import MARK, GraphDrawing, Highlight, draw
 from .frame import Plain
 from .terminal import dedupe, step_rows, styled
 
@@ -314,13 +314,11 @@ def screen(
     step = Panel(Plain(rows), title="this step", title_align="left", box=box.ROUNDED)
     keys = Text(HELP if help_open else KEYS_HELP, style="italic")
     running = state.running.get(state.node) if state.node is not None else None
-    view = GraphDrawing(
-        trace,
-        digits,
-        values=state.values,
-        adjoints=state.adjoints,
-        highlight=state.node,
-    )
+    if state.node is not None and state.parent is not None:
+        focus = Highlight.term(state.node, state.parent, running)
+    else:
+        focus = Highlight(state.node, running=running)
+    view = GraphDrawing(trace, digits, values=state.values, adjoints=state.adjoints, highlight=focus)
     drawing = draw(view, width)
     parts: list[RenderableType] = [status]
     note: str | None = None

@@ -49,12 +49,18 @@ function mathSpans(tokens) {
 }
 
 const LINE_NODE = /^ {2}([A-Za-z][A-Za-z0-9]*)\["([^"]*)"\]$/;
-const LINE_EDGE = /^ {2}([A-Za-z][A-Za-z0-9]*) (?:-->|-\.->\|"([^"]*)"\|) ([A-Za-z][A-Za-z0-9]*)$/;
+const LINE_EDGE = /^ {2}([A-Za-z][A-Za-z0-9]*) (?:-->|-\.->)(?:\|"([^"]*)"\|)? ([A-Za-z][A-Za-z0-9]*)$/;
 
 function lintMermaid(source) {
   const problems = [];
-  const lines = source.replace(/\n$/, "").split("\n");
-  if (lines[0] !== "flowchart LR") problems.push(`first line is '${lines[0]}', not 'flowchart LR'`);
+  let lines = source.replace(/\n$/, "").split("\n");
+  if (lines[0] === "---") {
+    // front matter (config: a font size, spacing): skipped up to its closing line
+    const end = lines.indexOf("---", 1);
+    if (end < 0) problems.push("front matter without its closing '---'");
+    lines = lines.slice(end + 1);
+  }
+  if (!/^flowchart (LR|TD)$/.test(lines[0])) problems.push(`first line is '${lines[0]}', not 'flowchart LR' or 'TD'`);
   for (const line of lines.slice(1)) {
     const node = LINE_NODE.exec(line);
     const edge = LINE_EDGE.exec(line);
@@ -65,7 +71,10 @@ function lintMermaid(source) {
     const ids = node ? [node[1]] : [edge[1], edge[3]];
     const label = node ? node[2] : edge[2];
     for (const id of ids) if (id.toLowerCase() === "end") problems.push(`'end' used as an id: ${line}`);
-    if (label !== undefined && /[<>$\\&#`]/.test(label)) problems.push(`HTML, math or entity in a label: ${line}`);
+    // Mermaid's own line break <br> is the one piece of markup a label may hold.
+    if (label !== undefined && /[<>$\\&#`]/.test(label.replaceAll("<br>", ""))) {
+      problems.push(`HTML, math or entity in a label: ${line}`);
+    }
   }
   return problems;
 }

@@ -1,0 +1,171 @@
+"""The graph as a standalone SVG picture (`adtrace EXPR VALUES --graph -o graph.svg`).
+
+The same layout as the terminal drawing (`layout.py`), in pixels: one box per numbered node with its
+label and operation, its value and its adjoint (its tangent in forward mode), one curved path per
+argument with an arrowhead, labelled with the local partial ∂(user)/∂(argument) at this point. The
+file is self-contained: no fonts, scripts, images or styles from the network, text in a generic
+monospace font family, so it opens from disk and prints as it looks.
+
+Only formats the Trace: values, partials and adjoints are read from it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from html import escape
+from typing import Literal
+
+from rich.cells import cell_len
+
+from ..engine.trace import Trace
+from ..expr import number, show
+from ..lesson.words import bar, dot, output_name_of
+from .layout import Item, layered, place
+
+FONT = 14
+"""Font size of a box's text, in pixels."""
+CHAR = FONT * 0.6
+"""The advance of one character of a monospace font (0.6 em in DejaVu Sans Mono, Menlo, Consolas)."""
+LINE = FONT * 1.35
+PAD = 10
+BOX_H = 3 * LINE + 2 * PAD - 4
+BAND = 64
+"""Pixels between two layers: room for the curves and their labels."""
+GAP = 26
+MARGIN = 20
+THEMES = {
+    "light": {"bg": "#ffffff", "fg": "#141414", "box": "#f6f8fa", "line": "#57606a", "value": "#00781e",
+              "adjoint": "#8c148c", "partial": "#1f4bb5", "out": "#aa1414"},
+    "dark": {"bg": "#1e1f22", "fg": "#e6e6e6", "box": "#2b2d31", "line": "#a0a4ab", "value": "#7ee787",
+             "adjoint": "#f0a0f0", "partial": "#8ab4ff", "out": "#ff8080"},
+}  # fmt: skip
+
+
+def graph_svg(trace: Trace, digits: int = 4, theme: Literal["light", "dark"] = "light") -> str:
+    """The whole SVG document as one string."""
+    return "".join(_svg(trace, digits, theme))
+
+
+def _svg(trace: Trace, digits: int, theme: str) -> Iterator[str]:
+    colours = THEMES[theme]
+    graph = trace.graph
+    lay = layered(graph)
+    sweep = trace.reverse[0].adjoints if trace.reverse else trace.forward[0].tangents if trace.forward else None
+    mark = bar(trace.letter) if trace.reverse else dot(trace.letter)
+    lines: dict[int, tuple[str, str, str]] = {}
+    for i in graph.numbered:
+        value = trace.values[i]
+        lines[i] = (
+            f"{trace.label(i)} = {show(trace.definition(i))}",
+            f"= {number(value, digits)}" if value == value else "",
+            f"{mark} = {number(sweep[i], digits)}" if sweep is not None and sweep[i] == sweep[i] else "",
+        )
+    chars = {i: max(cell_len(t) for t in ls) for i, ls in lines.items()}
+    where = place(lay, lambda it: chars[it.node] * CHAR + 2 * PAD if lay.is_box(it) else 8.0, GAP)
+    width = where.total + 2 * MARGIN
+    height = len(lay.rows) * (BOX_H + BAND) - BAND + 2 * MARGIN + LINE
+
+    def top(at: int) -> float:
+        return MARGIN + at * (BOX_H + BAND)
+
+    def x(item: Item) -> float:
+        return MARGIN + where.centre(item)
+
+    title = f"adtrace: the graph of {' '.join(trace.source.split())}"
+    yield (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" '
+        f'font-size="{FONT}">\n'
+        f"<title>{escape(title)}</title>\n"
+        "<defs>\n"
+        '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        'orient="auto-start-reverse">'
+        f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colours["line"]}"/></marker>\n'
+        "</defs>\n"
+        f'<rect width="100%" height="100%" fill="{colours["bg"]}"/>\n'
+    )
+    # Edges first, under the boxes: one path per argument, entering its box at a port in the order of the sources.
+    labels: list[str] = []
+    yield f'<g fill="none" stroke="{colours["line"]}" stroke-width="1.4">\n'
+    for i in graph.numbered:
+        at = lay.layer[i]
+        box = Item(i, at)
+        args = [(pos, a) for pos, a in enumerate(graph.nodes[i].args) if not graph.nodes[a].is_const]
+        args.sort(key=lambda pa: (x(lay.above(pa[1], i)), pa[0]))
+        left = MARGIN + where.left[box]
+        w = where.width[box]
+        for k, (pos, a) in enumerate(args):
+            port = left + w * (k + 1) / (len(args) + 1)
+            points = [(x(Item(a, lay.layer[a])), top(lay.layer[a]) + BOX_H)]
+            for skipped in range(lay.layer[a] + 1, at):
+                px = x(Item(a, skipped, i))
+                points += [(px, top(skipped)), (px, top(skipped) + BOX_H)]
+            points.append((port, top(at) - 1))
+            d = f"M {points[0][0]:.1f} {points[0][1]:.1f}"
+            for (x0, y0), (x1, y1) in itertools.pairwise(points):
+                if x0 == x1:
+                    d += f" L {x1:.1f} {y1:.1f}"
+                else:
+                    mid = (y0 + y1) / 2
+                    d += f" C {x0:.1f} {mid:.1f} {x1:.1f} {mid:.1f} {x1:.1f} {y1:.1f}"
+            tip = escape(_edge_title(trace, a, i, pos, digits))
+            yield f'<path d="{d}" marker-end="url(#arrow)"><title>{tip}</title></path>\n'
+            partial = _partial(trace, i, pos)
+            if partial == partial:  # near the arrowhead, where the lines into one box are apart
+                lx, ly = _along(points[-2], points[-1], 0.72)
+                shown = escape(number(partial, digits))
+                labels.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="middle">{shown}</text>\n')
+    yield "</g>\n"
+    yield (
+        f'<g font-size="{FONT - 2}" fill="{colours["partial"]}" stroke="{colours["bg"]}" stroke-width="4" '
+        'paint-order="stroke">\n'
+    )
+    yield from labels
+    yield "</g>\n"
+    for i in graph.numbered:
+        box = Item(i, lay.layer[i])
+        left = MARGIN + where.left[box]
+        y = top(lay.layer[i])
+        w = where.width[box]
+        head, shown_value, shown_adjoint = lines[i]
+        yield (
+            f'<g class="node" id="node-{graph.number[i]}">'
+            f'<rect x="{left:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BOX_H:.1f}" rx="6" '
+            f'fill="{colours["box"]}" stroke="{colours["line"]}"/>'
+            f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2:.1f}" fill="{colours["fg"]}" '
+            f'font-weight="bold">{escape(head)}</text>'
+            f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2 + LINE:.1f}" fill="{colours["value"]}">'
+            f"{escape(shown_value)}</text>"
+            f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2 + 2 * LINE:.1f}" fill="{colours["adjoint"]}">'
+            f"{escape(shown_adjoint)}</text>"
+        )
+        name = output_name_of(trace, i)
+        if name is not None:
+            yield (
+                f'<text x="{left + w / 2:.1f}" y="{y + BOX_H + LINE:.1f}" text-anchor="middle" '
+                f'fill="{colours["out"]}" font-weight="bold">output {escape(name)}</text>'
+            )
+        yield "</g>\n"
+    yield "</svg>\n"
+
+
+def _along(p0: tuple[float, float], p1: tuple[float, float], t: float) -> tuple[float, float]:
+    """The point at t on the curve from p0 to p1 that leaves and arrives vertically (as the paths are drawn)."""
+    (x0, y0), (x1, y1) = p0, p1
+    s = 1 - t
+    x = x0 * (s**3 + 3 * s * s * t) + x1 * (3 * s * t * t + t**3)
+    return x, y0 + (y1 - y0) * t
+
+
+def _edge_title(trace: Trace, a: int, i: int, pos: int, digits: int) -> str:
+    """The tooltip of an edge: ∂w3/∂w1 = 3."""
+    partial = _partial(trace, i, pos)
+    shown = number(partial, digits) if partial == partial else "?"
+    return f"∂{trace.label(i)}/∂{trace.label(a)} = {shown} (argument {pos + 1})"
+
+
+def _partial(trace: Trace, i: int, pos: int) -> float:
+    """∂w_i/∂(argument pos) at this point; NaN where a symbolic trace has no number."""
+    partials = trace.partials[i]
+    return partials[pos] if pos < len(partials) else float("nan")
