@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
 from rich.text import Text
 
 from . import __version__
-from .api import Trace, trace
 from .errors import AdtraceError, OptionError
-from .language.values import constant_value, parse_assignments
+
+if TYPE_CHECKING:  # the engine is imported when a trace is made, not for --help or --version
+    from .api import Trace
 
 
 class _ExpressionFirst(click.Command):
@@ -93,12 +94,16 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     if text is None:
         return None
     if "=" not in text:
+        from .language.values import constant_value
+
         return constant_value(text, "the seed")
     seeds: dict[str, float] = {}
     for part in text.split(","):
         name, eq, value = part.partition("=")
         if not eq or not name.strip():
             raise OptionError(f"--seed takes NAME=VALUE pairs separated by commas, like f=1,g=0 (got '{part}')")
+        from .language.values import constant_value
+
         seeds[name.strip()] = constant_value(value, name.strip())
     return seeds
 
@@ -277,6 +282,9 @@ def main(
         targets = [(path, _export().format_of(path)) for path in output_paths]
         if graph_only:  # -o x.svg with --graph: the graph's own picture, not the terminal's look
             targets = [(path, "graph-svg" if path_fmt == "svg" else path_fmt) for path, path_fmt in targets]
+        from .api import trace
+        from .language.values import parse_assignments
+
         result = trace(
             source,
             parse_assignments(args),

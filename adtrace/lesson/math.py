@@ -7,6 +7,7 @@ A step's lines are not strings: `w̄1 = w̄3·∂w3/∂w1 + w̄4·∂w4/∂w1` i
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 from ..expr import Apply, Const, Expr, Sym, latex_name, number
@@ -36,7 +37,8 @@ class Prod(NamedTuple):
 class Sum(NamedTuple):
     """Terms added: printed with ' + ', a negative term after the first in parentheses (3 + (-0.4161))."""
 
-    terms: tuple[Math, ...]
+    terms: Sequence[Math]
+    """A tuple, or for a node with many parents a lazy sequence (made when printed)."""
 
 
 class Titled(NamedTuple):
@@ -49,9 +51,9 @@ class Titled(NamedTuple):
 class Running(NamedTuple):
     """The first `shown` of a step's products, and the terms still to come: 3 + (-0.4161) + …
 
-    Every term of a step shares one tuple of products, so a node with many parents costs linear space."""
+    Every term of a step shares one sequence of products, so a node with many parents costs linear space."""
 
-    terms: tuple[Math, ...]
+    terms: Sequence[Math]
     shown: int
 
 

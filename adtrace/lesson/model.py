@@ -11,9 +11,10 @@ time, and a view that elides rows past --max-rows asks only for the head and the
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
+from .lazy import Lazy
 from .math import Math
 
 StepKind = Literal[
@@ -91,7 +92,7 @@ class Step(NamedTuple):
     """For a table row: every cell, in the order of the block's columns."""
     prefix: str = ""
     """A word before the step ('where', for a named intermediate of a closed form)."""
-    partials: tuple[PartialUse, ...] = ()
+    partials: Sequence[PartialUse] = ()
     aside: str = ""
     """A short remark printed after the step (why a seed, why 0)."""
     uses: tuple[int, ...] = ()
@@ -124,33 +125,8 @@ class Term(NamedTuple):
     explain: str = ""
 
 
-class Steps:
-    """A section's steps, made on demand: `len`, indexing by position and iteration make one step at a
-    time, so a view never holds every step of a big trace."""
-
-    __slots__ = ("_count", "_make")
-
-    def __init__(self, count: int, make: Callable[[int], Step]) -> None:
-        self._count, self._make = count, make
-
-    def __len__(self) -> int:
-        return self._count
-
-    def __getitem__(self, k: int) -> Step:
-        if k < 0:
-            k += self._count
-        if not 0 <= k < self._count:
-            raise IndexError(k)
-        return self._make(k)
-
-    def __iter__(self) -> Iterator[Step]:
-        make = self._make
-        for k in range(self._count):
-            yield make(k)
-
-    @staticmethod
-    def of(steps: list[Step]) -> Steps:
-        return Steps(len(steps), steps.__getitem__)
+Steps = Lazy[Step]
+"""A section's steps, made on demand (lesson/lazy.py): a view never holds every step of a big trace."""
 
 
 SectionKind = Literal[
@@ -178,7 +154,7 @@ class Block(NamedTuple):
 
     kind: BlockKind
     notes: tuple[Note, ...] = ()
-    steps: Steps = Steps(0, lambda k: Step("note"))
+    steps: Steps = Lazy(0, lambda k: Step("note"))
     columns: tuple[Column, ...] = ()
     """A table's columns: a row's cells, in order."""
     what: str = "steps"

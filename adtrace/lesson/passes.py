@@ -7,15 +7,21 @@ nodes (when the symbolic layer is there), the partials with their rules, the sen
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from typing import TypeVar
+
 from ..engine.symbolic import SymbolicPass, rounded
 from ..engine.trace import ReversePass, TangentPass, Trace
 from ..engine.trace import Term as TraceTerm
 from ..expr import Const, Expr, product
 from . import words
+from .lazy import Lazy
 from .math import Math, Partial, Prod, Running, Sum, adjoint, num, seed_num, tangent
 from .model import Answer, Line, Note, PartialUse, Step, Term
 from .rules import rule_math, rule_text
 from .tidy import tidy
+
+T = TypeVar("T")
 
 
 def partial_use(trace: Trace, p: int, pos: int, j: int) -> PartialUse:
@@ -90,30 +96,31 @@ def reverse_step(
             inline=True,
         )
     terms = trace.terms(rpass, j)
-    partials = tuple(partial_use(trace, t.parent, t.position, j) for t in terms)
+    partials = _each(len(terms), lambda k: partial_use(trace, terms[k].parent, terms[k].position, j))
     head: list[Math] = [adjoint(output or "")] if seed is not None else []
     head_num: list[Math] = [seed_num(seed)] if seed is not None else []
-    symbols = Sum(
-        (*head, *(Prod((adjoint(trace.label(t.parent)), u.symbol)) for t, u in zip(terms, partials, strict=True)))
-    )
-    rules = Sum(
-        (
-            *head,
-            *(product(adjoint(trace.label(t.parent)), _expr(u.formula)) for t, u in zip(terms, partials, strict=True)),
-        )
-    )
-    numbers = Sum(
-        (
-            *head_num,
-            *(
-                product(num(t.parent_adjoint, digits), trace.with_values(_expr(u.formula), digits))
-                for t, u in zip(terms, partials, strict=True)
-            ),
-        )
-    )
-    lines = [Line("symbols", symbols), Line("rules", rules), Line("numbers", numbers)]
+
+    def symbol(k: int) -> Math:
+        return Prod((adjoint(trace.label(terms[k].parent)), partials[k].symbol))
+
+    def rule(k: int) -> Math:
+        return product(adjoint(trace.label(terms[k].parent)), _expr(partials[k].formula))
+
+    def numbers(k: int) -> Math:
+        t = terms[k]
+        return product(num(t.parent_adjoint, digits), trace.with_values(_expr(partials[k].formula), digits))
+
+    def products(k: int) -> Math:
+        return num(terms[k].product, digits)
+
+    lines = [
+        Line("symbols", _sum(head, len(terms), symbol)),
+        Line("rules", _sum(head, len(terms), rule)),
+        Line("numbers", _sum(head_num, len(terms), numbers)),
+    ]
     if len(terms) + len(head) > 1:
-        lines.append(Line("products", Sum((*head_num, *(num(t.product, digits) for t in terms)))))
+        lines.append(Line("products", _sum(head_num, len(terms), products)))
+    rules = lines[1].math
     lines.append(Line("value", num(rpass.adjoints[j], digits)))
     formula: Math = rules
     also: tuple[Line, ...] = ()
@@ -140,7 +147,7 @@ def _terms(
     rpass: ReversePass,
     j: int,
     terms: list[TraceTerm],
-    partials: tuple[PartialUse, ...],
+    partials: Sequence[PartialUse],
     head_num: list[Math],
     digits: int,
     explain: bool,
@@ -169,6 +176,24 @@ def _terms(
             )
         )
     return tuple(out)
+
+
+EAGER = 64
+"""Up to this many terms a step makes its sums at once; a node with more parents makes them when printed."""
+
+
+def _each(count: int, make: Callable[[int], T]) -> Sequence[T]:
+    """The items as a tuple, or past EAGER as a lazy sequence (a view printing the head and the tail of a
+    sum with thousands of terms makes only those)."""
+    return tuple(make(k) for k in range(count)) if count <= EAGER else Lazy(count, make)
+
+
+def _sum(head: list[Math], count: int, make: Callable[[int], Math]) -> Sum:
+    """head (the seed term, if any) + one term per parent."""
+    if count <= EAGER:
+        return Sum((*head, *(make(k) for k in range(count))))
+    first = len(head)
+    return Sum(Lazy(first + count, lambda k: head[k] if k < first else make(k - first)))
 
 
 def symbolic_reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int, explain: bool) -> Step:

@@ -49,7 +49,13 @@ def styled(plain: str, style: str = "", indent: int = 0) -> Row:
     return Row(plain, spans, style, indent)
 
 
-def text_of(words_: Words) -> str:
+def text_of(words_: Words, max_rows: int = 0) -> str:
+    """Words as plain text; past `max_rows` formulas (a node used by thousands), the head and the tail."""
+    if 0 < max_rows < len(words_) // 2:
+        keep = max_rows  # pieces alternate formula, separator
+        skipped = (len(words_) - 2 * keep) // 2
+        head, tail = words_[:keep], words_[len(words_) - keep :]
+        return f"{text_of(head)} {words.MORE_TERMS.format(count=skipped).replace('terms', 'of them')} {text_of(tail)}"
     return "".join(piece if isinstance(piece, str) else show(piece) for piece in words_)
 
 
@@ -239,7 +245,7 @@ def table_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
             if k is None:
                 cells.append(None)
                 continue
-            row = [text_of(cell) for cell in block.steps[k].cells]
+            row = [text_of(cell, max_rows) for cell in block.steps[k].cells]
             widths = [max(w, cell_len(c)) for w, c in zip(widths, row, strict=True)]
             cells.append(row)
         rows: list[Row] = []

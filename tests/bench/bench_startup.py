@@ -33,6 +33,8 @@ COMMANDS = {
     "seed": [ADTRACE, *SEED],
     "seed --format json -q": [ADTRACE, *SEED, "--format", "json", "-q"],
     "seed -q (engine only)": [ADTRACE, *SEED, "-q"],
+    "--help": [ADTRACE, "--help"],
+    "--version": [ADTRACE, "--version"],
 }
 
 
