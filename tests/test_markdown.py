@@ -175,9 +175,9 @@ def test_latex_keeps_to_the_markdown_safe_subset(name: str, exports: dict[str, s
 
 def test_mermaid_labels_use_unicode_subscripts(exports: dict[str, str]) -> None:
     text = exports["seed"]
-    assert 'n3["w₃ = w₁·w₂ = 6"]' in text
-    assert "n1 --> n3" in text and 'a3 -.->|"w̄₃·∂w₃/∂w₁ = 3"| a1' in text and 'a1["w̄₁ = 2.584"]' in text
-    assert 'out1 -.->|"z̄ = 1"| a5' in text and "n5 --> out1" in text
+    assert 'n3["w₃ = w₁·w₂<br>= 6<br>w̄₃ = 1"]' in text and "flowchart TD" in text  # one box: value and adjoint
+    assert 'n1 -->|"∂w₃/∂w₁ = 3"| n3' in text and 'n1["w₁ = x₁<br>= 2<br>w̄₁ = 2.584"]' in text
+    assert "output z" in text
     assert unicode_name("v-1") == "v₋₁" and unicode_name("c@2") == "c⁽²⁾" and unicode_name("x_1") == "x₁"
     assert tex_bar("w_{3}") == "\\bar w_{3}" and tex_bar("\\mathrm{loss}") == "\\overline{\\mathrm{loss}}"
 
