@@ -201,11 +201,20 @@ class _Builder:
     def label(self, i: int) -> str:
         return self.graph.label(i, self.notation)
 
+    def constant(self, i: int) -> Const:
+        """A constant node as a formula with no name in it (`c*2` written out as `sin(1)*2`): a named constant
+        is not an input, and its name may be reassigned, so a closed form must not refer to it."""
+        node = self.graph.nodes[i]
+        return Const(node.const, self.graph.constant_code(i))
+
+    def operand(self, i: int) -> Expr:
+        return self.constant(i) if self.graph.nodes[i].is_const else self.graph.operand(i, self.notation)
+
     def forward_forms(self) -> None:
         graph = self.graph
         for i, node in enumerate(graph.nodes):
             if node.is_const:
-                form: Expr = self.simp.run(graph.operand(i, self.notation))
+                form: Expr = self.simp.run(self.constant(i))
             elif node.is_input:
                 name = node.name or ""
                 form = const(self.known[name]) if name in self.known else Sym(name)
@@ -229,7 +238,7 @@ class _Builder:
         """∂wp/∂(argument pos) over node labels, as Trace.partial_formula gives it."""
         if (p, pos) not in self.partials_w:
             node = self.graph.nodes[p]
-            mapping = {ARG_NAMES[m]: self.graph.operand(a, self.notation) for m, a in enumerate(node.args)}
+            mapping = {ARG_NAMES[m]: self.operand(a) for m, a in enumerate(node.args)}
             self.partials_w[p, pos] = substitute(partial_rule(node.prim, pos), mapping)
         return self.partials_w[p, pos]
 

@@ -6,7 +6,7 @@ import json
 from typing import Any
 
 from ..engine.trace import ReversePass, Trace
-from ..expr import Sym, show
+from ..expr import Expr, Sym, show
 
 
 def to_dict(trace: Trace) -> dict[str, Any]:
@@ -116,22 +116,42 @@ def _symbolic(trace: Trace) -> dict[str, Any]:
         return {
             "gradient_symbolic": None,
             "jacobian_symbolic": None,
-            "symbolic": {"inputs": [], "where": {}, "notes": [trace.symbolic_note] if trace.symbolic_note else []},
+            "symbolic": {
+                "inputs": [],
+                "where": {},
+                "where_per_output": {},
+                "where_nodes": {},
+                "notes": [trace.symbolic_note] if trace.symbolic_note else [],
+            },
         }
     jacobian = sym.jacobian
-    where: dict[str, str] = {}
-    for out, row in jacobian.items():
-        for name, formula in sym.bindings(row.values(), sym.units[out]):
-            where[show(Sym(name), "code")] = show(formula, "code")
-    if sym.passes:
+    # One 'where' per output: the same name (w̄3) is a different formula in each output's pass, so merging
+    # them gave wrong numbers. Each is in let order: every entry uses only names defined before it.
+    per_output = {out: _where(sym.bindings(row.values(), sym.units[out])) for out, row in jacobian.items()}
+    nodes: dict[str, str] = {}
+    out = trace.graph.outputs[0].name
+    where = per_output[out]
+    if sym.passes:  # nodes[].adjoint_closed are the first pass's
         first = sym.passes[0]
-        for name, formula in sym.bindings((first.closed[i] for i in trace.graph.numbered), first):
-            where[show(Sym(name), "code")] = show(formula, "code")
+        closed = [first.closed[i] for i in trace.graph.numbered]
+        nodes = _where(sym.bindings(closed, first))
+        if first is sym.units[out]:  # the same pass: 'where' serves the gradient and the nodes, as it did
+            where = _where(sym.bindings([*jacobian[out].values(), *closed], first))
     return {
         "gradient_symbolic": {name: show(f, "code") for name, f in sym.gradient.items()},
         "jacobian_symbolic": {out: {name: show(f, "code") for name, f in row.items()} for out, row in jacobian.items()},
-        "symbolic": {"inputs": list(sym.symbolic_inputs), "where": where, "notes": list(sym.notes)},
+        "symbolic": {
+            "inputs": list(sym.symbolic_inputs),
+            "where": where,
+            "where_per_output": per_output,
+            "where_nodes": nodes,
+            "notes": list(sym.notes),
+        },
     }
+
+
+def _where(bindings: list[tuple[str, Expr]]) -> dict[str, str]:
+    return {show(Sym(name), "code"): show(formula, "code") for name, formula in bindings}
 
 
 def to_json(trace: Trace, indent: int | None = 2) -> str:
