@@ -32,6 +32,7 @@ from typing import NamedTuple
 from ..errors import EvaluationError
 from ..expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule, substitute
 from ..primitives import ARG_NAMES, BY_NAME
+from .forward import TOO_LARGE
 from .graph import Graph
 from .simplify import Simplifier, const, number_of, size
 
@@ -45,7 +46,10 @@ _FAILURES = (ValueError, ZeroDivisionError, OverflowError)
 
 
 def adjoint_name(label: str) -> str:
-    """w3 → w̄3 (the macron sits on the letter, before the digits)."""
+    """w3 → w̄3 (the macron sits on the letter, before the digits); z@2 → z̄@2."""
+    if "@" in label:
+        base, _, version = label.partition("@")
+        return adjoint_name(base) + "@" + version
     head = label.rstrip("0123456789-")
     return head + "\u0304" + label[len(head) :] if head else label + "\u0304"
 
@@ -140,9 +144,11 @@ def known_values(graph: Graph, known: dict[str, float]) -> list[float]:
         if node.args and all(values[a] == values[a] for a in node.args):
             try:
                 values[i] = node.prim.evaluate(*[values[a] for a in node.args])
-            except _FAILURES:
+            except _FAILURES as error:
+                overflow = isinstance(error, OverflowError)
+                why = TOO_LARGE if overflow else node.prim.domain or "not finite"
                 raise EvaluationError(
-                    f"{graph.label(i)} is undefined at the given values: {node.prim.domain or 'not finite'}",
+                    f"{graph.label(i)} {'overflows' if overflow else 'is undefined'} at the given values: {why}",
                     graph.span(i),
                     graph.source,
                 ) from None
