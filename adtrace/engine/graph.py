@@ -326,8 +326,11 @@ class _Lowering:
         )
 
     def pick_outputs(self, names: list[str] | None) -> tuple[Output, ...]:
-        if not names:
-            outputs: tuple[Output, ...] = (Output(self.last_target or "z", self.last),)
+        if not names:  # a bare last statement is z, or where the program uses z a name it does not use
+            taken = {*self.versions, *self.inputs}
+            names_ = ("z", "f", "out", *(f"out{k}" for k in range(2, len(taken) + 3)))
+            default = next(n for n in names_ if n not in taken)
+            outputs: tuple[Output, ...] = (Output(self.last_target or default, self.last),)
         else:
             found: dict[int, str] = {}
             for name in names:

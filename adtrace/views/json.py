@@ -25,8 +25,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             "definition": show(trace.definition(i), "code"),
             "value": _number(trace.values[i]),
         }
-        if first is not None:
-            record["adjoint"] = first.adjoints[i]
+        record["adjoint"] = first.adjoints[i] if first is not None else None  # null in forward mode
         if trace.forward:
             record["tangent"] = [t.tangents[i] for t in trace.forward]
         if i in trace.notes:
