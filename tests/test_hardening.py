@@ -215,3 +215,11 @@ def test_a_literal_that_underflows_to_zero_is_warned_about(literal: str) -> None
     t = trace(f"x + {literal}*x", x=1)
     assert any(literal in w and "too small" in w for w in t.warnings)
     assert not any("too small" in w for w in trace("x + 0.0*x + 0e5*x", x=1).warnings)
+
+
+def test_json_definitions_and_partials_write_named_constants_out() -> None:
+    data = json.loads(trace("c = sin(1); a = c*2*x; c = cos(1); a + c*2*x", x=1).to_json())
+    assert [n["definition"] for n in data["nodes"]] == ["x", "(sin(1)*2)*w1", "(cos(1)*2)*w1", "w2 + w3"]
+    partials = [t["partial_symbolic"] for s in data["steps"] for t in s["terms"]]
+    assert "sin(1)*2" in partials and "cos(1)*2" in partials
+    assert not any("c*" in p for p in partials)

@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from ..engine.trace import ReversePass, Trace
-from ..expr import Expr, Sym, show
+from ..expr import Apply, Const, Expr, Sym, partial_rule, show, substitute
+from ..primitives import ARG_NAMES
 
 
 def to_dict(trace: Trace) -> dict[str, Any]:
@@ -22,7 +23,9 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             "name": node.name,
             "args": [graph.nodes[a].const if graph.nodes[a].is_const else trace.label(a) for a in node.args],
             "parents": [trace.label(p) for p in dict.fromkeys(p for p, _ in graph.parents[i])],
-            "definition": show(trace.definition(i), "code"),
+            "definition": show(Apply(node.prim, tuple(_operand(trace, a) for a in node.args)), "code")
+            if node.args
+            else show(trace.definition(i), "code"),
             "value": _number(trace.values[i]),
         }
         record["adjoint"] = first.adjoints[i] if first is not None else None  # null in forward mode
@@ -85,13 +88,28 @@ def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:
                 "parent": trace.label(t.parent),
                 "parent_adjoint": t.parent_adjoint,
                 "partial": t.partial,
-                "partial_symbolic": show(trace.partial_formula(t.parent, t.position), "code"),
+                "partial_symbolic": _partial_code(trace, t.parent, t.position),
                 "product": t.product,
             }
             for t in trace.terms(rpass, j)
         ]
         records.append(record)
     return records
+
+
+def _operand(trace: Trace, i: int) -> Expr:
+    """A node inside a formula in adtrace syntax: its label, or a constant written out with no name in it
+    (`c*2` is `sin(1)*2` where c = sin(1): c may be reassigned later, and it is no input)."""
+    graph = trace.graph
+    if graph.nodes[i].is_const:
+        return Const(graph.nodes[i].const, graph.constant_code(i))
+    return graph.operand(i, trace.notation)
+
+
+def _partial_code(trace: Trace, i: int, k: int) -> str:
+    node = trace.graph.nodes[i]
+    mapping = {ARG_NAMES[m]: _operand(trace, a) for m, a in enumerate(node.args)}
+    return show(substitute(partial_rule(node.prim, k), mapping), "code")
 
 
 def _number(value: float) -> float | None:
