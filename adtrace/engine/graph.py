@@ -29,6 +29,10 @@ _NO_PARENTS = cast(list[tuple[int, int]], ())
 lists beside it; the lowering tells it apart by identity, and appending to it would fail loudly."""
 
 
+def _nonzero_digit(mantissa: str) -> bool:
+    return any(ch.isdecimal() and int(ch) != 0 for ch in mantissa)
+
+
 class Node(NamedTuple):
     """One node of the graph. A named tuple: a million of them are made per million-node expression,
     and a tuple is built about five times faster than a frozen dataclass (the lowering makes them with
@@ -177,7 +181,7 @@ class _Lowering:
 
     # -- the parser's builder interface ------------------------------------
     def number(self, value: float, text: str, token: int) -> int:
-        if not value and text not in self.underflows and text.lower().partition("e")[0].strip("0.") != "":
+        if not value and text not in self.underflows and _nonzero_digit(text.lower().partition("e")[0]):
             self.underflows.append(text)  # 1e-400: not zero as typed, but below the smallest float
         nodes = self.nodes
         nodes.append(_new(Node, (CONST, (), text, token, token, value)))
