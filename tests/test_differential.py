@@ -26,7 +26,7 @@ from adtrace.primitives import BY_NAME
 
 SCALE = int(os.environ.get("ADTRACE_FUZZ_SCALE", "1"))
 """Multiply the number of cases for a longer hunt: ADTRACE_FUZZ_SCALE=20 python -m pytest tests/test_differential.py"""
-FAST = settings(max_examples=1000 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+FAST = settings(max_examples=400 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 ORACLE = settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 
 
