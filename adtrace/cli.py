@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.text import Text
 
 from . import __version__
-from .errors import AdtraceError, OptionError
+from .errors import AdtraceError, InputValueError, OptionError
 
 if TYPE_CHECKING:  # the engine is imported when a trace is made, not for --help or --version
     from .api import Trace
@@ -85,6 +85,20 @@ class _ProgramFile(click.File):
             self.fail(f"can't open {value!r}: {error}", param, ctx)
 
 
+def _program_text(file: Any) -> str:
+    """A program file's text: UTF-8, a byte-order mark dropped (editors on Windows write one)."""
+    data = file.read()
+    try:
+        return str(data.decode("utf-8-sig"))
+    except UnicodeDecodeError as error:
+        name = getattr(file, "name", "-")
+        name = "stdin" if name in ("-", "<stdin>") or not isinstance(name, str) else repr(name)
+        raise InputValueError(
+            f"the program file {name} is not UTF-8 text: byte 0x{data[error.start]:02x} at offset {error.start} "
+            "can't be read (save it as UTF-8)"
+        ) from None
+
+
 def _csv(value: str | None) -> list[str] | None:
     return [v.strip() for v in value.split(",") if v.strip()] if value else None
 
@@ -114,7 +128,7 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     "-f",
     "--file",
     "program_file",
-    type=_ProgramFile("r", encoding="utf-8"),
+    type=_ProgramFile("rb"),
     help="Read the program from a file ('-' for stdin).",
 )
 @click.option(
@@ -270,7 +284,7 @@ def main(
             if sample_name:
                 sample = sample_lib.get(sample_name)
             else:
-                sample = sample_lib.parse(program_file.read(), program_file.name)
+                sample = sample_lib.parse(_program_text(program_file), getattr(program_file, "name", "-"))
             source = sample.source
             given = {arg.split("=", 1)[0].strip() for arg in args}  # the command line overrides the header
             args = [*(v for v in sample.values if v.split("=", 1)[0] not in given), *args]
@@ -317,7 +331,8 @@ def main(
     except Exception as bug:  # a bug of ours: one line, not a traceback (ADTRACE_DEBUG=1 shows it)
         if os.environ.get("ADTRACE_DEBUG"):
             raise
-        err.print(Text(f"internal error: {type(bug).__name__}: {bug} (please report it; ADTRACE_DEBUG=1 shows where)"))
+        message = f"internal error: {type(bug).__name__}: {bug} (please report it; ADTRACE_DEBUG=1 shows where)"
+        err.print(Text(AdtraceError(message).message), soft_wrap=True)  # one line, whatever the width
         sys.exit(1)
 
 

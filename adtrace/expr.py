@@ -231,8 +231,9 @@ def _latex_number(text: str) -> str:
     if text in CONSTANTS:
         return "\\pi" if text == "pi" else "e"
     mantissa, e, exponent = text.lower().partition("e")
-    if e and exponent:
-        return f"{mantissa} \\times 10^{{{int(exponent)}}}"
+    if e and exponent:  # the exponent as text: int() of a 5,000-digit exponent passes Python's limit
+        sign = "-" if exponent.startswith("-") else ""
+        return f"{mantissa} \\times 10^{{{sign}{exponent.lstrip('+-').lstrip('0') or '0'}}}"
     if text.endswith("inf"):
         return text.replace("inf", "\\infty")
     return text

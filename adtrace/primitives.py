@@ -105,6 +105,19 @@ def _sigmoid(a: Number) -> Number:
     return ea / (1.0 + ea)
 
 
+def _tanh_slope(a: Number) -> Number:
+    """1 - tanh(a)^2 as 4t/(1 + t)^2 with t = exp(-2|a|): the same number, but with its relative precision
+    where tanh saturates (1 - ans^2 is 0 from |a| ≈ 19 on, though the slope is 1.7e-17 at 20)."""
+    t = math.exp(-2.0 * abs(a))
+    return 4.0 * t / ((1.0 + t) * (1.0 + t))
+
+
+def _sigmoid_slope(a: Number) -> Number:
+    """sigmoid(a)·(1 - sigmoid(a)) as t/(1 + t)^2 with t = exp(-|a|), precise in saturation (4.2e-18 at 40)."""
+    t = math.exp(-abs(a))
+    return t / ((1.0 + t) * (1.0 + t))
+
+
 def _step(a: Number) -> Number:
     """Heaviside step with H(0) = 1/2, the convention behind relu, max and min at a kink."""
     return 1.0 if a > 0 else 0.0 if a < 0 else 0.5
@@ -337,7 +350,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         "tanh",
         1,
         math.tanh,
-        lambda a, ans: (1.0 - ans * ans,),
+        lambda a, ans: (_tanh_slope(a),),
         ("1 - tanh(a)^2",),
         *_func("tanh", "\\tanh($a)"),
         rule="derivative of tanh",
@@ -349,7 +362,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         "sigmoid",
         1,
         _sigmoid,
-        lambda a, ans: (ans * (1.0 - ans),),
+        lambda a, ans: (_sigmoid_slope(a),),
         ("sigmoid(a)*(1 - sigmoid(a))",),
         *_func("sigmoid", "\\sigma($a)"),
         rule="derivative of the logistic sigmoid",

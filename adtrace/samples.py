@@ -60,8 +60,8 @@ def all_samples() -> list[Sample]:
 
 
 def get(name: str) -> Sample:
+    names = {p.stem for p in samples_dir().glob("*.adt")}
     path = samples_dir() / f"{name}.adt"
-    if not path.is_file():
-        names = [s.name for s in all_samples()]
-        raise OptionError(f"no sample named '{name}'{suggest(name, names)} (adtrace --list-samples lists them)")
+    if name not in names:  # only a shipped sample: a name is never a path ('../x', '/tmp/y')
+        raise OptionError(f"no sample named '{name}'{suggest(name, sorted(names))} (adtrace --list-samples lists them)")
     return load(path)

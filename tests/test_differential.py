@@ -26,7 +26,7 @@ from adtrace.primitives import BY_NAME
 
 SCALE = int(os.environ.get("ADTRACE_FUZZ_SCALE", "1"))
 """Multiply the number of cases for a longer hunt: ADTRACE_FUZZ_SCALE=20 python -m pytest tests/test_differential.py"""
-FAST = settings(max_examples=1000 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+FAST = settings(max_examples=400 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 ORACLE = settings(max_examples=300 * SCALE, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
 
 
@@ -126,11 +126,20 @@ def test_gradient_matches_sympy(program: Program) -> None:
     formula = to_sympy(program.expanded(), symbols, _sympy_table())
     point = {symbols[name]: sp.Float(repr(v), 30) for name, v in program.inputs.items()}
     for name in program.inputs:
-        expected = float(sp.diff(formula, symbols[name]).subs(point).evalf(20))
+        expected = float(_no_delta(sp.diff(formula, symbols[name]).subs(point)).evalf(20))
         got = result.gradient.get(name, 0.0)  # an input no statement uses has derivative 0
         assert math.isclose(got, expected, rel_tol=1e-9, abs_tol=1e-9), (
             f"∂z/∂{name}: adtrace {got!r}, sympy {expected!r} on\n{program.source}"
         )
+
+
+def _no_delta(expr: Any) -> Any:
+    """DiracDelta(…) → 0: the derivative of step(a) is 0 wherever a ≠ 0, and points near a kink are skipped;
+    sympy cannot always see that the argument is non-zero (DiracDelta(tan(sin(1/2)/(sin(1/2)**2 + 1))),
+    found by ADTRACE_FUZZ_SCALE=10), so float() failed on it."""
+    import sympy as sp
+
+    return expr.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
 
 
 # -- PyTorch (only where installed; CI does not install it) ------------------------

@@ -30,6 +30,7 @@ FUZZ = settings(max_examples=600 * SCALE, deadline=None, suppress_health_check=[
 # Text that looks like adtrace often enough to get past the lexer and deep into the parser.
 PIECES = [*FUNCTIONS, *CONSTANTS, "x", "y1", "θ", "a", "=", ";", "\n", "#", " ", "(", ")", ",", "+", "-", "*"]
 PIECES += ["/", "^", "**", "0", "1", "2.5", ".5", "1e3", "1e999", "1e-999", "9" * 400, "_", "[", "×", "\x00", "é"]
+PIECES += ["1e-99999999", "0." + "0" * 4400 + "1", "²", "a1²", "x٣", "\ufeff", "\x1b[2J", "c = sin(1)", "@"]  # #13
 adtrace_like = st.lists(st.sampled_from(PIECES), max_size=30).map("".join)
 any_text = st.one_of(st.text(max_size=40), adtrace_like)
 
@@ -116,12 +117,18 @@ def test_parser_raises_only_adtrace_errors(source: str) -> None:
 @example("x*1e300*1e300", {})  # and the simplifier folded constants into inf
 @example("x*y", {"x": float("inf"), "y": 1.0})  # found by this test: inf and nan inputs were accepted
 @example("x*y", {"x": 10**400, "y": 1})
+@example("x*1e-100000000", {"x": 2.0})  # issue #13: the symbolic layer built 10^100000000 (a hang)
+@example("a1²*x + x", {"x": 1.0, "a1²": 2.0})  # issue #13: '²'.isdigit() broke the simplifier's sort
+@example("m = sin(7); sin(m*m)*x", {"x": 1.0})  # issue #13: a closed form naming a constant
 def test_engine_raises_only_adtrace_errors(source: str, values: dict[str, float]) -> None:
+    start = time.perf_counter()
     try:
         result = trace(source, values)
     except AdtraceError as error:
         check_error(error, source)
         return
+    finally:
+        assert time.perf_counter() - start < 10, f"a hang: {source!r} took more than 10 s"
     if result.symbolic_only:  # no value for some input: a symbolic trace, its gradient a formula
         assert result.gradient_symbolic is not None
         return

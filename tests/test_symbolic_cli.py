@@ -78,7 +78,13 @@ def test_json_of_a_symbolic_trace(runner: CliRunner) -> None:
     assert data["gradient"] is None and data["output"]["value"] is None and data["inputs"] == {}
     w1 = data["nodes"][0]
     assert w1["value"] is None and w1["adjoint_symbolic"] == "w2 + cos(w1)" and w1["adjoint_closed"] == "x2 + cos(x1)"
-    assert data["symbolic"] == {"inputs": ["x1", "x2"], "where": {}, "notes": []}
+    assert data["symbolic"] == {
+        "inputs": ["x1", "x2"],
+        "where": {},
+        "where_per_output": {"z": {}},
+        "where_nodes": {},
+        "notes": [],
+    }
     for text in data["gradient_symbolic"].values():  # adtrace reads its own output
         assert show(from_syntax(parse_expression(text)), "code") == text
 

@@ -17,6 +17,7 @@ from .graph import Graph, Node
 
 _FAILURES = (ValueError, ZeroDivisionError, OverflowError)
 _INFINITE_PARTIAL = "it is infinite, or too large for a floating-point number"
+TOO_LARGE = "the result is too large for a floating-point number (about 1.8e308 at most)"
 _CONST = itemgetter(Node._fields.index("const"))
 """Node.const: every node's constant (0.0 for the rest) read at once, the start of the values list."""
 
@@ -109,12 +110,14 @@ def _diagnose(graph: Graph, values: list[float], i: int, notation: str) -> Evalu
     arg_values = [values[a] for a in node.args]
     try:
         value = node.prim.evaluate(*arg_values)
-    except OverflowError:
-        return _failure(graph, values, i, notation, "overflows (too large for a float)")
+    except OverflowError:  # a magnitude problem, not the primitive's domain (x^y at 10, 400 is defined)
+        return _failure(graph, values, i, notation, "overflows (too large for a float)", TOO_LARGE)
     except _FAILURES:
         return _failure(graph, values, i, notation, "is undefined")
     if value - value != 0:
-        return _failure(graph, values, i, notation, "is not finite (overflow)" if value == value else "is undefined")
+        if value == value:  # ±inf from finite arguments: an overflow (1e300/1e-300), not a division by zero
+            return _failure(graph, values, i, notation, "is not finite (overflow)", TOO_LARGE)
+        return _failure(graph, values, i, notation, "is undefined")
     try:
         grads = node.prim.grad(*arg_values, value)
     except _FAILURES:

@@ -23,9 +23,15 @@ from ..language.lexer import Locator, tokenize
 from ..language.parser import free_names, run, suggest
 from ..primitives import CONST, CONSTANTS, INPUT, Primitive
 
+_MAX_EXACT = 40
+"""A folded constant written out with more nodes than this is written as its value (see _Lowering.exact)."""
 _NO_PARENTS = cast(list[tuple[int, int]], ())
 """The parents of every constant (a constant is never an edge's end): one shared empty tuple, typed as the
 lists beside it; the lowering tells it apart by identity, and appending to it would fail loudly."""
+
+
+def _nonzero_digit(mantissa: str) -> bool:
+    return any(ch.isdecimal() and int(ch) != 0 for ch in mantissa)
 
 
 class Node(NamedTuple):
@@ -88,6 +94,9 @@ class Graph:
     that reads them. Read them, don't change them.)
     """
     warnings: tuple[str, ...] = field(default=())
+    exact: dict[int, str] = field(default_factory=dict)
+    """Constant node index → its text with every named constant written out (`c = sin(1); c*2*x`: the
+    folded `c*2` is `sin(1)*2` here), where that differs from the node's name; see `constant_code`."""
 
     @cached_property
     def numbered(self) -> tuple[int, ...]:
@@ -128,6 +137,11 @@ class Graph:
         if node.is_input:
             return Sym(node.name or "")
         return Apply(node.prim, tuple(self.operand(a, notation) for a in node.args))
+
+    def constant_code(self, i: int) -> str:
+        """A constant node's text with no name in it, in adtrace syntax: what a closed form must print, since a
+        name such as `c` may be reassigned later and is no input of the formula (it would not parse back)."""
+        return self.exact.get(i) or self.nodes[i].name or ""
 
     def operand(self, i: int, notation: str = "w") -> Expr:
         """How node i appears inside another node's formula: its label, or a constant's text."""
@@ -177,9 +191,14 @@ class _Lowering:
         """Constant nodes assigned to a name (`c = 2*pi`): a later constant made from one prints it by name."""
         self.read: set[int] = set()
         """Assigned nodes read by name somewhere (an alias `b = a` reads `a` without making an edge)."""
+        self.exact: dict[int, tuple[Expr, int]] = {}
+        """Folded constant → (its formula with named constants written out, that formula's size)."""
+        self.underflows: list[str] = []
 
     # -- the parser's builder interface ------------------------------------
     def number(self, value: float, text: str, token: int) -> int:
+        if not value and text not in self.underflows and _nonzero_digit(text.lower().partition("e")[0]):
+            self.underflows.append(text)  # 1e-400: not zero as typed, but below the smallest float
         nodes = self.nodes
         nodes.append(_new(Node, (CONST, (), text, token, token, value)))
         self.parents.append(_NO_PARENTS)
@@ -249,6 +268,8 @@ class _Lowering:
         """A constant sub-expression becomes one constant, printed as it was typed."""
         nodes = self.nodes
         formula = Apply(prim, tuple(self.constant_formula(a) for a in args))
+        exact = [self.exact.pop(a, None) if a >= self.floor else self.exact.get(a) for a in args]
+        parts = [found or (Const(nodes[a].const, nodes[a].name or ""), 1) for a, found in zip(args, exact, strict=True)]
         values = [nodes[a].const for a in args]
         if list(args) == list(range(len(nodes) - len(args), len(nodes))) and args[0] >= self.floor:
             del nodes[-len(args) :]  # the folded constants were made just for this operation
@@ -276,6 +297,11 @@ class _Lowering:
         self.parents.append(_NO_PARENTS)
         index = len(nodes) - 1
         self.pending[index] = formula
+        size = 1 + sum(n for _, n in parts)
+        if size <= _MAX_EXACT:
+            self.exact[index] = (Apply(prim, tuple(e for e, _ in parts)), size)
+        else:  # written out, c = c*c repeated would double every time: its value stands for it instead
+            self.exact[index] = (Const(value, repr(value)), 1)
         return index
 
     def constant_formula(self, index: int) -> Expr:
@@ -288,9 +314,18 @@ class _Lowering:
         return Const(node.const, node.name or "")
 
     def finish(self, output_names: list[str] | None) -> Graph:
+        exact: dict[int, str] = {}
         for index, formula in self.pending.items():  # each surviving folded constant gets its text, once
-            self.nodes[index] = self.nodes[index]._replace(name=show(formula, "code"))
-        warnings = [f"the value of statement {k} is never used" for k in self.bare if k != self.count]
+            text = show(formula, "code")
+            self.nodes[index] = self.nodes[index]._replace(name=text)
+            written = show(self.exact[index][0], "code")
+            if written != text:
+                exact[index] = written
+        warnings = [
+            f"the number {text} is too small for a floating-point number (about 5e-324 at least): it is 0 here"
+            for text in self.underflows
+        ]
+        warnings += [f"the value of statement {k} is never used" for k in self.bare if k != self.count]
         outputs = self.pick_outputs(output_names)
         parents = self.parents
         out_nodes = {o.node for o in outputs}
@@ -307,6 +342,7 @@ class _Lowering:
             number=self.numbers(),
             parents=parents,
             warnings=tuple(warnings),
+            exact=exact,
         )
 
     def default_output(self) -> str:

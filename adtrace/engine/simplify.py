@@ -43,6 +43,11 @@ _MAX_TEXT = 200
 """A folded constant with a longer source text is used as its number, not re-read as a formula."""
 _MAX_POWER = 64
 """Numbers are raised only to whole powers up to this size, so exact arithmetic stays small."""
+_MAX_EXACT = 40
+"""A decimal is read exactly only when its digits and its exponent together stay below this: exact
+fractions bigger than _tidy keeps would become floats anyway, and `1e-100000000` as a fraction needs
+10^100000000 (a hang), a literal of 5,000 digits Python's int-conversion limit. Larger ones are floats."""
+_EXPONENT = re.compile(r"[eE]([+-]?\d+)$")
 
 
 def simplify(expr: Expr) -> Expr:
@@ -108,10 +113,21 @@ def _number(spelled: str, value: float) -> Number | None:
     text = spelled[1:] if spelled.startswith("-") else spelled
     sign = -1 if spelled.startswith("-") else 1
     if _DECIMAL.fullmatch(text) or _RATIO.fullmatch(text):
-        return _tidy(sign * Fraction(text))
+        if _exactly_small(text):
+            return _tidy(sign * Fraction(text))
+        return _tidy(value) if math.isfinite(value) else None
     if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
         return Fraction(int(value))
     return None
+
+
+def _exactly_small(text: str) -> bool:
+    """Whether a decimal's exact fraction stays small (see _MAX_EXACT), read off its text without building it."""
+    match = _EXPONENT.search(text)
+    if match is None:
+        return len(text) <= _MAX_EXACT
+    digits = match.group(1).lstrip("+-").lstrip("0")
+    return len(digits) <= 3 and match.start() + int(digits or "0") <= _MAX_EXACT
 
 
 def _tidy(value: Number) -> Number:
@@ -130,9 +146,17 @@ def _tidy(value: Number) -> Number:
     return value
 
 
-def _natural(text: str) -> tuple[str | int, ...]:
-    """'x10' sorts after 'x2'."""
-    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", text))
+def _natural(text: str) -> tuple[str | tuple[int, str, str], ...]:
+    """'x10' sorts after 'x2'. re.split with one group alternates text and runs of \\d, so the types line up
+    position by position; a run compares by its length without leading zeros, then its text, so no int() is
+    made of it (isdigit() also accepts '²', which int() refuses, and 5,000 digits pass Python's int limit)."""
+    parts = re.split(r"(\d+)", text)
+    return tuple(_digits(part) if k % 2 else part for k, part in enumerate(parts))
+
+
+def _digits(run: str) -> tuple[int, str, str]:
+    value = run.lstrip("0")
+    return len(value), value, run
 
 
 Factor = tuple[Expr, Number]
@@ -355,7 +379,7 @@ class Simplifier:
                 combined[k] = (_tidy(combined[k][0] + coefficient), combined[k][1])
             else:
                 combined[k] = (coefficient, factors)
-        parts: list[tuple[tuple[int, int, tuple[str | int, ...]], Number, list[Factor]]] = []
+        parts: list[tuple[tuple[int, int, tuple[str | tuple[int, str, str], ...]], Number, list[Factor]]] = []
         for k, (coefficient, factors) in combined.items():
             if coefficient == 0:
                 continue

@@ -32,6 +32,7 @@ from typing import NamedTuple
 from ..errors import EvaluationError
 from ..expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule, substitute
 from ..primitives import ARG_NAMES, BY_NAME
+from .forward import TOO_LARGE
 from .graph import Graph
 from .simplify import Simplifier, const, number_of, size
 
@@ -45,7 +46,10 @@ _FAILURES = (ValueError, ZeroDivisionError, OverflowError)
 
 
 def adjoint_name(label: str) -> str:
-    """w3 → w̄3 (the macron sits on the letter, before the digits)."""
+    """w3 → w̄3 (the macron sits on the letter, before the digits); z@2 → z̄@2."""
+    if "@" in label:
+        base, _, version = label.partition("@")
+        return adjoint_name(base) + "@" + version
     head = label.rstrip("0123456789-")
     return head + "\u0304" + label[len(head) :] if head else label + "\u0304"
 
@@ -140,9 +144,11 @@ def known_values(graph: Graph, known: dict[str, float]) -> list[float]:
         if node.args and all(values[a] == values[a] for a in node.args):
             try:
                 values[i] = node.prim.evaluate(*[values[a] for a in node.args])
-            except _FAILURES:
+            except _FAILURES as error:
+                overflow = isinstance(error, OverflowError)
+                why = TOO_LARGE if overflow else node.prim.domain or "not finite"
                 raise EvaluationError(
-                    f"{graph.label(i)} is undefined at the given values: {node.prim.domain or 'not finite'}",
+                    f"{graph.label(i)} {'overflows' if overflow else 'is undefined'} at the given values: {why}",
                     graph.span(i),
                     graph.source,
                 ) from None
@@ -201,11 +207,20 @@ class _Builder:
     def label(self, i: int) -> str:
         return self.graph.label(i, self.notation)
 
+    def constant(self, i: int) -> Const:
+        """A constant node as a formula with no name in it (`c*2` written out as `sin(1)*2`): a named constant
+        is not an input, and its name may be reassigned, so a closed form must not refer to it."""
+        node = self.graph.nodes[i]
+        return Const(node.const, self.graph.constant_code(i))
+
+    def operand(self, i: int) -> Expr:
+        return self.constant(i) if self.graph.nodes[i].is_const else self.graph.operand(i, self.notation)
+
     def forward_forms(self) -> None:
         graph = self.graph
         for i, node in enumerate(graph.nodes):
             if node.is_const:
-                form: Expr = self.simp.run(graph.operand(i, self.notation))
+                form: Expr = self.simp.run(self.constant(i))
             elif node.is_input:
                 name = node.name or ""
                 form = const(self.known[name]) if name in self.known else Sym(name)
@@ -229,7 +244,7 @@ class _Builder:
         """∂wp/∂(argument pos) over node labels, as Trace.partial_formula gives it."""
         if (p, pos) not in self.partials_w:
             node = self.graph.nodes[p]
-            mapping = {ARG_NAMES[m]: self.graph.operand(a, self.notation) for m, a in enumerate(node.args)}
+            mapping = {ARG_NAMES[m]: self.operand(a) for m, a in enumerate(node.args)}
             self.partials_w[p, pos] = substitute(partial_rule(node.prim, pos), mapping)
         return self.partials_w[p, pos]
 

@@ -125,15 +125,70 @@ class Trace:
         return self.jacobian, "unshown"
 
     def modes_agree(self, rel: float = 1e-9) -> bool | None:
-        """Whether forward and reverse mode gave the same Jacobian (None if forward mode did not build one)."""
+        """Whether forward and reverse mode gave the same Jacobian (None if forward mode did not build one).
+
+        The two modes add the same path products in different orders, so where large terms cancel
+        (x*a + (x*b + x*c) at a = 1e16, b = -1e16, c = 1) they may differ by a few units in the last place
+        of the terms, not of the result: each entry may differ by `rounding_bound` (see `cancellations`)."""
         forward = self.forward_jacobian
         if forward is None:
             return None
-        return all(
-            math.isclose(forward[o][x], self.jacobian[o][x], rel_tol=rel, abs_tol=rel)
+        return not self._beyond_rounding(forward, rel)
+
+    def cancellations(self, rel: float = 1e-9) -> list[tuple[str, str, float, float, float]]:
+        """The Jacobian entries where the two modes differ by more than `rel` but within rounding of the terms
+        they add: (output, input, forward, reverse, Σ|path products|), for a note that explains it."""
+        forward = self.forward_jacobian
+        if forward is None:
+            return []
+        bound = self.rounding_bounds()
+        return [
+            (o, x, forward[o][x], self.jacobian[o][x], bound[o][x][1])
             for o in forward
             for x in forward[o]
-        )
+            if not math.isclose(forward[o][x], self.jacobian[o][x], rel_tol=rel, abs_tol=rel)
+            and abs(forward[o][x] - self.jacobian[o][x]) <= bound[o][x][0]
+        ]
+
+    def _beyond_rounding(self, forward: dict[str, dict[str, float]], rel: float) -> bool:
+        differ = [
+            (o, x)
+            for o in forward
+            for x in forward[o]
+            if not math.isclose(forward[o][x], self.jacobian[o][x], rel_tol=rel, abs_tol=rel)
+        ]
+        if not differ:
+            return False
+        bound = self.rounding_bounds()
+        return any(not abs(forward[o][x] - self.jacobian[o][x]) <= bound[o][x][0] for o, x in differ)
+
+    @cached_property
+    def _magnitudes(self) -> dict[str, dict[str, float]]:
+        """Σ over paths from each input to each output of |the product of the local partials along it|: the
+        size of the terms both modes add up (a forward sweep with |partials|, one per input)."""
+        nodes = self.graph.nodes
+        out: dict[str, dict[str, float]] = {o.name: {} for o in self.graph.outputs}
+        for name, start in self.graph.inputs.items():
+            size = [0.0] * len(nodes)
+            size[start] = 1.0
+            for i, node in enumerate(nodes):
+                if node.args:
+                    size[i] = math.fsum(
+                        abs(d) * size[a] for a, d in zip(node.args, self.partials[i], strict=True) if size[a]
+                    )
+            for o in self.graph.outputs:
+                out[o.name][name] = size[o.node]
+        return out
+
+    def rounding_bounds(self) -> dict[str, dict[str, tuple[float, float]]]:
+        """Output → input → (how far the two modes' sums may drift apart by rounding, Σ|path products|): each
+        mode's error is at most about n·ε·Σ|path products| for n nodes (the standard bound for a sum)."""
+        n = max(1, len(self.graph.nodes))
+        eps = 2.0**-52
+        return {
+            o: {x: (2.0 * n * eps * size + 1e-300, size) for x, size in row.items()}
+            for o, row in self._magnitudes.items()
+        }
 
     @property
     def gradient_symbolic(self) -> dict[str, Expr] | None:

@@ -159,7 +159,7 @@ def run(
     def expr(min_bp: int) -> T:
         nonlocal pos, depth
         depth += 1
-        if depth > MAX_DEPTH:
+        if depth > MAX_DEPTH + 1:  # the outermost expression is level 0: `(`*5000 + `x` is 5,000 levels
             raise error(f"the expression is nested too deeply (more than {MAX_DEPTH} levels)", pos)
         first = pos
         text = texts[pos]

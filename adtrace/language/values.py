@@ -40,6 +40,8 @@ def coerce(values: Mapping[str, float | int | str]) -> dict[str, float]:
     """Python-API values: numbers as they are, strings as constant expressions."""
     out: dict[str, float] = {}
     for name, value in values.items():
+        if not isinstance(name, str):
+            raise InputValueError(f"an input's name must be a string, not {name!r}"[:200])
         if isinstance(value, str):
             out[name] = constant_value(value, name)
         elif isinstance(value, bool) or not isinstance(value, (int, float)):

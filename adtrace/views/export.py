@@ -13,12 +13,15 @@ rich first (rich exports a whole recording at once).
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
 import os
 import re
-import tempfile
+import secrets
+import socket
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal, TextIO
@@ -166,6 +169,10 @@ def render(trace: Trace, fmt: str, **options: object) -> str:
 
 def save(trace: Trace, path: str | os.PathLike[str], fmt: str | None = None, **options: object) -> Path:
     """Write the export to `path` atomically; the format is `fmt` or comes from the extension."""
+    written = os.fspath(path)
+    if isinstance(written, str) and (written.endswith(("/", "/.", "/..")) or written in (".", "..")):
+        # Path('a.md/') is Path('a.md'): the slash asked for a folder, so don't write a file called a.md
+        raise ExportError(f"cannot write '{written}': the name ends in '/', so it names a folder, not a file")
     target = Path(path)
     fmt = normalise(fmt) if fmt else format_of(target)
     pieces = iter_export(trace, fmt, **options)  # type: ignore[arg-type]
@@ -173,31 +180,38 @@ def save(trace: Trace, path: str | os.PathLike[str], fmt: str | None = None, **o
     return target
 
 
+_TEMP = re.compile(r"^\.(?P<name>.*)\.(?P<host>[A-Za-z0-9-]*)\.(?P<pid>[0-9]+)\.[0-9a-f]+\.adtrace\.tmp$")
+"""A temporary export: `.NAME.HOST.PID.RANDOM.adtrace.tmp`, so a later run can tell whose it is."""
+
+
 def write_atomic(target: Path, pieces: Iterator[str]) -> None:
     """Stream `pieces` into a temporary file beside `target`, then rename it over `target`.
 
-    On any failure the temporary file is removed and `target` is left as it was.
+    On any failure the temporary file is removed and `target` is left as it was. What may be replaced:
+    a regular file we may write (read-only ones are refused, as are FIFOs, devices, sockets and folders),
+    or nothing. A symlink is followed: the file it points to is replaced atomically (the link stays a
+    link), and a dangling one is refused. The new file keeps the old one's permissions and, where the OS
+    allows it, its owner and group; it is a new file, so other hard links to the old one keep the old text.
+    Temporary files of runs that were killed (their process is gone) are removed when the folder is next
+    written to; a live run's never are.
     """
-    folder = target.parent if str(target.parent) else Path(".")
-    if target.is_dir():
-        raise ExportError(f"cannot write '{target}': it is a folder")
-    if not folder.is_dir():
-        raise ExportError(f"cannot write '{target}': the folder '{folder}' does not exist")
+    real = _writable_target(target)
+    folder = real.parent
+    _remove_stale_temps(folder)
+    name = real.name[:80]  # so a long target name still leaves room for the temporary one (NAME_MAX 255)
     try:
-        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed or removed
-            "w", encoding="utf-8", newline="\n", dir=folder, prefix=f".{target.name}.", suffix=".tmp", delete=False
-        )
+        temp = folder / f".{name}.{_host()}.{os.getpid()}.{secrets.token_hex(4)}.adtrace.tmp"
+        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600)
     except OSError as error:
         raise ExportError(f"cannot write '{target}': {_reason(error)}") from error
-    temp = Path(handle.name)
     try:
-        with handle:
+        with open(fd, "w", encoding="utf-8", newline="\n") as handle:
             for piece in pieces:
                 handle.write(piece)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, _mode_for(target))
-        os.replace(temp, target)
+        _copy_owner_and_mode(real, temp)
+        os.replace(temp, real)
     except BaseException as error:
         temp.unlink(missing_ok=True)
         if isinstance(error, OSError):
@@ -205,19 +219,91 @@ def write_atomic(target: Path, pieces: Iterator[str]) -> None:
         raise
 
 
+def _writable_target(target: Path) -> Path:
+    """The file to replace (a symlink's target, followed), or an ExportError saying why it may not be."""
+    try:
+        info = os.lstat(target)
+    except (FileNotFoundError, NotADirectoryError):  # nothing there yet (or a file where a folder should be)
+        info = None
+    except OSError as error:  # a name too long, a file in the way of a folder, no permission to look
+        raise ExportError(f"cannot write '{target}': {_reason(error)}") from error
+    real = target
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        try:
+            real = Path(os.path.realpath(target, strict=True))
+            info = os.stat(real)
+        except OSError as error:
+            raise ExportError(
+                f"cannot write '{target}': it is a symlink to nothing that can be written ({_reason(error)})"
+            ) from error
+    if info is None:
+        folder = target.parent if str(target.parent) else Path(".")
+        if not folder.is_dir():
+            raise ExportError(f"cannot write '{target}': the folder '{folder}' does not exist")
+        return target
+    if stat.S_ISDIR(info.st_mode):
+        raise ExportError(f"cannot write '{target}': it is a folder")
+    if not stat.S_ISREG(info.st_mode):
+        what = "a FIFO" if stat.S_ISFIFO(info.st_mode) else "a socket" if stat.S_ISSOCK(info.st_mode) else "a device"
+        raise ExportError(f"cannot write '{target}': it is {what}, not a regular file, so it is left alone")
+    if not info.st_mode & 0o222 or not os.access(real, os.W_OK):  # the mode bits too: root may write anything
+        raise ExportError(f"cannot write '{target}': permission denied (the file is read-only)")
+    return real
+
+
+def _copy_owner_and_mode(old: Path, new: Path) -> None:
+    """Give the new file the permissions (and, if allowed, the owner and group) of the file it replaces;
+    a new file gets the usual ones (0o666 less the umask)."""
+    try:
+        info = os.stat(old)
+    except FileNotFoundError:
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(new, 0o666 & ~mask)
+        return
+    if hasattr(os, "chown") and (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+        try:
+            os.chown(new, info.st_uid, info.st_gid)
+        except OSError:
+            with contextlib.suppress(OSError):  # the group alone, where we belong to it
+                os.chown(new, -1, info.st_gid)
+    os.chmod(new, stat.S_IMODE(info.st_mode))
+
+
+def _host() -> str:
+    return re.sub(r"[^A-Za-z0-9-]", "-", socket.gethostname())[:40]
+
+
+def _remove_stale_temps(folder: Path) -> None:
+    """Remove temporary exports left by runs on this host whose process no longer exists (SIGKILL)."""
+    host = _host()
+    try:
+        entries = [e.name for e in os.scandir(folder) if e.name.endswith(".adtrace.tmp")]
+    except OSError:
+        return
+    for entry in entries:
+        match = _TEMP.match(entry)
+        if match is None or match["host"] != host or _alive(int(match["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            (folder / entry).unlink()
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or a pid we can't ask about: never remove its file
+    return True
+
+
 def write_stream(stream: TextIO, trace: Trace, fmt: str, **options: object) -> None:
     for piece in iter_export(trace, fmt, **options):  # type: ignore[arg-type]
         stream.write(piece)
-
-
-def _mode_for(target: Path) -> int:
-    """Keep an existing file's permissions; a new file gets the usual ones (0o666 less the umask)."""
-    try:
-        return target.stat().st_mode & 0o777
-    except OSError:
-        mask = os.umask(0)
-        os.umask(mask)
-        return 0o666 & ~mask
 
 
 def _reason(error: OSError) -> str:

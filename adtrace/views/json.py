@@ -6,7 +6,8 @@ import json
 from typing import Any
 
 from ..engine.trace import ReversePass, Trace
-from ..expr import Sym, show
+from ..expr import Apply, Const, Expr, Sym, partial_rule, show, substitute
+from ..primitives import ARG_NAMES
 
 
 def to_dict(trace: Trace) -> dict[str, Any]:
@@ -22,11 +23,12 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             "name": node.name,
             "args": [graph.nodes[a].const if graph.nodes[a].is_const else trace.label(a) for a in node.args],
             "parents": [trace.label(p) for p in dict.fromkeys(p for p, _ in graph.parents[i])],
-            "definition": show(trace.definition(i), "code"),
+            "definition": show(Apply(node.prim, tuple(_operand(trace, a) for a in node.args)), "code")
+            if node.args
+            else show(trace.definition(i), "code"),
             "value": _number(trace.values[i]),
         }
-        if first is not None:
-            record["adjoint"] = first.adjoints[i]
+        record["adjoint"] = first.adjoints[i] if first is not None else None  # null in forward mode
         if trace.forward:
             record["tangent"] = [t.tangents[i] for t in trace.forward]
         if i in trace.notes:
@@ -86,13 +88,28 @@ def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:
                 "parent": trace.label(t.parent),
                 "parent_adjoint": t.parent_adjoint,
                 "partial": t.partial,
-                "partial_symbolic": show(trace.partial_formula(t.parent, t.position), "code"),
+                "partial_symbolic": _partial_code(trace, t.parent, t.position),
                 "product": t.product,
             }
             for t in trace.terms(rpass, j)
         ]
         records.append(record)
     return records
+
+
+def _operand(trace: Trace, i: int) -> Expr:
+    """A node inside a formula in adtrace syntax: its label, or a constant written out with no name in it
+    (`c*2` is `sin(1)*2` where c = sin(1): c may be reassigned later, and it is no input)."""
+    graph = trace.graph
+    if graph.nodes[i].is_const:
+        return Const(graph.nodes[i].const, graph.constant_code(i))
+    return graph.operand(i, trace.notation)
+
+
+def _partial_code(trace: Trace, i: int, k: int) -> str:
+    node = trace.graph.nodes[i]
+    mapping = {ARG_NAMES[m]: _operand(trace, a) for m, a in enumerate(node.args)}
+    return show(substitute(partial_rule(node.prim, k), mapping), "code")
 
 
 def _number(value: float) -> float | None:
@@ -116,22 +133,42 @@ def _symbolic(trace: Trace) -> dict[str, Any]:
         return {
             "gradient_symbolic": None,
             "jacobian_symbolic": None,
-            "symbolic": {"inputs": [], "where": {}, "notes": [trace.symbolic_note] if trace.symbolic_note else []},
+            "symbolic": {
+                "inputs": [],
+                "where": {},
+                "where_per_output": {},
+                "where_nodes": {},
+                "notes": [trace.symbolic_note] if trace.symbolic_note else [],
+            },
         }
     jacobian = sym.jacobian
-    where: dict[str, str] = {}
-    for out, row in jacobian.items():
-        for name, formula in sym.bindings(row.values(), sym.units[out]):
-            where[show(Sym(name), "code")] = show(formula, "code")
-    if sym.passes:
+    # One 'where' per output: the same name (w̄3) is a different formula in each output's pass, so merging
+    # them gave wrong numbers. Each is in let order: every entry uses only names defined before it.
+    per_output = {out: _where(sym.bindings(row.values(), sym.units[out])) for out, row in jacobian.items()}
+    nodes: dict[str, str] = {}
+    out = trace.graph.outputs[0].name
+    where = per_output[out]
+    if sym.passes:  # nodes[].adjoint_closed are the first pass's
         first = sym.passes[0]
-        for name, formula in sym.bindings((first.closed[i] for i in trace.graph.numbered), first):
-            where[show(Sym(name), "code")] = show(formula, "code")
+        closed = [first.closed[i] for i in trace.graph.numbered]
+        nodes = _where(sym.bindings(closed, first))
+        if first is sym.units[out]:  # the same pass: 'where' serves the gradient and the nodes, as it did
+            where = _where(sym.bindings([*jacobian[out].values(), *closed], first))
     return {
         "gradient_symbolic": {name: show(f, "code") for name, f in sym.gradient.items()},
         "jacobian_symbolic": {out: {name: show(f, "code") for name, f in row.items()} for out, row in jacobian.items()},
-        "symbolic": {"inputs": list(sym.symbolic_inputs), "where": where, "notes": list(sym.notes)},
+        "symbolic": {
+            "inputs": list(sym.symbolic_inputs),
+            "where": where,
+            "where_per_output": per_output,
+            "where_nodes": nodes,
+            "notes": list(sym.notes),
+        },
     }
+
+
+def _where(bindings: list[tuple[str, Expr]]) -> dict[str, str]:
+    return {show(Sym(name), "code"): show(formula, "code") for name, formula in bindings}
 
 
 def to_json(trace: Trace, indent: int | None = 2) -> str:

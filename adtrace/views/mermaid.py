@@ -25,7 +25,7 @@ CONFIG = (
 """Mermaid's front matter: a smaller font and tighter spacing than its defaults, which keeps a 30-node
 two-layer network under 1,000 px wide in a browser (983 px; 1,322 px with the defaults)."""
 _SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
-_SUP = str.maketrans("0123456789", "⁰¹²³⁴⁵⁶⁷⁸⁹")
+_SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
 
 
 def pretty(name: str) -> str:
