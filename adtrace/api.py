@@ -85,6 +85,9 @@ def trace(
     mode: Mode = "reverse",
     notation: Notation = "w",
     symbolic: bool | None = None,
+    max_nodes: int = pipeline.MAX_NODES_DEFAULT,
+    max_iterations: int = pipeline.MAX_ITERATIONS_DEFAULT,
+    max_depth: int = pipeline.MAX_DEPTH_DEFAULT,
     **named_values: float | int | str,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
@@ -95,9 +98,20 @@ def trace(
 
     Values may be numbers or constant expressions ("pi/4"). `seed` is a number (single output) or a
     mapping from output names (reverse mode) or input names (forward mode) to seeds. With no values at all
-    the trace is symbolic; see `adtrace.engine.pipeline.trace` for the rest.
+    the trace is symbolic; see `adtrace.engine.pipeline.trace` for the rest (programs with control flow,
+    and the limits max_nodes, max_iterations and max_depth that stop a program which runs away).
     """
     found = pipeline.trace(
-        source, values, outputs=outputs, seed=seed, mode=mode, notation=notation, symbolic=symbolic, **named_values
+        source,
+        values,
+        outputs=outputs,
+        seed=seed,
+        mode=mode,
+        notation=notation,
+        symbolic=symbolic,
+        max_nodes=max_nodes,
+        max_iterations=max_iterations,
+        max_depth=max_depth,
+        **named_values,
     )
     return Trace.of(found)

@@ -15,7 +15,7 @@ from ..errors import InputValueError, OptionError
 from ..language.parser import suggest
 from ..language.values import coerce
 from .forward import forward, tangents
-from .graph import Graph, build
+from .graph import MAX_DEPTH_DEFAULT, MAX_ITERATIONS_DEFAULT, MAX_NODES_DEFAULT, Graph, Limits, build
 from .reverse import adjoints
 from .symbolic import MAX_NODES, known_values
 from .symbolic import build as build_symbolic
@@ -55,6 +55,9 @@ def trace(
     mode: Mode = "reverse",
     notation: Notation = "w",
     symbolic: bool | None = None,
+    max_nodes: int = MAX_NODES_DEFAULT,
+    max_iterations: int = MAX_ITERATIONS_DEFAULT,
+    max_depth: int = MAX_DEPTH_DEFAULT,
     **named_values: float | int | str,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
@@ -72,6 +75,11 @@ def trace(
     which substitutes the values given and keeps the rest as symbols. When every
     value is given, `symbolic` shows (True) or hides (False) the symbolic layer;
     by default it is there for graphs of up to symbolic.MAX_NODES nodes.
+
+    A program with control flow is run on the values (the branch and loop that ran is what is
+    differentiated); `max_nodes`, `max_iterations` (of any one loop) and `max_depth` (of calls) stop
+    one that runs away. Inputs a program declares (`a = Value(-4.0)`) take the declared value unless
+    one is given.
     """
     if not isinstance(source, str):
         raise OptionError(f"the expression must be a string, not {type(source).__name__}")
@@ -80,7 +88,11 @@ def trace(
     if notation not in ("w", "v"):
         raise OptionError(f"unknown notation '{notation}': use w or v")
     given = coerce({**(values or {}), **named_values})
-    graph = build(source, outputs)
+    for option, limit in (("max_nodes", max_nodes), ("max_iterations", max_iterations), ("max_depth", max_depth)):
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise OptionError(f"{option} must be a whole number of at least 1, not {limit!r}")
+    graph = build(source, outputs, given, Limits(max_nodes, max_iterations, max_depth))
+    given = {**{k: v for k, v in graph.declared.items() if k in graph.inputs}, **given}
     warnings = list(graph.warnings)
     if any(name not in given for name in graph.inputs) and (symbolic or not given):
         known = _check_inputs(graph, given, warnings, allow_missing=True)
@@ -166,7 +178,7 @@ def _check_inputs(
     graph: Graph, given: dict[str, float], warnings: list[str], allow_missing: bool = False
 ) -> dict[str, float]:
     for name in given:
-        if name in graph.assigned:
+        if name in graph.assigned and name not in graph.inputs:
             raise InputValueError(f"'{name}' is assigned in the program, so it can't also be given a value")
     missing = [name for name in graph.inputs if name not in given]
     extra = [name for name in given if name not in graph.inputs]
