@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import pipeline
+from .engine.graph import MAX_DEPTH_DEFAULT, MAX_ITERATIONS_DEFAULT, MAX_NODES_DEFAULT
 from .engine.trace import Trace as _EngineTrace
 
 if TYPE_CHECKING:
@@ -85,9 +86,9 @@ def trace(
     mode: Mode = "reverse",
     notation: Notation = "w",
     symbolic: bool | None = None,
-    max_nodes: int = pipeline.MAX_NODES_DEFAULT,
-    max_iterations: int = pipeline.MAX_ITERATIONS_DEFAULT,
-    max_depth: int = pipeline.MAX_DEPTH_DEFAULT,
+    max_nodes: int = MAX_NODES_DEFAULT,
+    max_iterations: int = MAX_ITERATIONS_DEFAULT,
+    max_depth: int = MAX_DEPTH_DEFAULT,
     **named_values: float | int | str,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.

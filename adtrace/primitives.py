@@ -426,6 +426,11 @@ PRIMITIVES: tuple[Primitive, ...] = (
     ),
 )
 
+_TWO_OVER_SQRT_PI: float = 2.0 / math.sqrt(math.pi)
+_LN10: float = math.log(10.0)
+_LN2: float = math.log(2.0)
+
+
 def _jump(what: str, at: Callable[[Number], bool]) -> Callable[[Number], str | None]:
     def note(a: Number) -> str | None:
         if at(a):
@@ -477,9 +482,9 @@ MORE_PRIMITIVES: tuple[Primitive, ...] = (
         reads="the floor of $a divided by $b",
         explain="a // b = floor(a/b) is flat between its jumps, so both partials are 0 almost everywhere",
         domain="division by zero is undefined",
-        kink=lambda a, b: "a // b jumps where a/b is a whole number; adtrace uses 0"
-        if b != 0 and _whole(a / b)
-        else None,
+        kink=lambda a, b: (
+            "a // b jumps where a/b is a whole number; adtrace uses 0" if b != 0 and _whole(a / b) else None
+        ),
         token="//",
     ),
     Primitive(
@@ -756,9 +761,6 @@ MORE_PRIMITIVES: tuple[Primitive, ...] = (
         functions=("round",),
     ),
 )
-_TWO_OVER_SQRT_PI = 2.0 / math.sqrt(math.pi)
-_LN10 = math.log(10.0)
-_LN2 = math.log(2.0)
 PRIMITIVES = PRIMITIVES + MORE_PRIMITIVES
 
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}

@@ -10,10 +10,10 @@ get no number: they print inline (`2·w1`).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from bisect import bisect_right
 from itertools import accumulate
 from typing import NamedTuple, cast
 
@@ -285,9 +285,9 @@ def build(
     except _UsedBeforeAssigned:  # maybe an input rebound by its own statement (x = x/2): Python's meaning
         return _program(source, tokens, outputs, values, limits)
     graph = lowering.finish(outputs)
-    if len(graph.nodes) > limits.max_nodes:
+    if len(graph.nodes) > limits.max_nodes and len(graph.numbered) > limits.max_nodes:  # constants don't count
         raise LimitError(
-            f"the program makes {len(graph.nodes):,} nodes, more than the limit of {limits.max_nodes:,} "
+            f"the program makes {len(graph.numbered):,} nodes, more than the limit of {limits.max_nodes:,} "
             "(--max-nodes raises it)"
         )
     return graph

@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import NamedTuple
 
-from ..errors import ArityError, ControlFlowError, LimitError, NameResolutionError, ParseError
+from ..errors import ArityError, ControlFlowError, LimitError, NameResolutionError, ParseError, Span
 from ..language import program as pg
 from ..language.lexer import Locator, Tokens
 from ..language.parser import suggest
@@ -93,6 +93,8 @@ class _Interpreter:
         self.vals: list[float] = [given.get(name, math.nan) for name in program.inputs]
         self.unknown: set[int] = {i for i, name in enumerate(program.inputs) if name not in given}
         self.ctx = array("I", [0] * len(program.inputs))
+        self.count = len(program.inputs)
+        """Numbered nodes made (inputs and operations: constants don't count towards --max-nodes)."""
         self.contexts: list[Context] = [TOP]
         self.context_index: dict[tuple[tuple[str, ...], tuple[LoopIteration, ...]], int] = {((), ()): 0}
         self.cid = 0
@@ -108,10 +110,13 @@ class _Interpreter:
         self.frame = self.top
         self.output: str | None = None
         self.compared: list[float] = []
+        """The values the condition being decided compared, in order."""
+        self.condition: pg.Expr | None = None
+        """The condition being decided (an error on an unknown value names it)."""
         self.line_starts = [0, *(k + 1 for k, c in enumerate(source) if c == "\n")]
 
     # -- helpers ---------------------------------------------------------------------------------------
-    def span(self, first: int, last: int | None = None) -> tuple[int, int]:
+    def span(self, first: int, last: int | None = None) -> Span:
         return self.locator.span(first, last)
 
     def line(self, tok: int) -> int:
@@ -152,6 +157,7 @@ class _Interpreter:
             if node.prim is CONST:
                 vals.append(node.const)
             else:
+                self.count += 1
                 args = node.args
                 try:
                     vals.append(float(node.prim.evaluate(*(vals[a] for a in args))))
@@ -160,7 +166,7 @@ class _Interpreter:
                 if self.unknown and any(a in self.unknown for a in args):
                     self.unknown.add(k)
             self.ctx.append(self.cid)
-        if n > self.limits.max_nodes:
+        if self.count > self.limits.max_nodes:
             raise LimitError(
                 f"the program made more than {self.limits.max_nodes:,} nodes (--max-nodes raises the limit)",
                 self.span(first, last),
@@ -201,9 +207,7 @@ class _Interpreter:
         if constant is not None:
             return self.constant(constant, name, tok)
         if name in self.functions or name in FUNCTIONS:
-            raise NameResolutionError(
-                f"'{name}' is a function: call it, as in {name}(x)", self.span(tok), self.source
-            )
+            raise NameResolutionError(f"'{name}' is a function: call it, as in {name}(x)", self.span(tok), self.source)
         raise ControlFlowError(
             f"'{name}' is used before it is assigned on the path this run took", self.span(tok), self.source
         )
@@ -239,7 +243,7 @@ class _Interpreter:
         top = self.frame is self.top and not self.loops
         if isinstance(stmt, pg.Assign):
             if isinstance(stmt.value, pg.Declare):
-                for name, tok in stmt.targets:
+                for name, _ in stmt.targets:
                     if self.frame is not self.top or name not in self.program.declared:
                         raise ControlFlowError(
                             f"{self.text(stmt.value.first, stmt.value.last)} declares an input: only a top-level "
@@ -253,18 +257,18 @@ class _Interpreter:
                 self.assign(name, tok, value, top_statement=top and k == 0)
         elif isinstance(stmt, pg.AugAssign):
             current = self.lookup(stmt.target, stmt.tok)
-            value = self.numeric(self.expr(stmt.value), stmt.first)
-            result = self.apply(stmt.prim, (current, value), stmt.first, stmt.last)
+            operand = self.numeric(self.expr(stmt.value), stmt.first)
+            result = self.apply(stmt.prim, (current, operand), stmt.first, stmt.last)
             self.assign(stmt.target, stmt.tok, result, top_statement=top)
         elif isinstance(stmt, pg.ExprStmt):
-            value = self.expr(stmt.value)
-            if top and not isinstance(value, Truth):
-                self.low.statement(None, stmt.first, value)
-            elif self.frame is self.top and not isinstance(value, Truth):
-                self.low.last, self.low.last_target = value, None
+            bare = self.expr(stmt.value)
+            if top and not isinstance(bare, Truth):
+                self.low.statement(None, stmt.first, bare)
+            elif self.frame is self.top and not isinstance(bare, Truth):
+                self.low.last, self.low.last_target = bare, None
             self.hold()
         elif isinstance(stmt, pg.If):
-            for k, (cond, body, tok) in enumerate(stmt.branches):
+            for k, (cond, body, _) in enumerate(stmt.branches):
                 if cond is None or self.decide(cond, "if" if k == 0 else "elif"):
                     self.block(body)
                     break
@@ -336,10 +340,7 @@ class _Interpreter:
         with self.iteration(line, "for") as count:
             for item in items:
                 self.next_iteration(count, line, "for", stmt.tok)
-                if isinstance(items, range):
-                    index = self.constant(float(item), str(item), stmt.var_tok)
-                else:
-                    index = item
+                index = self.constant(float(item), str(item), stmt.var_tok) if isinstance(items, range) else item
                 self.assign(stmt.var, stmt.var_tok, index)
                 try:
                     self.block(stmt.body)
@@ -376,8 +377,8 @@ class _Interpreter:
     # -- decisions -----------------------------------------------------------------------------------------
     def decide(self, cond: pg.Expr, kind: str) -> bool:
         """Evaluate a condition on the values; record it as a Branch when it depends on an input."""
-        outer = self.compared
-        self.compared = []
+        outer, outer_condition = self.compared, self.condition
+        self.compared, self.condition = [], cond
         depends = [False]
         value = self.truth(cond, depends)
         start = len(self.low.nodes)
@@ -396,7 +397,7 @@ class _Interpreter:
                     last,
                 )
             )
-        self.compared = outer
+        self.compared, self.condition = outer, outer_condition
         return value
 
     def truth(self, cond: pg.Expr, depends: list[bool]) -> bool:
@@ -411,6 +412,8 @@ class _Interpreter:
 
     def check_known(self, index: int, where: pg.Expr) -> None:
         if index in self.unknown:
+            if self.condition is not None:  # name the whole condition, not the operand
+                where = self.condition
             raise self.no_value(self.text(item_first(where), item_last(where)), (item_first(where), item_last(where)))
 
     def no_value(self, text: str, where: tuple[int, int]) -> ControlFlowError:
@@ -579,4 +582,3 @@ def item_last(e: pg.Expr) -> int:
 def _number_text(value: float) -> str:
     text = repr(value)
     return text[:-2] if text.endswith(".0") else text
-

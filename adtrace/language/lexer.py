@@ -25,7 +25,9 @@ _TOKENS = re.compile(
                                                   # possessively, so a comment is never split into tokens
     (
         \*\*=? | //=? | [-+*/%<>=!]= | [-+*/%<>^(),=;:\[\]{}\n]  # an operator, punctuation, a newline
-      | (?:[rRbBuUfF]{1,2}(?=['"]))?(?:'{3}[\s\S]*?'{3}|"{3}[\s\S]*?"{3}|'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")  # a string
+      | (?:[rRbBuUfF]{1,2}(?=['"]))?                   # a string: its prefix, then
+        (?:'{3}[\s\S]*?'{3}|"{3}[\s\S]*?"{3}           # triple-quoted, or
+          |'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")  # on one line
       | [^\W\d_]\w*                                  # a name: a letter, then letters, digits, _
       | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?         # a number
       | \.                                            # a method call's or attribute's dot
@@ -41,8 +43,29 @@ texts, and nothing in the source is left unmatched."""
 OPERATORS = frozenset(("**", "+", "-", "*", "/", "^", "(", ")", ",", "=", ";"))
 """The operators of expressions and straight-line programs (the fast path's parser reads only these)."""
 PROGRAM_OPERATORS = frozenset(
-    ("//", "%", "==", "!=", "<", "<=", ">", ">=", ":", ".", "[", "]", "{", "}")
-    + ("+=", "-=", "*=", "/=", "**=", "//=", "%=")
+    (
+        "//",
+        "%",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        ":",
+        ".",
+        "[",
+        "]",
+        "{",
+        "}",
+        "+=",
+        "-=",
+        "*=",
+        "/=",
+        "**=",
+        "//=",
+        "%=",
+    )
 )
 """The rest of the Python subset's punctuation (language/program.py): a program using any of them, or a keyword,
 is run by the interpreter."""

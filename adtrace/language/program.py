@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import NamedTuple
 
-from ..errors import ArityError, NameResolutionError, ParseError, UnsupportedError
+from ..errors import AdtraceError, ArityError, NameResolutionError, ParseError, UnsupportedError
 from ..primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
 from .lexer import Locator, Tokens, bad_character, describe
 
@@ -417,7 +417,9 @@ class _Parser:
         if len(header) < 2 or self.kinds[texts[header[1]]] != "name" or texts[header[1]] in KEYWORDS:
             raise self.error(usage, header[1] if len(header) > 1 else header[0])
         if texts[header[2]] == ",":
-            raise self.unsupported("a loop over several variables", header[2], ": loop over one, as in 'for v in [a, b]'")
+            raise self.unsupported(
+                "a loop over several variables", header[2], ": loop over one, as in 'for v in [a, b]'"
+            )
         if texts[header[2]] != "in":
             raise self.error(usage, header[2])
         iterable = self.expression(header[3:-1], after="in", what="what to loop over")
@@ -534,6 +536,8 @@ class _Parser:
                 pieces.append([])
             else:
                 pieces[-1].append(tok)
+        if len(pieces) == 1 and len(toks) == 1 and self.kinds[head] == "str":
+            return None  # a docstring
         if len(pieces) == 1:
             return ExprStmt(self.expression(toks, after=None, what="an expression"), first, last)
         targets: list[tuple[str, int]] = []
@@ -560,7 +564,9 @@ class _Parser:
         if name in FUNCTIONS:
             raise self.error(f"can't assign to '{name}': it is a built-in function", tok)
         if name in CONSTANTS:
-            self.notes.append(f"'{name}' is a variable from line {self.line_of(tok)} on: it no longer means the constant")
+            self.notes.append(
+                f"'{name}' is a variable from line {self.line_of(tok)} on: it no longer means the constant"
+            )
 
     def import_line(self, toks: list[int]) -> Skip:
         texts = self.texts
@@ -590,7 +596,9 @@ class _Parser:
             self.aliases.add(root)
         else:
             self.imported.update(names)
-        self.notes.append(f"line {self.line_of(toks[0])}: '{head} {''.join(module)} …' skipped: adtrace needs no imports")
+        self.notes.append(
+            f"line {self.line_of(toks[0])}: '{head} {''.join(module)} …' skipped: adtrace needs no imports"
+        )
         return Skip("import", toks[0])
 
     # -- expressions ---------------------------------------------------------------------------------
@@ -619,12 +627,14 @@ class _Parser:
     def tok(self) -> int:
         return self.stream[min(self.pos, len(self.stream) - 1)]
 
-    def unexpected(self) -> ParseError:
+    def unexpected(self) -> AdtraceError:
         text = self.text
         if text == ")":
             return self.error("unmatched ')': there is no '(' for it to close", self.tok)
         if text == "=":
-            return self.error("unexpected '=': only a plain name can be assigned, as in 'a = x*y' (== compares)", self.tok)
+            return self.error(
+                "unexpected '=': only a plain name can be assigned, as in 'a = x*y' (== compares)", self.tok
+            )
         if text in KEYWORDS:
             if text in UNSUPPORTED:
                 return self.unsupported(f"'{text}'", self.tok)
@@ -633,7 +643,9 @@ class _Parser:
             return self.error(f"unexpected keyword '{text}' here", self.tok)
         previous = self.texts[self.stream[self.pos - 1]] if self.pos else ""
         if (self.kinds.get(text) in ("name", "num") or text == "(") and previous not in KEYWORDS:
-            return self.error(f"missing operator before {describe(text)}: write '{previous}*{text}' to multiply", self.tok)
+            return self.error(
+                f"missing operator before {describe(text)}: write '{previous}*{text}' to multiply", self.tok
+            )
         return self.error(f"unexpected {describe(text)}", self.tok)
 
     def expr(self, min_bp: int) -> Expr:
@@ -662,7 +674,7 @@ class _Parser:
                 lhs = Logic(text, (lhs, rhs), first, self.stream[self.pos - 1])
                 continue
             if text in _COMPARE or text in ("in", "is") or (text == "not" and self.peek() == "in"):
-                if _CMP_BP < min_bp:
+                if min_bp > _CMP_BP:
                     break
                 ops: list[str] = []
                 operands = [lhs]
@@ -674,12 +686,12 @@ class _Parser:
                     operands.append(self.operand(_CMP_BP + 1, ops[-1]))
                 lhs = Compare(tuple(ops), tuple(operands), first, self.stream[self.pos - 1])
                 continue
-            bp = _BINARY.get(text)
-            if bp is None or bp[0] < min_bp:
+            binary = _BINARY.get(text)
+            if binary is None or binary[0] < min_bp:
                 break
             self.pos += 1
-            rhs = self.operand(bp[1], text)
-            lhs = Op(bp[2], (lhs, rhs), first, self.stream[self.pos - 1])
+            rhs = self.operand(binary[1], text)
+            lhs = Op(binary[2], (lhs, rhs), first, self.stream[self.pos - 1])
         self.depth -= 1
         return lhs
 
@@ -708,7 +720,9 @@ class _Parser:
             self.pos += 1
             value = float(text)
             if value == float("inf"):
-                raise self.error(f"the number {text} is too large for a floating-point number (max about 1.8e308)", first)
+                raise self.error(
+                    f"the number {text} is too large for a floating-point number (max about 1.8e308)", first
+                )
             return self.postfix(Num(value, text, first), first)
         if kind == "str":
             raise self.unsupported("strings in a calculation", first)
@@ -721,7 +735,9 @@ class _Parser:
                 raise self.unsupported("tuples", self.tok)
             if self.text != ")":
                 col = self.locate.column(first)
-                raise self.error(f"expected ')' to close the '(' at column {col}, found {describe(self.text)}", self.tok)
+                raise self.error(
+                    f"expected ')' to close the '(' at column {col}, found {describe(self.text)}", self.tok
+                )
             self.pos += 1
             return self.postfix(inner, first)
         if text == "[":
@@ -776,7 +792,9 @@ class _Parser:
             return self.declare(name, args, kwargs, first, last)
         if name == "range" and not dotted:
             if not 1 <= len(args) <= 3:
-                raise ArityError(f"range takes 1 to 3 arguments, got {len(args)}", self.locate.span(first, last), self.source)
+                raise ArityError(
+                    f"range takes 1 to 3 arguments, got {len(args)}", self.locate.span(first, last), self.source
+                )
             return Call("range", tuple(args), first, last)
         if kwargs:
             raise self.unsupported("keyword arguments", kwargs[0][1])
@@ -792,7 +810,9 @@ class _Parser:
         if len(args) != prim.arity:
             plural = "s" if prim.arity != 1 else ""
             raise ArityError(
-                f"{name} takes {prim.arity} argument{plural}, got {len(args)}", self.locate.span(first, last), self.source
+                f"{name} takes {prim.arity} argument{plural}, got {len(args)}",
+                self.locate.span(first, last),
+                self.source,
             )
         return Op(prim, tuple(args), first, last)
 
@@ -813,7 +833,8 @@ class _Parser:
             elif self.text != ")":
                 col = self.locate.column(open_at)
                 raise self.error(
-                    f"expected ')' to close the call of {name}(…) at column {col}, found {describe(self.text)}", self.tok
+                    f"expected ')' to close the call of {name}(…) at column {col}, found {describe(self.text)}",
+                    self.tok,
                 )
         self.pos += 1
         return args, kwargs, self.stream[self.pos - 1]
@@ -846,7 +867,9 @@ class _Parser:
             if method in ("data", "grad", "item"):
                 raise self.unsupported(f"'.{method}' in a calculation", self.stream[self.pos - 1])
             if self.text != "(":
-                raise self.unsupported(f"the attribute '.{method}'", self.stream[self.pos - 1], ": call a method, x.exp()")
+                raise self.unsupported(
+                    f"the attribute '.{method}'", self.stream[self.pos - 1], ": call a method, x.exp()"
+                )
             args, kwargs, last = self.arguments(method)
             if kwargs:
                 raise self.unsupported("keyword arguments", kwargs[0][1])
@@ -862,7 +885,7 @@ class _Parser:
                 )
             expr = Op(prim, (expr, *args), first, last)
         if self.text == "[":
-            raise self.unsupported("indexing with [ ]", self.tok)
+            raise self.unsupported("indexing with [ ]", self.tok, ": use ( ) for grouping")
         if self.text == "(" and isinstance(expr, Name):
             raise self.error(f"missing operator before '(': write '{expr.name}*(' to multiply", self.tok)
         return expr

@@ -14,6 +14,10 @@ def to_dict(trace: Trace) -> dict[str, Any]:
     numbered = graph.numbered
     first = trace.reverse[0] if trace.reverse else None
     nodes: list[dict[str, Any]] = []
+    contexts = [
+        {"call": c.call, "loops": [{"line": loop.line, "iteration": loop.iteration} for loop in c.loops]}
+        for c in graph.contexts
+    ]
     for i in numbered:
         node = graph.nodes[i]
         record: dict[str, Any] = {
@@ -31,6 +35,9 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             record["tangent"] = [t.tangents[i] for t in trace.forward]
         if i in trace.notes:
             record["note"] = trace.notes[i]
+        context = contexts[graph.context_id(i)]
+        record["line"] = graph.line(i)
+        record["context"] = context
         record.update(_node_symbolic(trace, i))
         nodes.append(record)
     out = graph.outputs[0]
@@ -69,6 +76,19 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             for p in trace.forward
         ],
         "warnings": list(trace.warnings),
+        "branches": [
+            {
+                "line": b.line,
+                "condition": b.condition,
+                "values": list(b.values),
+                "taken": b.taken,
+                "kind": b.kind,
+                "context": contexts[b.context],
+                "after": trace.label(b.position - 1) if b.position else None,
+            }
+            for b in graph.branches
+        ],
+        "notes": list(graph.notes),
     }
     data.update(_symbolic(trace))
     return data
