@@ -109,6 +109,9 @@ class _Interpreter:
         self.top = _Frame(low.env, None, None)
         self.frame = self.top
         self.output: str | None = None
+        self.last_value: tuple[int, str] | None = None
+        """The last top-level assignment of a value that is not a constant: the default output when the
+        program ends by assigning a constant (a loop counter's `k += 1`)."""
         self.compared: list[float] = []
         """The values the condition being decided compared, in order."""
         self.condition: pg.Expr | None = None
@@ -180,6 +183,9 @@ class _Interpreter:
 
     def apply(self, prim: Primitive, args: tuple[int, ...], first: int, last: int) -> int:
         i = self.low.apply(prim, args, first, last)
+        if self.low.nodes[i].prim is CONST:  # folded: the constant may reuse the indices of its arguments
+            del self.vals[i:]
+            del self.ctx[i:]
         self.sync(first, last)
         return i
 
@@ -219,6 +225,8 @@ class _Interpreter:
             del low.pending[index]
             low.nodes[index] = node._replace(name=_number_text(node.const))
         if self.frame is self.top:
+            if node.prim is not CONST:
+                self.last_value = (index, name)
             if top_statement:
                 low.statement(name, tok, index)
             else:
@@ -549,6 +557,8 @@ class _Interpreter:
             )
         if outputs is None and self.output is not None:
             outputs = [self.output]
+        elif outputs is None and low.nodes[low.last].prim is CONST and self.last_value is not None:
+            low.last, low.last_target = self.last_value  # a loop counter assigned last is not the output
         graph = low.finish(outputs)
         return replace(
             graph,
