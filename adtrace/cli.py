@@ -200,7 +200,7 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
 @click.option(
     "--max-iterations", type=click.IntRange(min=1), default=100_000, show_default=True, help="Most passes of a loop."
 )
-@click.option("--max-depth", type=click.IntRange(1, 1000), default=200, show_default=True, help="Deepest nested calls.")
+@click.option("--max-depth", type=click.IntRange(1, 5000), default=200, show_default=True, help="Deepest nested calls.")
 @click.version_option(version=__version__, prog_name="adtrace")  # not package_name: that reads metadata, 70 ms
 def main(
     arguments: tuple[str, ...],

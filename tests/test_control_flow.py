@@ -57,9 +57,17 @@ CONSTRUCTS: list[tuple[str, dict[str, float], Callable[[float, float], float]]] 
     ("z = x if x > 0 and y > 0 or not x < y else y", {"x": 0.5, "y": 1.5}, lambda x, y: x),
     ("if 0 < x < y <= 2:\n    z = x/y\nelse:\n    z = y", {"x": 0.5, "y": 1.5}, lambda x, y: x / y),
     ("x = x / 2\nz = x * y", {"x": 0.5, "y": 1.5}, lambda x, y: x / 2 * y),
-    ("z = x; z += y; z *= x; z -= y; z /= y; z **= 2", {"x": 0.5, "y": 1.5}, lambda x, y: ((x + y) * x - y) ** 2 / y**2),
+    (
+        "z = x; z += y; z *= x; z -= y; z /= y; z **= 2",
+        {"x": 0.5, "y": 1.5},
+        lambda x, y: ((x + y) * x - y) ** 2 / y**2,
+    ),
     ("z = (x + y).tanh() + x.exp().log() + y.relu() + (x*y).sigmoid()", {"x": 0.5, "y": 1.5}, None),  # type: ignore[list-item]
-    ("import math\nimport numpy as np\nz = math.exp(x) + np.tanh(y) + torch.sin(x*y) + math.pi", {"x": 0.5, "y": 1.5}, None),  # type: ignore[list-item]
+    (
+        "import math\nimport numpy as np\nz = math.exp(x) + np.tanh(y) + torch.sin(x*y) + math.pi",
+        {"x": 0.5, "y": 1.5},
+        None,
+    ),  # type: ignore[list-item]
     ("z = x // y + x % y + y % x", {"x": 2.5, "y": 0.7}, lambda x, y: x // y + x % y + y % x),
     ("z = atan(x) + asin(x/3) + acos(x/3) + atan2(x, y) + sinh(x) + cosh(y) + asinh(x)", {"x": 0.5, "y": 1.5}, None),  # type: ignore[list-item]
     ("z = acosh(y + 1) + atanh(x/2) + erf(x) + erfc(y) + log10(y) + log2(y) + log1p(x)", {"x": 0.5, "y": 1.5}, None),  # type: ignore[list-item]
@@ -276,7 +284,9 @@ def test_a_loop_count_set_by_an_input_is_noted() -> None:
 
 
 def test_json_has_line_context_and_branches() -> None:
-    data = json.loads(trace("def CND(d):\n    if d > 0:\n        return d*d\n    return -d\nz = CND(x) + CND(y)", x=1, y=-1).to_json())
+    data = json.loads(
+        trace("def CND(d):\n    if d > 0:\n        return d*d\n    return -d\nz = CND(x) + CND(y)", x=1, y=-1).to_json()
+    )
     nodes = {n["id"]: n for n in data["nodes"]}
     assert nodes["w1"]["context"] == {"call": None, "loops": []}
     assert {n["context"]["call"] for n in data["nodes"]} == {None, "CND#1", "CND#2"}

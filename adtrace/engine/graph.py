@@ -182,7 +182,13 @@ class Graph:
 
     @cached_property
     def _line_starts(self) -> list[int]:
-        return [0, *(k + 1 for k, c in enumerate(self.source) if c == "\n")]
+        source = self.source
+        starts = [0]
+        at = source.find("\n")
+        while at >= 0:  # str.find runs in C: a megabyte of one-line source is one call
+            starts.append(at + 1)
+            at = source.find("\n", at + 1)
+        return starts
 
     def token_span(self, first: int, last: int) -> Span:
         """Tokens first to last as a span of the source (a Branch's condition)."""

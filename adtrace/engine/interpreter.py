@@ -117,6 +117,7 @@ class _Interpreter:
         self.condition: pg.Expr | None = None
         """The condition being decided (an error on an unknown value names it)."""
         self.line_starts = [0, *(k + 1 for k, c in enumerate(source) if c == "\n")]
+        """Where each line starts (a program is small: the interpreter's statements are its lines)."""
 
     # -- helpers ---------------------------------------------------------------------------------------
     def span(self, first: int, last: int | None = None) -> Span:

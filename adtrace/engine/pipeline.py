@@ -23,6 +23,7 @@ from .trace import Mode, Notation, ReversePass, TangentPass, Trace
 
 Seed = float | int | Mapping[str, float]
 _P = ParamSpec("_P")
+MAX_DEPTH_CAP = 5000
 _R = TypeVar("_R")
 
 
@@ -91,6 +92,8 @@ def trace(
     for option, limit in (("max_nodes", max_nodes), ("max_iterations", max_iterations), ("max_depth", max_depth)):
         if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
             raise OptionError(f"{option} must be a whole number of at least 1, not {limit!r}")
+    if max_depth > MAX_DEPTH_CAP:
+        raise OptionError(f"max_depth can be at most {MAX_DEPTH_CAP} (each call level takes Python stack)")
     graph = build(source, outputs, given, Limits(max_nodes, max_iterations, max_depth))
     given = {**{k: v for k, v in graph.declared.items() if k in graph.inputs}, **given}
     warnings = list(graph.warnings)
