@@ -326,6 +326,7 @@ class _Interpreter:
 
     def loop_while(self, stmt: pg.While) -> None:
         line = self.line(stmt.tok)
+        decided = len(self.branches)
         with self.iteration(line, "while") as count:
             while self.decide(stmt.cond, "while"):
                 self.next_iteration(count, line, "while", stmt.tok)
@@ -335,6 +336,12 @@ class _Interpreter:
                     break
                 except _Continue:
                     continue
+        if len(self.branches) > decided:  # its test depended on an input: so does how often it ran
+            passes = "once" if count[0] == 1 else f"{count[0]} times"
+            self.notes.append(
+                f"line {line}: the while loop ran {passes}, a count that depends on the inputs: the function is "
+                "piecewise, and this trace differentiates the piece that ran"
+            )
 
     def loop_for(self, stmt: pg.For) -> None:
         line = self.line(stmt.tok)
@@ -393,6 +400,12 @@ class _Interpreter:
         start = len(self.low.nodes)
         first, last = item_first(cond), item_last(cond)
         if depends[0]:
+            if value and isinstance(cond, pg.Compare) and "==" in cond.ops:
+                self.notes.append(
+                    f"line {self.line(first)}: {self.text(first, last)} was true, which holds only at exactly these "
+                    "values: the branch taken is differentiated as it is, and its derivative need not be the "
+                    "function's (the == pitfall)"
+                )
             self.branches.append(
                 Branch(
                     self.line(first),

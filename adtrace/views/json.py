@@ -84,7 +84,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
                 "taken": b.taken,
                 "kind": b.kind,
                 "context": contexts[b.context],
-                "after": trace.label(b.position - 1) if b.position else None,
+                "after": _last_numbered(trace, b.position),
             }
             for b in graph.branches
         ],
@@ -92,6 +92,15 @@ def to_dict(trace: Trace) -> dict[str, Any]:
     }
     data.update(_symbolic(trace))
     return data
+
+
+def _last_numbered(trace: Trace, position: int) -> str | None:
+    """The label of the last numbered node among the first `position` (where a branch was decided)."""
+    number = trace.graph.number
+    for i in range(min(position, len(number)) - 1, -1, -1):
+        if number[i]:
+            return trace.label(i)
+    return None
 
 
 def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:
