@@ -24,13 +24,13 @@ _TOKENS = re.compile(
     (?:[ \t\r\f\v]+ | \#[^\n]*)*+                  # space and comments before a token: skipped, and
                                                   # possessively, so a comment is never split into tokens
     (
-        \*\*=? | //=? | [-+*/%<>=!]= | [-+*/%<>^(),=;:\[\]{}\n]  # an operator, punctuation, a newline
-      | (?:[rRbBuUfF]{1,2}(?=['"]))?                   # a string: its prefix, then
-        (?:'{3}[\s\S]*?'{3}|"{3}[\s\S]*?"{3}           # triple-quoted, or
-          |'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")  # on one line
-      | [^\W\d_]\w*                                  # a name: a letter, then letters, digits, _
-      | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?         # a number
-      | \.                                            # a method call's or attribute's dot
+        \*\*=? | //=? | [-+*/%<>=!]=? | [\^(),;:\[\]{}\n]   # an operator, punctuation, a newline
+      | [^\W\d_]\w*+(?!['"])                           # a name: a letter, then letters, digits, _
+      | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?           # a number
+      | (?:[rRbBuUfF]{1,2}(?=['"]))?                     # a string (a name before a quote is its prefix):
+        (?:'{3}[\s\S]*?'{3}|"{3}[\s\S]*?"{3}             # triple-quoted, or on one line
+          |'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")
+      | \.                                              # a method call's or attribute's dot
       | [^ \t\r\f\v]                                # anything else: reported by the parser, in order
       | \Z                                          # the end of the input: the last token is ''
     )
