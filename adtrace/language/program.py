@@ -762,7 +762,8 @@ class _Parser:
             return self.postfix(self.name_or_call(), first)
         if not text:
             raise self.error("expected a number, a name or '(', found the end of the line", self.tok)
-        raise self.error(f"expected a number, a name or '(', found {describe(text)}", first)
+        after = f" after '{self.texts[self.stream[self.pos - 1]]}'" if self.pos else ""
+        raise self.error(f"expected a number, a name or '('{after}, found {describe(text)}", first)
 
     def name_or_call(self) -> Expr:
         """A name, a dotted name through a module (`math.exp`, `torch.tensor`), and a call of either."""
