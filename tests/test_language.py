@@ -3,8 +3,12 @@ unsupported construct is an error about that keyword, with a caret, through the 
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from adtrace.cli import main
 from adtrace.errors import AdtraceError, ControlFlowError, LimitError, ParseError, UnsupportedError
@@ -169,3 +173,23 @@ def test_limits_are_errors_from_the_api() -> None:
         trace("while x > 0:\n    x = x + 1", x=1, max_iterations=50)
     with pytest.raises(LimitError, match="--max-nodes"):
         trace("y = " + " + ".join(["x"] * 50), x=1, max_nodes=10)
+
+
+_WORDS = [
+    "x", "y", "v", "f", "1", "2.5", "0", "+", "-", "*", "/", "**", "//", "%", "(", ")", "[", "]", ",", ":", ".",
+    "=", "+=", "==", "<", ">=", "!=", "\n", "\n    ", "\n        ", ";", "if", "elif", "else", "while", "for", "in",
+    "range", "def", "return", "break", "continue", "and", "or", "not", "True", "pass", "sin", "relu", "Value",
+    "print", "import", "math", "np", "'s'", "#", "lambda", "class", "e", "pi",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(_WORDS), min_size=1, max_size=25), st.floats(-3, 3))
+@settings(max_examples=3000, deadline=None)
+def test_token_soup_never_crashes(words: list[str], x: float) -> None:
+    """Any text made of the subset's words either traces or is an AdtraceError: no other exception,
+    no hang (the limits stop loops)."""
+    from adtrace import trace
+
+    source = " ".join(words)
+    with contextlib.suppress(AdtraceError):
+        trace(source, {"x": x, "y": 1.5, "v": 0.5, "f": 2.0}, max_iterations=50, max_nodes=2000, max_depth=10)
