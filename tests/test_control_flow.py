@@ -334,3 +334,13 @@ def test_declared_inputs_take_a_value_given_on_the_command_line(runner: Any) -> 
     assert trace(source, a=1).gradient == {"a": 2.0}
     result = runner.invoke(main, [source, "--format", "json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["output"]["name"] == "b"
+
+
+def test_a_constant_output_on_the_path_taken_says_which_branch_made_it_so(runner: Any) -> None:
+    from adtrace.cli import main
+
+    source = "def f(x):\n    if x == 3:\n        return 9\n    return x*x\ny = f(x)"
+    result = runner.invoke(main, [source, "x=3"])
+    assert result.exit_code == 2
+    assert "'x == 3' was true" in result.output and "Traceback" not in result.output
+    assert trace(source, x=2).gradient == {"x": 4.0}

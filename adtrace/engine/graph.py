@@ -96,14 +96,18 @@ class Branch(NamedTuple):
     """One decision the run made on the values: an `if`/`elif`, a `while` test, an `a if c else b`.
 
     Only decisions that depend on an input are recorded (a loop counter's `i < 10` is the same at every
-    input); each evaluation is one record, so a `while` that ran 3 times has 4 (3 true, then false)."""
+    input); each evaluation is one record, so a `while` that ran 3 times has 4 (3 true, then false). A
+    `while` test is made in the context of the iteration before it (the first in the loop's enclosing
+    context). The condition's own operations (`abs(t)` in `abs(t) > 0.001`) are on the tape, before the
+    decision, with adjoint 0: a comparison has no derivative."""
 
     line: int
     """The 1-based source line of the condition."""
     condition: str
     """The condition as typed ('d > 0')."""
     values: tuple[float, ...]
-    """The values it compared, left to right (for `a < b <= c`: a, b, c; for a bare `while x:`, x)."""
+    """The values it compared, left to right (for `a < b <= c`: a, b, c; for a bare `while x:`, x; for
+    `p and q`, those of every comparison evaluated: `and`/`or` stop early, as in Python)."""
     taken: bool
     """What the condition was: True means the run took its branch (or went round the loop again)."""
     kind: str

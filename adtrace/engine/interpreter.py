@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from typing import NamedTuple
 
-from ..errors import ArityError, ControlFlowError, LimitError, NameResolutionError, ParseError, Span
+from ..errors import ArityError, ControlFlowError, EvaluationError, LimitError, NameResolutionError, ParseError, Span
 from ..language import program as pg
 from ..language.lexer import Locator, Tokens
 from ..language.parser import suggest
@@ -573,7 +573,19 @@ class _Interpreter:
             outputs = [self.output]
         elif outputs is None and low.nodes[low.last].prim is CONST and self.last_value is not None:
             low.last, low.last_target = self.last_value  # a loop counter assigned last is not the output
-        graph = low.finish(outputs)
+        try:
+            graph = low.finish(outputs)
+        except EvaluationError as error:
+            if not self.branches or "depends on no input" not in error.message:
+                raise
+            last = self.branches[-1]
+            was = "true" if last.taken else "false"
+            raise EvaluationError(
+                f"{error.message} on the path this run took (line {last.line}: '{last.condition}' was {was}): "
+                "there, every derivative is 0",
+                error.span,
+                error.source,
+            ) from None
         return replace(
             graph,
             notes=tuple(dict.fromkeys(self.notes)),
