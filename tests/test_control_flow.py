@@ -255,6 +255,9 @@ def test_branch_decisions_are_recorded_in_order() -> None:
         ("while", "z < 3", (4.0, 3.0), False),
     ]
     assert [b.line for b in t.graph.branches] == [1, 5, 5, 5]
+    assert [b.went for b in t.graph.branches] == ["body", "body", "body", "skip"]
+    chain = trace("if x > 2:\n    z = x\nelif x > 1:\n    z = 2*x\nelse:\n    z = 3*x\nw = z if x < 0 else -z", x=0.5)
+    assert [(b.kind, b.went) for b in chain.graph.branches] == [("if", "next"), ("elif", "else"), ("ifexp", "orelse")]
     assert t.graph.branches[0].position <= t.graph.branches[1].position
 
 

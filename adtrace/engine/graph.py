@@ -112,6 +112,10 @@ class Branch(NamedTuple):
     """What the condition was: True means the run took its branch (or went round the loop again)."""
     kind: str
     """'if', 'elif', 'while' or 'ifexp'."""
+    went: str
+    """Where the run went from here: 'body' (the if/elif block ran; the while loop ran its body again),
+    'next' (false: the next elif's test comes), 'else' (false: the else block ran), 'skip' (false, and no
+    block ran: an if without else, or the while loop ended), 'then' / 'orelse' (`a if c else b` took a / b)."""
     position: int
     """The decision was made after the first `position` nodes of the tape (Graph.nodes[:position])."""
     context: int

@@ -277,8 +277,10 @@ class _Interpreter:
                 self.low.last, self.low.last_target = bare, None
             self.hold()
         elif isinstance(stmt, pg.If):
-            for k, (cond, body, _) in enumerate(stmt.branches):
-                if cond is None or self.decide(cond, "if" if k == 0 else "elif"):
+            branches = stmt.branches
+            for k, (cond, body, _) in enumerate(branches):
+                otherwise = "skip" if k + 1 == len(branches) else "else" if branches[k + 1][0] is None else "next"
+                if cond is None or self.decide(cond, "if" if k == 0 else "elif", ("body", otherwise)):
                     self.block(body)
                     break
         elif isinstance(stmt, pg.While):
@@ -328,7 +330,7 @@ class _Interpreter:
         line = self.line(stmt.tok)
         decided = len(self.branches)
         with self.iteration(line, "while") as count:
-            while self.decide(stmt.cond, "while"):
+            while self.decide(stmt.cond, "while", ("body", "skip")):
                 self.next_iteration(count, line, "while", stmt.tok)
                 try:
                     self.block(stmt.body)
@@ -391,7 +393,7 @@ class _Interpreter:
         return result
 
     # -- decisions -----------------------------------------------------------------------------------------
-    def decide(self, cond: pg.Expr, kind: str) -> bool:
+    def decide(self, cond: pg.Expr, kind: str, went: tuple[str, str]) -> bool:
         """Evaluate a condition on the values; record it as a Branch when it depends on an input."""
         outer, outer_condition = self.compared, self.condition
         self.compared, self.condition = [], cond
@@ -413,6 +415,7 @@ class _Interpreter:
                     tuple(self.compared),
                     value,
                     kind,
+                    went[0] if value else went[1],
                     start,
                     self.cid,
                     first,
@@ -462,7 +465,7 @@ class _Interpreter:
         if isinstance(e, pg.Logic):
             return self.logic(e, depends)
         if isinstance(e, pg.IfExp):
-            return self.expr(e.then if self.decide(e.cond, "ifexp") else e.orelse, depends)
+            return self.expr(e.then if self.decide(e.cond, "ifexp", ("then", "orelse")) else e.orelse, depends)
         if isinstance(e, pg.Bool):
             return Truth(e.value)
         if isinstance(e, pg.Call):

@@ -83,6 +83,7 @@ def to_dict(trace: Trace) -> dict[str, Any]:
                 "values": list(b.values),
                 "taken": b.taken,
                 "kind": b.kind,
+                "went": b.went,
                 "context": contexts[b.context],
                 "after": _last_numbered(trace, b.position),
             }
