@@ -71,6 +71,10 @@ STATEMENTS = [
     ("def f(x):\n    '''doc'''\n    return x\ny = f(2)", [("def f(x)", ["return"]), "y="]),
     ("y = (x +\n     1)", ["y="]),
     ("pass\ny = x", ["y="]),
+    (
+        "a = Value(2.0, label='a')\nb = a*a; b.label = 'b'\nb.backward(retain_graph=True)",
+        ["a=", "b=", "skip label", "backward b"],
+    ),
 ]
 
 

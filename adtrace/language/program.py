@@ -503,13 +503,13 @@ class _Parser:
             self.notes.append(f"line {self.line_of(first)}: print(…) skipped: the trace shows every value")
             return Skip("print", first)
         if (
-            len(toks) == 5
+            len(toks) >= 5
             and self.kinds[head] == "name"
             and texts[toks[1]] == "."
             and texts[toks[2]] == "backward"
             and texts[toks[3]] == "("
-            and texts[toks[4]] == ")"
-        ):
+            and texts[toks[-1]] == ")"
+        ):  # g.backward(), or with options (retain_graph=True): g is the output
             return Backward(head, first)
         if any(texts[t] == "." and texts[t + 1] in ("data", "grad") for t in toks):
             at = next(t for t in toks if texts[t] == "." and texts[t + 1] in ("data", "grad"))
@@ -541,6 +541,11 @@ class _Parser:
         if len(pieces) == 1:
             return ExprStmt(self.expression(toks, after=None, what="an expression"), first, last)
         targets: list[tuple[str, int]] = []
+        target = pieces[0]
+        if len(pieces) == 2 and len(target) == 3 and texts[target[1]] == "." and self.kinds[texts[target[2]]] == "name":
+            what = texts[target[2]]  # n.label = 'n': an attribute of the object, nothing to differentiate
+            self.notes.append(f"line {self.line_of(first)}: setting .{what} skipped: it is not part of the computation")
+            return Skip(what, first)
         for piece in pieces[:-1]:
             if not piece:
                 raise self.error("expected a name before '='", first)
@@ -826,7 +831,7 @@ class _Parser:
             if self.kinds.get(self.text) == "name" and self.peek() == "=":
                 kwargs.append((self.text, self.tok))
                 self.pos += 2
-                self.operand(0, "=")
+                self.skip_argument()
             else:
                 args.append(self.operand(0, "("))
             if self.text == ",":
@@ -839,6 +844,17 @@ class _Parser:
                 )
         self.pos += 1
         return args, kwargs, self.stream[self.pos - 1]
+
+    def skip_argument(self) -> None:
+        """Step over a keyword argument's value (requires_grad=True, label='a'): only declarations take
+        them, and ignore them."""
+        depth = 0
+        while self.text and not (depth == 0 and self.text in (",", ")")):
+            if self.text in ("(", "[", "{"):
+                depth += 1
+            elif self.text in (")", "]", "}"):
+                depth -= 1
+            self.pos += 1
 
     def declare(self, word: str, args: list[Expr], kwargs: list[tuple[str, int]], first: int, last: int) -> Declare:
         usage = (
