@@ -19,9 +19,8 @@ from typing import NamedTuple, cast
 
 from ..errors import EvaluationError, LimitError, NameResolutionError, OptionError, Span
 from ..expr import Apply, Const, Expr, Sym, show
-from ..language.lexer import PROGRAM_OPERATORS, Locator, Tokens, tokenize
+from ..language.lexer import PROGRAM_OPERATORS, PROGRAM_WORDS, Locator, Tokens, tokenize
 from ..language.parser import free_names, run, suggest
-from ..language.program import PROGRAM_WORDS
 from ..primitives import CONST, CONSTANTS, INPUT, Primitive
 
 _NO_PARENTS = cast(list[tuple[int, int]], ())

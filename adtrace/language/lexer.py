@@ -69,6 +69,14 @@ PROGRAM_OPERATORS = frozenset(
 )
 """The rest of the Python subset's punctuation (language/program.py): a program using any of them, or a keyword,
 is run by the interpreter."""
+KEYWORDS = frozenset(
+    "False None True and as assert async await break class continue def del elif else except finally for from "
+    "global if import in is lambda nonlocal not or pass raise return try while with yield".split()
+)
+"""Python's keywords (language/program.py gives each a meaning or an error of its own)."""
+PROGRAM_WORDS = KEYWORDS | {"print", "Value", "tensor", "range"}
+"""Names that make a program one for the interpreter (with PROGRAM_OPERATORS and strings): defined here, not
+in program.py, so a straight line never imports the statement parser."""
 
 
 class Tokens(NamedTuple):

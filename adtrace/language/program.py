@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..errors import AdtraceError, ArityError, NameResolutionError, ParseError, UnsupportedError
 from ..primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
-from .lexer import Locator, Tokens, bad_character, describe
+from .lexer import KEYWORDS, Locator, Tokens, bad_character, describe
 
 # -- the tree -------------------------------------------------------------------------------------------
 # Expressions and statements are named tuples with token indices (`first`, `last`, or `tok`), which a
@@ -195,10 +195,6 @@ class Program(NamedTuple):
 
 # -- the language ---------------------------------------------------------------------------------------
 
-KEYWORDS = frozenset(
-    "False None True and as assert async await break class continue def del elif else except finally for from "
-    "global if import in is lambda nonlocal not or pass raise return try while with yield".split()
-)
 UNSUPPORTED = frozenset(
     "class lambda with try except finally raise global nonlocal del assert async await yield None is as".split()
 )
@@ -1005,6 +1001,3 @@ def _assigned(body: tuple[Stmt, ...]) -> set[str]:
                 stack.extend(block)
     return names
 
-
-PROGRAM_WORDS = KEYWORDS | {"print", "Value", "tensor", "range"}
-"""Names that make a program one for the interpreter (with language.lexer.PROGRAM_OPERATORS and strings)."""
