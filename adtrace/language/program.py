@@ -1000,4 +1000,3 @@ def _assigned(body: tuple[Stmt, ...]) -> set[str]:
             for _, block, _ in stmt.branches:
                 stack.extend(block)
     return names
-
