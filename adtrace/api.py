@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import pipeline
+from .engine.graph import MAX_DEPTH_DEFAULT, MAX_ITERATIONS_DEFAULT, MAX_NODES_DEFAULT
 from .engine.trace import Trace as _EngineTrace
 
 if TYPE_CHECKING:
@@ -85,6 +86,9 @@ def trace(
     mode: Mode = "reverse",
     notation: Notation = "w",
     symbolic: bool | None = None,
+    max_nodes: int = MAX_NODES_DEFAULT,
+    max_iterations: int = MAX_ITERATIONS_DEFAULT,
+    max_depth: int = MAX_DEPTH_DEFAULT,
     **named_values: float | int | str,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
@@ -95,13 +99,24 @@ def trace(
 
     Values may be numbers or constant expressions ("pi/4"). `seed` is a number (single output) or a
     mapping from output names (reverse mode) or input names (forward mode) to seeds. With no values at all
-    the trace is symbolic; see `adtrace.engine.pipeline.trace` for the rest.
+    the trace is symbolic; see `adtrace.engine.pipeline.trace` for the rest (programs with control flow,
+    and the limits max_nodes, max_iterations and max_depth that stop a program which runs away).
     """
     if isinstance(source, str) and "#" in source:
         source, values, outputs = _with_header(source, {**(values or {}), **named_values}, outputs)
         named_values = {}
     found = pipeline.trace(
-        source, values, outputs=outputs, seed=seed, mode=mode, notation=notation, symbolic=symbolic, **named_values
+        source,
+        values,
+        outputs=outputs,
+        seed=seed,
+        mode=mode,
+        notation=notation,
+        symbolic=symbolic,
+        max_nodes=max_nodes,
+        max_iterations=max_iterations,
+        max_depth=max_depth,
+        **named_values,
     )
     return Trace.of(found)
 

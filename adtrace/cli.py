@@ -224,6 +224,12 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     default=None,
     help="Colour on or off (default: on in a terminal, unless NO_COLOR is set; FORCE_COLOR forces it).",
 )
+# Limits on programs with loops and calls (engine.graph.Limits): a runaway program stops with an error.
+@click.option("--max-nodes", type=click.IntRange(min=1), default=1_000_000, show_default=True, help="Most graph nodes.")
+@click.option(
+    "--max-iterations", type=click.IntRange(min=1), default=100_000, show_default=True, help="Most passes of a loop."
+)
+@click.option("--max-depth", type=click.IntRange(1, 5000), default=200, show_default=True, help="Deepest nested calls.")
 @click.version_option(version=__version__, prog_name="adtrace")  # not package_name: that reads metadata, 70 ms
 def main(
     arguments: tuple[str, ...],
@@ -248,6 +254,9 @@ def main(
     math: str,
     max_rows: int,
     color: bool | None,
+    max_nodes: int,
+    max_iterations: int,
+    max_depth: int,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -307,7 +316,12 @@ def main(
             mode=mode,  # type: ignore[arg-type]
             notation=notation,  # type: ignore[arg-type]
             symbolic=symbolic,
+            max_nodes=max_nodes,
+            max_iterations=max_iterations,
+            max_depth=max_depth,
         )
+        for note in result.graph.notes:
+            err.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
         for warning in result.warnings:
             err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
         options: dict[str, Any] = {"digits": digits, "theme": theme, "width": width, "math": math, "explain": explain}

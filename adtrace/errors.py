@@ -78,6 +78,19 @@ class ArityError(AdtraceError):
     """A function called with the wrong number of arguments."""
 
 
+class UnsupportedError(AdtraceError):
+    """A Python construct adtrace does not run (a class, a lambda, an import of another module, …)."""
+
+
+class LimitError(AdtraceError):
+    """A program went past a limit: too many nodes, loop iterations, or calls deep (--max-nodes, …)."""
+
+
+class ControlFlowError(AdtraceError):
+    """A program's control flow can't be followed: a name unassigned on the path taken, a non-integer
+    range, a branch on a value a symbolic trace does not have."""
+
+
 class InputValueError(AdtraceError):
     """A NAME=VALUE argument is missing, malformed, duplicated or not a number."""
 

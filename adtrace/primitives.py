@@ -450,6 +450,343 @@ PRIMITIVES: tuple[Primitive, ...] = (
     ),
 )
 
+_TWO_OVER_SQRT_PI: float = 2.0 / math.sqrt(math.pi)
+_LN10: float = math.log(10.0)
+_LN2: float = math.log(2.0)
+
+
+def _jump(what: str, at: Callable[[Number], bool]) -> Callable[[Number], str | None]:
+    def note(a: Number) -> str | None:
+        if at(a):
+            return f"{what} jumps at {a:g} and has no derivative there; adtrace uses 0, as on either side"
+        return None
+
+    return note
+
+
+def _whole(a: Number) -> bool:
+    return math.isfinite(a) and a == math.floor(a)
+
+
+def _half(a: Number) -> bool:
+    return math.isfinite(a) and a - math.floor(a) == 0.5
+
+
+def _mod_grad(a: Number, b: Number, ans: Number) -> tuple[Number, Number]:
+    return 1.0, -float(math.floor(a / b))
+
+
+def _atan2_grad(a: Number, b: Number, ans: Number) -> tuple[Number, Number]:
+    h = math.hypot(a, b)
+    return b / h / h, -a / h / h
+
+
+def _mod_at_jump(a: Number, b: Number) -> str | None:
+    if b != 0 and _whole(a / b):
+        return "a % b jumps where a/b is a whole number; adtrace uses the partials of the piece on the right"
+    return None
+
+
+def _f(name: str, latex: str, arity: int = 1) -> tuple[Notation, Notation, Notation]:
+    return _func(name, latex, arity)
+
+
+# The primitives Python programs use beyond the core set (issue 14): one record each, like the ones above.
+MORE_PRIMITIVES: tuple[Primitive, ...] = (
+    Primitive(
+        "floordiv",
+        2,
+        operator.floordiv,
+        lambda a, b, ans: (0.0, 0.0),
+        ("0", "0"),
+        Notation("$a // $b", MUL, (MUL, MUL + 1)),
+        Notation("$a // $b", MUL, (MUL, MUL + 1)),
+        Notation("\\left\\lfloor \\frac{$a}{$b} \\right\\rfloor", ATOM, (0, 0)),
+        rule="floor division is piecewise constant",
+        reads="the floor of $a divided by $b",
+        explain="a // b = floor(a/b) is flat between its jumps, so both partials are 0 almost everywhere",
+        domain="division by zero is undefined",
+        kink=lambda a, b: (
+            "a // b jumps where a/b is a whole number; adtrace uses 0" if b != 0 and _whole(a / b) else None
+        ),
+        token="//",
+    ),
+    Primitive(
+        "mod",
+        2,
+        operator.mod,
+        _mod_grad,
+        ("1", "-floor(a/b)"),
+        Notation("$a % $b", MUL, (MUL, MUL + 1)),
+        Notation("$a % $b", MUL, (MUL, MUL + 1)),
+        Notation("$a \\bmod $b", MUL, (MUL, MUL + 1)),
+        rule="remainder rule",
+        reads="the remainder of $a divided by $b",
+        explain="a % b = a - b·floor(a/b): between jumps floor(a/b) is constant, so ∂/∂a = 1, ∂/∂b = -floor(a/b)",
+        domain="division by zero is undefined",
+        kink=_mod_at_jump,
+        token="%",
+    ),
+    Primitive(
+        "atan",
+        1,
+        math.atan,
+        lambda a, ans: (1.0 / (1.0 + a * a),),
+        ("1/(1 + a^2)",),
+        *_f("atan", "\\arctan($a)"),
+        rule="derivative of arctangent",
+        reads="the arctangent of $a",
+        explain="atan undoes tan, whose slope is 1 + tan^2, so atan's slope is 1/(1 + $a^2)",
+        functions=("atan", "arctan"),
+    ),
+    Primitive(
+        "asin",
+        1,
+        math.asin,
+        lambda a, ans: (1.0 / math.sqrt(1.0 - a * a),),
+        ("1/sqrt(1 - a^2)",),
+        *_f("asin", "\\arcsin($a)"),
+        rule="derivative of arcsine",
+        reads="the arcsine of $a",
+        explain="asin undoes sin, whose slope is cos = sqrt(1 - sin^2), so asin's slope is 1/sqrt(1 - $a^2)",
+        domain="asin is defined only for -1 ≤ x ≤ 1",
+        derivative_domain="the slope of asin is infinite at ±1: it is differentiable only for -1 < x < 1",
+        functions=("asin", "arcsin"),
+    ),
+    Primitive(
+        "acos",
+        1,
+        math.acos,
+        lambda a, ans: (-1.0 / math.sqrt(1.0 - a * a),),
+        ("-1/sqrt(1 - a^2)",),
+        *_f("acos", "\\arccos($a)"),
+        rule="derivative of arccosine",
+        reads="the arccosine of $a",
+        explain="acos undoes cos, whose slope is -sin = -sqrt(1 - cos^2), so acos's slope is -1/sqrt(1 - $a^2)",
+        domain="acos is defined only for -1 ≤ x ≤ 1",
+        derivative_domain="the slope of acos is infinite at ±1: it is differentiable only for -1 < x < 1",
+        functions=("acos", "arccos"),
+    ),
+    Primitive(
+        "atan2",
+        2,
+        math.atan2,
+        _atan2_grad,
+        ("b/(a^2 + b^2)", "-a/(a^2 + b^2)"),
+        *_f("atan2", "\\operatorname{atan2}($a, $b)", 2),
+        rule="derivative of atan2",
+        reads="the angle of the point ($b, $a)",
+        explain="atan2($a, $b) is the angle of ($b, $a); turning the point changes it by b/(a²+b²) per unit of a "
+        "and -a/(a²+b²) per unit of b",
+        domain="atan2 is defined everywhere but has no derivative at (0, 0)",
+        derivative_domain="atan2 has no derivative at (0, 0), and its partials overflow very close to it",
+        partials_can_fail=True,
+        functions=("atan2", "arctan2"),
+    ),
+    Primitive(
+        "sinh",
+        1,
+        math.sinh,
+        lambda a, ans: (math.cosh(a),),
+        ("cosh(a)",),
+        *_f("sinh", "\\sinh($a)"),
+        rule="derivative of sinh",
+        reads="the hyperbolic sine of $a",
+        explain="sinh = (e^x - e^-x)/2, whose slope is (e^x + e^-x)/2 = cosh($a)",
+        domain="the result is too large for a floating-point number",
+        functions=("sinh",),
+    ),
+    Primitive(
+        "cosh",
+        1,
+        math.cosh,
+        lambda a, ans: (math.sinh(a),),
+        ("sinh(a)",),
+        *_f("cosh", "\\cosh($a)"),
+        rule="derivative of cosh",
+        reads="the hyperbolic cosine of $a",
+        explain="cosh = (e^x + e^-x)/2, whose slope is (e^x - e^-x)/2 = sinh($a)",
+        domain="the result is too large for a floating-point number",
+        functions=("cosh",),
+    ),
+    Primitive(
+        "asinh",
+        1,
+        math.asinh,
+        lambda a, ans: (1.0 / math.sqrt(a * a + 1.0),),
+        ("1/sqrt(a^2 + 1)",),
+        *_f("asinh", "\\operatorname{arsinh}($a)"),
+        rule="derivative of asinh",
+        reads="the inverse hyperbolic sine of $a",
+        explain="asinh undoes sinh, whose slope is cosh = sqrt(sinh^2 + 1), so asinh's slope is 1/sqrt($a^2 + 1)",
+        functions=("asinh", "arcsinh"),
+    ),
+    Primitive(
+        "acosh",
+        1,
+        math.acosh,
+        lambda a, ans: (1.0 / math.sqrt(a * a - 1.0),),
+        ("1/sqrt(a^2 - 1)",),
+        *_f("acosh", "\\operatorname{arcosh}($a)"),
+        rule="derivative of acosh",
+        reads="the inverse hyperbolic cosine of $a",
+        explain="acosh undoes cosh, whose slope is sinh = sqrt(cosh^2 - 1), so acosh's slope is 1/sqrt($a^2 - 1)",
+        domain="acosh is defined only for x ≥ 1",
+        derivative_domain="the slope of acosh is infinite at 1: it is differentiable only for x > 1",
+        functions=("acosh", "arccosh"),
+    ),
+    Primitive(
+        "atanh",
+        1,
+        math.atanh,
+        lambda a, ans: (1.0 / (1.0 - a * a),),
+        ("1/(1 - a^2)",),
+        *_f("atanh", "\\operatorname{artanh}($a)"),
+        rule="derivative of atanh",
+        reads="the inverse hyperbolic tangent of $a",
+        explain="atanh undoes tanh, whose slope is 1 - tanh^2, so atanh's slope is 1/(1 - $a^2)",
+        domain="atanh is defined only for -1 < x < 1",
+        functions=("atanh", "arctanh"),
+    ),
+    Primitive(
+        "erf",
+        1,
+        math.erf,
+        lambda a, ans: (_TWO_OVER_SQRT_PI * math.exp(-a * a),),
+        ("2/sqrt(pi)*exp(-a^2)",),
+        *_f("erf", "\\operatorname{erf}($a)"),
+        rule="derivative of the error function",
+        reads="the error function of $a",
+        explain="erf($a) is 2/sqrt(pi) times the area under exp(-t^2) from 0 to $a, so its slope is "
+        "2/sqrt(pi)·exp(-$a^2)",
+        functions=("erf",),
+    ),
+    Primitive(
+        "erfc",
+        1,
+        math.erfc,
+        lambda a, ans: (-_TWO_OVER_SQRT_PI * math.exp(-a * a),),
+        ("-2/sqrt(pi)*exp(-a^2)",),
+        *_f("erfc", "\\operatorname{erfc}($a)"),
+        rule="derivative of the complementary error function",
+        reads="the complementary error function of $a",
+        explain="erfc = 1 - erf, so its slope is minus erf's: -2/sqrt(pi)·exp(-$a^2)",
+        functions=("erfc",),
+    ),
+    Primitive(
+        "log10",
+        1,
+        math.log10,
+        lambda a, ans: (1.0 / (a * _LN10),),
+        ("1/(a*log(10))",),
+        *_f("log10", "\\log_{10}($a)"),
+        rule="derivative of the base-10 log",
+        reads="the base-10 log of $a",
+        explain="log10($a) = log($a)/log(10), so its slope is 1/($a·log(10))",
+        domain="log10 is defined only for positive numbers",
+        partials_can_fail=True,
+        functions=("log10",),
+    ),
+    Primitive(
+        "log2",
+        1,
+        math.log2,
+        lambda a, ans: (1.0 / (a * _LN2),),
+        ("1/(a*log(2))",),
+        *_f("log2", "\\log_{2}($a)"),
+        rule="derivative of the base-2 log",
+        reads="the base-2 log of $a",
+        explain="log2($a) = log($a)/log(2), so its slope is 1/($a·log(2))",
+        domain="log2 is defined only for positive numbers",
+        partials_can_fail=True,
+        functions=("log2",),
+    ),
+    Primitive(
+        "log1p",
+        1,
+        math.log1p,
+        lambda a, ans: (1.0 / (1.0 + a),),
+        ("1/(1 + a)",),
+        *_f("log1p", "\\log(1 + $a)"),
+        rule="derivative of log(1 + x)",
+        reads="the natural log of 1 plus $a",
+        explain="log1p($a) = log(1 + $a), so its slope is 1/(1 + $a)",
+        domain="log1p is defined only for numbers > -1",
+        functions=("log1p",),
+    ),
+    Primitive(
+        "expm1",
+        1,
+        math.expm1,
+        lambda a, ans: (ans + 1.0,),
+        ("exp(a)",),
+        *_f("expm1", "(e^{$a} - 1)"),
+        rule="derivative of exp(x) - 1",
+        reads="e to the power $a, minus 1",
+        explain="expm1($a) = exp($a) - 1, so its slope is exp($a)",
+        domain="the result is too large for a floating-point number",
+        functions=("expm1",),
+    ),
+    Primitive(
+        "hypot",
+        2,
+        math.hypot,
+        lambda a, b, ans: (a / ans, b / ans),
+        ("a/hypot(a, b)", "b/hypot(a, b)"),
+        *_f("hypot", "\\sqrt{{$a}^2 + {$b}^2}", 2),
+        rule="derivative of hypot",
+        reads="the length of the vector ($a, $b)",
+        explain="hypot($a, $b) = sqrt($a^2 + $b^2); the chain rule gives $a/hypot and $b/hypot",
+        derivative_domain="hypot has no derivative at (0, 0)",
+        functions=("hypot",),
+    ),
+    Primitive(
+        "floor",
+        1,
+        lambda a: float(math.floor(a)),
+        lambda a, ans: (0.0,),
+        ("0",),
+        *_f("floor", "\\lfloor $a \\rfloor"),
+        rule="floor is piecewise constant",
+        reads="the floor of $a",
+        explain="floor is flat between whole numbers, so its derivative is 0 almost everywhere "
+        "(it jumps, with no derivative, at each whole number)",
+        domain="floor of an infinite number is undefined",
+        kink=_jump("floor", _whole),
+        functions=("floor",),
+    ),
+    Primitive(
+        "ceil",
+        1,
+        lambda a: float(math.ceil(a)),
+        lambda a, ans: (0.0,),
+        ("0",),
+        *_f("ceil", "\\lceil $a \\rceil"),
+        rule="ceil is piecewise constant",
+        reads="the ceiling of $a",
+        explain="ceil is flat between whole numbers, so its derivative is 0 almost everywhere "
+        "(it jumps, with no derivative, at each whole number)",
+        domain="ceil of an infinite number is undefined",
+        kink=_jump("ceil", _whole),
+        functions=("ceil",),
+    ),
+    Primitive(
+        "round",
+        1,
+        lambda a: float(round(a)),
+        lambda a, ans: (0.0,),
+        ("0",),
+        *_f("round", "\\operatorname{round}($a)"),
+        rule="round is piecewise constant",
+        reads="$a rounded to a whole number",
+        explain="round is flat between its jumps (at the halves), so its derivative is 0 almost everywhere",
+        domain="round of an infinite number is undefined",
+        kink=_jump("round", _half),
+        functions=("round",),
+    ),
+)
+PRIMITIVES = PRIMITIVES + MORE_PRIMITIVES
+
 BY_NAME: dict[str, Primitive] = {p.name: p for p in PRIMITIVES}
 FUNCTIONS: dict[str, Primitive] = {f: p for p in PRIMITIVES for f in p.functions}
 INFIX: dict[str, Primitive] = {p.token: p for p in PRIMITIVES if p.token and p.arity == 2}

@@ -44,12 +44,12 @@ def parse(text: str, name: str) -> Sample:
         key, sep, rest = line.lstrip("# ").partition(":")
         if line.startswith("#") and sep and key.strip() in ("description", "values", "outputs") and not body:
             header[key.strip()] = rest.strip()
-        elif line.strip() and not (line.startswith("#") and not body):
-            body.append(line)
+        elif body or (line.strip() and not line.startswith("#")):
+            body.append(line)  # blank lines in the body stay, so a program's line numbers are the file's
     return Sample(
         name=name,
         description=header.get("description", ""),
-        source="\n".join(body),
+        source="\n".join(body).rstrip("\n "),
         values=tuple(header.get("values", "").split()),
         outputs=tuple(o for o in header.get("outputs", "").replace(" ", "").split(",") if o),
     )

@@ -21,7 +21,10 @@ from adtrace.primitives import BY_NAME, PRIMITIVES, Primitive
 
 Tree = tuple  # ("var", name) | ("const", value) | ("op", prim_name, (child, ...))
 
-OPERATIONS: tuple[Primitive, ...] = tuple(p for p in PRIMITIVES if p.arity > 0)
+PIECEWISE_CONSTANT = frozenset(("floor", "ceil", "round", "floordiv", "mod"))
+"""Primitives that jump: a random point near a jump breaks finite differences, so random programs leave them
+out (tests/test_primitives.py checks each, and tests/test_control_flow.py uses them away from jumps)."""
+OPERATIONS: tuple[Primitive, ...] = tuple(p for p in PRIMITIVES if p.arity > 0 and p.name not in PIECEWISE_CONSTANT)
 
 ARITHMETIC: dict[str, Any] = {
     "add": operator.add,
@@ -58,6 +61,18 @@ GUARDS = {
     "div": lambda a, b: op("div", a, _one_plus_square(b)),
     "tan": lambda a: op("tan", op("div", a, _one_plus_square(a))),
     "exp": lambda a: op("exp", op("tanh", a)),
+    "asin": lambda a: op("asin", op("mul", const(0.9), op("tanh", a))),
+    "acos": lambda a: op("acos", op("mul", const(0.9), op("tanh", a))),
+    "atanh": lambda a: op("atanh", op("mul", const(0.9), op("tanh", a))),
+    "acosh": lambda a: op("acosh", op("add", const(1.0), _one_plus_square(a))),
+    "log10": lambda a: op("log10", _one_plus_square(a)),
+    "log2": lambda a: op("log2", _one_plus_square(a)),
+    "log1p": lambda a: op("log1p", op("pow", a, const(2.0))),
+    "sinh": lambda a: op("sinh", op("tanh", a)),
+    "cosh": lambda a: op("cosh", op("tanh", a)),
+    "expm1": lambda a: op("expm1", op("tanh", a)),
+    "atan2": lambda a, b: op("atan2", a, _one_plus_square(b)),
+    "hypot": lambda a, b: op("hypot", a, _one_plus_square(b)),
 }
 
 

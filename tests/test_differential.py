@@ -18,7 +18,7 @@ from generated import ARITHMETIC, GUARDS, OPERATIONS, Program, Tree, programs, s
 from hypothesis import HealthCheck, assume, example, given, settings
 
 from adtrace import AdtraceError, trace
-from adtrace.engine.graph import build
+from adtrace.engine.tape import build
 from adtrace.engine.trace import Trace
 from adtrace.expr import Apply, Const, Sym
 from adtrace.expr import show as pretty

@@ -21,7 +21,7 @@ from adtrace.cli import main
 from adtrace.expr import number
 from adtrace.lesson.math import bar, dot
 from adtrace.samples import all_samples
-from adtrace.views.drawing import ARROW, HOT, MARK, GraphDrawing, Highlight, draw
+from adtrace.views.drawing import ARROW, HOT, MARK, MAX_NODES, GraphDrawing, Highlight, draw
 from adtrace.views.graph_svg import graph_svg
 from adtrace.views.layout import layered
 from adtrace.views.mermaid import mermaid, pretty
@@ -67,7 +67,11 @@ def test_drawings_of_crossing_free_samples_have_no_crossing(name: str) -> None:
 @pytest.mark.parametrize("name", [s.name for s in all_samples()])
 def test_every_sample_draws_every_node_with_its_value_and_adjoint(name: str) -> None:
     t = sample_trace(name)
-    drawing = draw(GraphDrawing(t), 80)
+    nodes = len(t.graph.numbered)
+    drawing = draw(GraphDrawing(t), 80 if nodes <= 20 else 120)  # program samples are class-sized graphs
+    if nodes > MAX_NODES:
+        assert drawing is None  # the trace says so and shows the table
+        return
     assert drawing is not None
     every_node_with_its_numbers(t, drawing.plain)
     assert drawing.plain.count(ARROW) == edges(t)

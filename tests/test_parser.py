@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from adtrace.engine.graph import build
+from adtrace.engine.tape import build
 from adtrace.errors import AdtraceError, ArityError, NameResolutionError, ParseError
 from adtrace.language.lexer import tokenize
 from adtrace.language.parser import MAX_DEPTH, free_names, parse, parse_expression

@@ -19,8 +19,14 @@ POINTS = [(0.7, 1.3), (1.9, 0.4), (2.5, -1.2)]
 
 def _args(prim: Primitive, point: tuple[float, float]) -> list[float]:
     a, b = point
-    if prim.name in ("log", "sqrt", "pow"):
+    if prim.name in ("log", "sqrt", "pow", "log10", "log2", "log1p"):
         a = abs(a)
+    if prim.name in ("asin", "acos", "atanh"):
+        a = a / 3  # inside (-1, 1)
+    if prim.name == "acosh":
+        a = 1 + abs(a)
+    if prim.name == "round":
+        a += 0.1  # away from round's jump at 2.5
     return [a, b][: prim.arity]
 
 

@@ -14,7 +14,7 @@ from conftest import central_difference, check_golden, close
 from adtrace import trace
 from adtrace.cli import main
 from adtrace.engine.forward import forward
-from adtrace.engine.graph import build
+from adtrace.engine.tape import build
 from adtrace.expr import show
 
 THREE_OUTPUTS = "u = x*y + z; v = exp(-x)*u; f = u + v; g = u*v; h = sin(v)/(1 + y^2)"
@@ -122,7 +122,8 @@ def test_versions_are_shown(runner: CliRunner) -> None:
 @pytest.mark.parametrize(
     ("args", "message", "caret_column"),
     [
-        (["z = a + 1; a = x*2", "x=1"], "'a' is used before it is assigned", 5),
+        # a name read before its assignment is an input, as in Python's reading of a free name (issue 14)
+        (["z = a + 1; a = x*2", "x=1"], "no value for input 'a'", 5),
         (["a = x*y; a = a + 1", "x=1", "y=2", "a=3"], "'a' is assigned in the program", None),
         (["a = x*y", "x=1", "y=2", "--outputs", "b"], "unknown output 'b'", None),
         (["a = x*y\nb = (a", "x=1", "y=2"], "expected ')'", 7),

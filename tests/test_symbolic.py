@@ -15,6 +15,7 @@ from sympy_expr import to_sympy
 from adtrace import trace
 from adtrace.engine.simplify import size
 from adtrace.engine.symbolic import LIMIT, MAX_NODES, SymbolicTrace
+from adtrace.engine.tape import build
 from adtrace.engine.trace import Trace
 from adtrace.errors import InputValueError, NoValuesError, OptionError
 from adtrace.expr import Expr, from_syntax, show
@@ -24,6 +25,10 @@ from adtrace.language.values import parse_assignments
 from adtrace.samples import Sample, all_samples
 
 SAMPLES = all_samples()
+LINES = [s for s in SAMPLES if not build(s.source, None, parse_assignments(s.values)).is_program]
+"""Straight-line samples: a symbolic trace of any of them needs no values. A program's control flow needs
+them (test_program_closed_form_is_of_the_path_taken)."""
+PROGRAMS = [s for s in SAMPLES if s not in LINES]
 
 
 def code(expr: Expr) -> str:
@@ -136,12 +141,25 @@ def sample_gradient_check(sample: Sample) -> None:
                 assert close(sym.value_of(formula, point, sym.units[out]), other.jacobian[out][name], 1e-9, 1e-12)
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
+@pytest.mark.parametrize("sample", LINES, ids=lambda s: s.name)
 def test_sample_closed_form_equals_reverse_mode(sample: Sample) -> None:
     sample_gradient_check(sample)
 
 
-@pytest.mark.parametrize("sample", SAMPLES, ids=lambda s: s.name)
+@pytest.mark.parametrize("sample", PROGRAMS, ids=lambda s: s.name)
+def test_program_closed_form_is_of_the_path_taken(sample: Sample) -> None:
+    """With values, a program's symbolic layer is the closed form of the tape that ran: at those values it
+    equals reverse mode."""
+    values = parse_assignments(sample.values)
+    t = trace(sample.source, values, outputs=list(sample.outputs) or None, symbolic=True)
+    sym = t.symbolic
+    assert sym is not None
+    for out, row in sym.jacobian.items():
+        for name, formula in row.items():
+            assert close(sym.value_of(formula, dict(t.inputs), sym.units[out]), t.jacobian[out][name], 1e-9, 1e-12)
+
+
+@pytest.mark.parametrize("sample", LINES, ids=lambda s: s.name)
 def test_sample_closed_form_equals_sympy(sample: Sample) -> None:
     outputs = list(sample.outputs) or None
     t = trace(sample.source, outputs=outputs)

@@ -11,6 +11,7 @@ get no number: they print inline (`2·w1`).
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -19,8 +20,8 @@ from typing import NamedTuple, cast
 
 from ..errors import EvaluationError, NameResolutionError, OptionError, Span
 from ..expr import Apply, Const, Expr, Sym, show
-from ..language.lexer import Locator, tokenize
-from ..language.parser import free_names, run, suggest
+from ..language.lexer import Locator
+from ..language.parser import suggest
 from ..primitives import CONST, CONSTANTS, INPUT, Primitive
 
 _MAX_EXACT = 40
@@ -74,6 +75,68 @@ class Output(NamedTuple):
     node: int
 
 
+class LoopIteration(NamedTuple):
+    """One iteration of one loop: where a node was made, as 'while iteration 3'."""
+
+    line: int
+    """The 1-based source line of the loop's `for` or `while`."""
+    iteration: int
+    """1 for the first pass through the loop's body."""
+    kind: str
+    """'for' or 'while'."""
+
+
+class Context(NamedTuple):
+    """Where a node was made: the call it belongs to and the loop iterations around it.
+
+    Nodes share their context: the graph keeps one table of contexts (`Graph.contexts`) and one small int
+    per node into it, and only for programs with control flow or calls."""
+
+    call: str | None
+    """The innermost call the node was made in ('CND#2': the second call of CND), or None at the top level."""
+    calls: tuple[str, ...]
+    """Every call around the node, outermost first (a recursive f: ('f#1', 'f#2'))."""
+    loops: tuple[LoopIteration, ...]
+    """The loop iterations around the node, outermost first (a call's loops follow its caller's)."""
+
+
+TOP = Context(None, (), ())
+"""The context of every node of a straight-line program, and of the top-level code of any program."""
+
+
+class Branch(NamedTuple):
+    """One decision the run made on the values: an `if`/`elif`, a `while` test, an `a if c else b`.
+
+    Only decisions that depend on an input are recorded (a loop counter's `i < 10` is the same at every
+    input); each evaluation is one record, so a `while` that ran 3 times has 4 (3 true, then false). A
+    `while` test is made in the context of the iteration before it (the first in the loop's enclosing
+    context). The condition's own operations (`abs(t)` in `abs(t) > 0.001`) are on the tape, before the
+    decision, with adjoint 0: a comparison has no derivative."""
+
+    line: int
+    """The 1-based source line of the condition."""
+    condition: str
+    """The condition as typed ('d > 0')."""
+    values: tuple[float, ...]
+    """The values it compared, left to right (for `a < b <= c`: a, b, c; for a bare `while x:`, x; for
+    `p and q`, those of every comparison evaluated: `and`/`or` stop early, as in Python)."""
+    taken: bool
+    """What the condition was: True means the run took its branch (or went round the loop again)."""
+    kind: str
+    """'if', 'elif', 'while' or 'ifexp'."""
+    went: str
+    """Where the run went from here: 'body' (the if/elif block ran; the while loop ran its body again),
+    'next' (false: the next elif's test comes), 'else' (false: the else block ran), 'skip' (false, and no
+    block ran: an if without else, or the while loop ended), 'then' / 'orelse' (`a if c else b` took a / b)."""
+    position: int
+    """The decision was made after the first `position` nodes of the tape (Graph.nodes[:position])."""
+    context: int
+    """Index into Graph.contexts: the call and loop iterations the decision was made in."""
+    first: int
+    last: int
+    """Tokens of the condition (Graph.token_span makes a Span)."""
+
+
 @dataclass(frozen=True, eq=False)
 class Graph:
     source: str
@@ -97,6 +160,74 @@ class Graph:
     exact: dict[int, str] = field(default_factory=dict)
     """Constant node index → its text with every named constant written out (`c = sin(1); c*2*x`: the
     folded `c*2` is `sin(1)*2` here), where that differs from the node's name; see `constant_code`."""
+    notes: tuple[str, ...] = field(default=())
+    """One-line notes on what the program's text did that a learner should know: skipped imports, prints
+    and reads of .data/.grad, a variable shadowing a constant, a loop count set by an input."""
+    contexts: tuple[Context, ...] = field(default=(TOP,))
+    """Every context a node or branch was made in; index 0 is TOP."""
+    context_ids: Sequence[int] | None = None
+    """Node index → index into `contexts` (an array of ints), or None when every node is in TOP (the
+    straight-line fast path stores nothing per node)."""
+    branches: tuple[Branch, ...] = field(default=())
+    """Each input-dependent decision, in the order the run made them."""
+    declared: dict[str, float] = field(default_factory=dict)
+    """Inputs a program declares with their value (`a = Value(-4.0)`), used where none is given."""
+    labels: dict[str, int] = field(default_factory=dict)
+    """Names `--outputs` may use beyond the program's variables: versions ('c@2') and call results
+    ('CND#1'), each → node index. Their ASCII spellings (`ascii_label`) are read too."""
+    is_program: bool = False
+    """Whether the interpreter ran the program (control flow, calls, Python-only syntax)."""
+
+    def context_id(self, i: int) -> int:
+        """Node i's index into `contexts` (0, TOP, for a straight-line program)."""
+        ids = self.context_ids
+        return 0 if ids is None else ids[i]
+
+    def context(self, i: int) -> Context:
+        """The call and loop iterations node i was made in."""
+        return self.contexts[self.context_id(i)]
+
+    def call(self, i: int) -> str | None:
+        """The innermost call node i belongs to ('CND#1'), or None."""
+        return self.context(i).call
+
+    def loops(self, i: int) -> tuple[LoopIteration, ...]:
+        """The loop iterations node i was made in, outermost first (() outside every loop)."""
+        return self.context(i).loops
+
+    def line(self, i: int) -> int:
+        """The 1-based source line where node i's text starts (for an input: its first use or declaration)."""
+        return self.line_of_token(self.nodes[i].first)
+
+    def line_of_token(self, token: int) -> int:
+        starts = self._line_starts
+        return bisect_right(starts, self._locator.span(token).start)
+
+    @cached_property
+    def _line_starts(self) -> list[int]:
+        source = self.source
+        starts = [0]
+        at = source.find("\n")
+        while at >= 0:  # str.find runs in C: a megabyte of one-line source is one call
+            starts.append(at + 1)
+            at = source.find("\n", at + 1)
+        return starts
+
+    def token_span(self, first: int, last: int) -> Span:
+        """Tokens first to last as a span of the source (a Branch's condition)."""
+        return self._locator.span(first, last)
+
+    def groups(self) -> list[tuple[int, list[int]]]:
+        """The numbered nodes in runs of one context, in tape order: [(context index, [node indices]), …];
+        a loop's iterations and a call's nodes come out as consecutive runs (one run for a straight line)."""
+        runs: list[tuple[int, list[int]]] = []
+        for i in self.numbered:
+            cid = self.context_id(i)
+            if runs and runs[-1][0] == cid:
+                runs[-1][1].append(i)
+            else:
+                runs.append((cid, [i]))
+        return runs
 
     @cached_property
     def numbered(self) -> tuple[int, ...]:
@@ -151,13 +282,29 @@ class Graph:
         return Sym(self.label(i, notation))
 
 
-def build(source: str, outputs: list[str] | None = None) -> Graph:
-    """Parse and lower a program; `outputs` names the outputs (default: the last statement)."""
-    tokens = tokenize(source)
-    locator = Locator(source)
-    lowering = _Lowering(source, locator, free_names(tokens))
-    run(source, lowering, tokens, locator)
-    return lowering.finish(outputs)
+def ascii_label(label: str) -> str:
+    """A label in characters adtrace's parser reads as one name: c@2 → c_2, CND#1 → CND_1 (what
+    --outputs, the quiz and the adjoint program accept beside the label itself)."""
+    return label.replace("@", "_").replace("#", "_")
+
+
+MAX_NODES_DEFAULT = 1_000_000
+MAX_ITERATIONS_DEFAULT = 100_000
+MAX_DEPTH_DEFAULT = 200
+
+
+class Limits(NamedTuple):
+    """How far the interpreter lets a program go before it stops with an error (the CLI's --max-* options)."""
+
+    max_nodes: int = MAX_NODES_DEFAULT
+    max_iterations: int = MAX_ITERATIONS_DEFAULT
+    """Iterations of any one loop, each time it runs."""
+    max_depth: int = MAX_DEPTH_DEFAULT
+    """Calls inside calls (recursion)."""
+
+
+class _UsedBeforeAssigned(NameResolutionError):
+    """The fast path met a name used before its assignment; the interpreter decides what it means."""
 
 
 class _Lowering:
@@ -194,6 +341,9 @@ class _Lowering:
         self.exact: dict[int, tuple[Expr, int]] = {}
         """Folded constant → (its formula with named constants written out, that formula's size)."""
         self.underflows: list[str] = []
+        self.input_names = set(inputs)
+        self.labels: dict[str, int] = {}
+        """Versions of names ('c@2') → node index, for --outputs."""
 
     # -- the parser's builder interface ------------------------------------
     def number(self, value: float, text: str, token: int) -> int:
@@ -213,7 +363,7 @@ class _Lowering:
         constant = CONSTANTS.get(name)
         if constant is not None:
             return self.number(constant, name, token)
-        raise NameResolutionError(
+        raise _UsedBeforeAssigned(
             f"'{name}' is used before it is assigned: assign it first, or rename the input",
             self.span(token),
             self.source,
@@ -253,9 +403,11 @@ class _Lowering:
 
     # -- lowering --------------------------------------------------------------
     def bind(self, target: str, index: int) -> None:
-        version = self.versions.get(target, 0) + 1
+        version = self.versions.get(target, 1 if target in self.input_names else 0) + 1  # an input is version 1
         self.versions[target] = version
         self.env[target] = index
+        if version > 1:
+            self.labels[f"{target}@{version}"] = index
         node = self.nodes[index]
         if node.is_const:
             self.const_names[index] = target
@@ -333,6 +485,13 @@ class _Lowering:
             if not parents[index] and index not in self.read and index not in out_nodes:
                 warnings.append(f"'{name}' is assigned but never used")
         inputs = {name: i for i, name in enumerate(self.inputs)}
+        for label in self.labels:
+            spelled = ascii_label(label)
+            if spelled in self.env:
+                warnings.append(
+                    f"'{spelled}' is a variable and also the ASCII spelling of {label}: in --outputs, {spelled} "
+                    f"means the variable (write {label} for the other)"
+                )
         return Graph(
             source=self.source,
             nodes=self.nodes,
@@ -343,6 +502,7 @@ class _Lowering:
             parents=parents,
             warnings=tuple(warnings),
             exact=exact,
+            labels=self.labels,
         )
 
     def default_output(self) -> str:
@@ -356,14 +516,18 @@ class _Lowering:
             outputs: tuple[Output, ...] = (Output(self.last_target or default, self.last),)
         else:
             found: dict[int, str] = {}
+            ascii = {ascii_label(label): label for label in self.labels}
             for name in names:
                 if name == default and name not in self.env and self.last_target is None:
                     found[self.last] = name  # the default output's own name
                     continue
-                if name not in self.env:
-                    hint = suggest(name, list(self.versions))
-                    raise OptionError(f"unknown output '{name}': it is not assigned in the program{hint}")
-                index = self.env[name]
+                index = self.env.get(name)
+                if index is None:
+                    label = name if name in self.labels else ascii.get(name)
+                    if label is None:
+                        hint = suggest(name, [*self.versions, *self.labels])
+                        raise OptionError(f"unknown output '{name}': it is not assigned in the program{hint}")
+                    index = self.labels[label]
                 if index in found:
                     same = "listed twice" if found[index] == name else f"the same node as '{found[index]}'"
                     raise OptionError(f"output '{name}' is {same}: each output must be its own node")

@@ -17,14 +17,16 @@ from ..expr import number
 from ..language.parser import suggest
 from ..language.values import coerce
 from .forward import forward, tangents
-from .graph import Graph, build
+from .graph import MAX_DEPTH_DEFAULT, MAX_ITERATIONS_DEFAULT, MAX_NODES_DEFAULT, Graph, Limits
 from .reverse import adjoints
 from .symbolic import MAX_NODES, known_values
 from .symbolic import build as build_symbolic
+from .tape import build
 from .trace import Mode, Notation, ReversePass, TangentPass, Trace
 
 Seed = float | int | Mapping[str, float]
 _P = ParamSpec("_P")
+MAX_DEPTH_CAP = 5000
 _R = TypeVar("_R")
 
 
@@ -57,6 +59,9 @@ def trace(
     mode: Mode = "reverse",
     notation: Notation = "w",
     symbolic: bool | None = None,
+    max_nodes: int = MAX_NODES_DEFAULT,
+    max_iterations: int = MAX_ITERATIONS_DEFAULT,
+    max_depth: int = MAX_DEPTH_DEFAULT,
     **named_values: float | int | str,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
@@ -74,6 +79,11 @@ def trace(
     which substitutes the values given and keeps the rest as symbols. When every
     value is given, `symbolic` shows (True) or hides (False) the symbolic layer;
     by default it is there for graphs of up to symbolic.MAX_NODES nodes.
+
+    A program with control flow is run on the values (the branch and loop that ran is what is
+    differentiated); `max_nodes`, `max_iterations` (of any one loop) and `max_depth` (of calls) stop
+    one that runs away. Inputs a program declares (`a = Value(-4.0)`) take the declared value unless
+    one is given.
     """
     if not isinstance(source, str):
         raise OptionError(f"the expression must be a string, not {type(source).__name__}")
@@ -91,7 +101,15 @@ def trace(
         or not all(isinstance(o, str) for o in outputs)
     ):
         raise OptionError(f"outputs must be a list of names (strings), not {outputs!r}"[:200])
-    graph = build(source, list(outputs) if outputs is not None else None)
+    for option, limit in (("max_nodes", max_nodes), ("max_iterations", max_iterations), ("max_depth", max_depth)):
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise OptionError(f"{option} must be a whole number of at least 1, not {limit!r}")
+    if max_depth > MAX_DEPTH_CAP:
+        raise OptionError(f"max_depth can be at most {MAX_DEPTH_CAP} (each call level takes Python stack)")
+    graph = build(
+        source, list(outputs) if outputs is not None else None, given, Limits(max_nodes, max_iterations, max_depth)
+    )
+    given = {**{k: v for k, v in graph.declared.items() if k in graph.inputs}, **given}
     warnings = list(graph.warnings)
     if any(name not in given for name in graph.inputs) and (symbolic or not given):
         known = _check_inputs(graph, given, warnings, allow_missing=True)
@@ -184,7 +202,7 @@ def _check_inputs(
     graph: Graph, given: dict[str, float], warnings: list[str], allow_missing: bool = False
 ) -> dict[str, float]:
     for name in given:
-        if name in graph.assigned:
+        if name in graph.assigned and name not in graph.inputs:
             raise InputValueError(f"'{name}' is assigned in the program, so it can't also be given a value")
     missing = [name for name in graph.inputs if name not in given]
     extra = [name for name in given if name not in graph.inputs]

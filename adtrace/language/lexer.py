@@ -16,7 +16,7 @@ from typing import Literal, NamedTuple, TypeVar
 
 from ..errors import ParseError, Span
 
-Kind = Literal["num", "name", "op", "newline", "eof", "bad"]
+Kind = Literal["num", "name", "op", "str", "newline", "eof", "bad"]
 _M = TypeVar("_M")
 
 _TOKENS = re.compile(
@@ -24,9 +24,13 @@ _TOKENS = re.compile(
     (?:[ \t\r\f\v]+ | \#[^\n]*)*+                  # space and comments before a token: skipped, and
                                                   # possessively, so a comment is never split into tokens
     (
-        \*\*? | [-+/^(),=;\n]                         # an operator, punctuation, a newline
-      | [^\W\d_]\w*                                  # a name: a letter, then letters, digits, _
-      | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?         # a number
+        \*\*=? | //=? | [-+*/%<>=!]=? | [\^(),;:\[\]{}\n]   # an operator, punctuation, a newline
+      | [^\W\d_]\w*+(?!['"])                           # a name: a letter, then letters, digits, _
+      | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?           # a number
+      | (?:[rRbBuUfF]{1,2}(?=['"]))?                     # a string (a name before a quote is its prefix):
+        (?:'{3}[\s\S]*?'{3}|"{3}[\s\S]*?"{3}             # triple-quoted, or on one line
+          |'[^'\\\n]*(?:\\.[^'\\\n]*)*'|"[^"\\\n]*(?:\\.[^"\\\n]*)*")
+      | \.                                              # a method call's or attribute's dot
       | [^ \t\r\f\v]                                # anything else: reported by the parser, in order
       | \Z                                          # the end of the input: the last token is ''
     )
@@ -37,6 +41,42 @@ _TOKENS = re.compile(
 texts, and nothing in the source is left unmatched."""
 
 OPERATORS = frozenset(("**", "+", "-", "*", "/", "^", "(", ")", ",", "=", ";"))
+"""The operators of expressions and straight-line programs (the fast path's parser reads only these)."""
+PROGRAM_OPERATORS = frozenset(
+    (
+        "//",
+        "%",
+        "==",
+        "!=",
+        "<",
+        "<=",
+        ">",
+        ">=",
+        ":",
+        ".",
+        "[",
+        "]",
+        "{",
+        "}",
+        "+=",
+        "-=",
+        "*=",
+        "/=",
+        "**=",
+        "//=",
+        "%=",
+    )
+)
+"""The rest of the Python subset's punctuation (language/program.py): a program using any of them, or a keyword,
+is run by the interpreter."""
+KEYWORDS = frozenset(
+    "False None True and as assert async await break class continue def del elif else except finally for from "
+    "global if import in is lambda nonlocal not or pass raise return try while with yield".split()
+)
+"""Python's keywords (language/program.py gives each a meaning or an error of its own)."""
+PROGRAM_WORDS = KEYWORDS | {"print", "Value", "tensor", "range"}
+"""Names that make a program one for the interpreter (with PROGRAM_OPERATORS and strings): defined here, not
+in program.py, so a straight line never imports the statement parser."""
 
 
 class Tokens(NamedTuple):
@@ -101,8 +141,10 @@ def kind(text: str) -> Kind:
         return "eof"
     if text == "\n":
         return "newline"
-    if text in OPERATORS:
+    if text in OPERATORS or text in PROGRAM_OPERATORS:
         return "op"
+    if text[-1] in "'\"" and len(text) > 1:
+        return "str"
     first = text[0]
     if first.isdecimal() or (first == "." and len(text) > 1):
         return "num"
@@ -120,6 +162,8 @@ def describe(text: str) -> str:
         return f"a number '{text}'"
     if which == "name":
         return f"a name '{text}'"
+    if which == "str":
+        return "a string"
     return {"newline": "the end of the line", "eof": "the end of the input"}.get(which, repr(text))
 
 

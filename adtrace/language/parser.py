@@ -146,7 +146,7 @@ def run(
 
     def error(message: str, at: int) -> ParseError:
         text = texts[at]
-        if kinds[text] == "bad":  # a character no token starts with is the real problem
+        if kinds[text] == "bad" or text in {"[", "]", "{", "}"}:  # a character expressions never use is the problem
             return bad_character(text, locate.span(at), source)
         return ParseError(message, locate.span(at), source)
 

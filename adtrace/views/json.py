@@ -15,6 +15,10 @@ def to_dict(trace: Trace) -> dict[str, Any]:
     numbered = graph.numbered
     first = trace.reverse[0] if trace.reverse else None
     nodes: list[dict[str, Any]] = []
+    contexts = [
+        {"call": c.call, "loops": [{"line": loop.line, "iteration": loop.iteration} for loop in c.loops]}
+        for c in graph.contexts
+    ]
     for i in numbered:
         node = graph.nodes[i]
         record: dict[str, Any] = {
@@ -33,6 +37,9 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             record["tangent"] = [t.tangents[i] for t in trace.forward]
         if i in trace.notes:
             record["note"] = trace.notes[i]
+        context = contexts[graph.context_id(i)]
+        record["line"] = graph.line(i)
+        record["context"] = context
         record.update(_node_symbolic(trace, i))
         nodes.append(record)
     out = graph.outputs[0]
@@ -71,9 +78,32 @@ def to_dict(trace: Trace) -> dict[str, Any]:
             for p in trace.forward
         ],
         "warnings": list(trace.warnings),
+        "branches": [
+            {
+                "line": b.line,
+                "condition": b.condition,
+                "values": list(b.values),
+                "taken": b.taken,
+                "kind": b.kind,
+                "went": b.went,
+                "context": contexts[b.context],
+                "after": _last_numbered(trace, b.position),
+            }
+            for b in graph.branches
+        ],
+        "notes": list(graph.notes),
     }
     data.update(_symbolic(trace))
     return data
+
+
+def _last_numbered(trace: Trace, position: int) -> str | None:
+    """The label of the last numbered node among the first `position` (where a branch was decided)."""
+    number = trace.graph.number
+    for i in range(min(position, len(number)) - 1, -1, -1):
+        if number[i]:
+            return trace.label(i)
+    return None
 
 
 def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:

@@ -40,9 +40,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from adtrace.engine.forward import forward
-from adtrace.engine.graph import build
 from adtrace.engine.pipeline import trace
 from adtrace.engine.reverse import adjoints
+from adtrace.engine.tape import build
 
 INPUTS = {"x1": 0.5, "x2": 1.5, "x3": 0.7, "x4": -0.3}
 # Valid both as adtrace and as Python (with sin, exp, … bound to functions of the right library).
