@@ -260,8 +260,7 @@ def test_every_state_of_every_sample_renders_and_fits(size: tuple[int, int]) -> 
         assert sum(1 for st in states if st.kind == "forward") == len(t.graph.numbered)
         for k, state in enumerate(states):
             text = plain(screen(t, states, k, explain=True, width=width, height=height), width)
-            if not t.graph.is_program:  # a program's start screen lists the whole program: the Lesson rewrite fits it
-                assert max(cell_len(line) for line in text.splitlines()) <= width, (s.name, k)
-                assert len(text.splitlines()) <= height, (s.name, k)
+            assert max(cell_len(line) for line in text.splitlines()) <= width, (s.name, k)
+            assert len(text.splitlines()) <= height, (s.name, k)
             if state.node is not None:
                 assert MARK in text, (s.name, k)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 
 from ..engine.symbolic import SymbolicPass, SymbolicTrace, rounded
@@ -59,6 +59,9 @@ def header(trace: Trace) -> Header:
 
 def _sections(trace: Trace, digits: int, explain: bool, terms: bool) -> list[Section]:
     sections = [decomposition(trace), graph(trace), forward(trace, digits, explain)]
+    decided = branches(trace, digits)
+    if decided is not None:
+        sections.append(decided)
     for k, rpass in enumerate(trace.reverse):
         spass = trace.symbolic.passes[k] if trace.symbolic is not None and k < len(trace.symbolic.passes) else None
         target = words.seed_target(trace, rpass)
@@ -124,24 +127,72 @@ def title(trace: Trace, i: int) -> Math:
 
 
 def decomposition(trace: Trace) -> Section:
-    graph = trace.graph
-    numbered = graph.numbered
-    outputs = graph.outputs
+    """The tape: every node in evaluation order; for a program, each run of one call or loop iteration
+    under a line saying where it was made, and each node with its source line."""
+    g = trace.graph
+    numbered = g.numbered
+    outputs = g.outputs
+    entries: Sequence[int] = numbered
+    if g.is_program:
+        entries = []
+        for k, (cid, run) in enumerate(g.groups()):
+            if k or cid:  # a group header: where this run of the tape was made (none before a top-level start)
+                entries.append(-1 - cid)
+            entries.extend(run)
 
     def step(k: int) -> Step:
-        i = numbered[k]
-        return Step("definition", i, title(trace, i), (Line("symbols", trace.definition(i)),), uses=(i,), inline=True)
+        i = entries[k]
+        if i < 0:
+            context = g.contexts[-1 - i]
+            loops = [(lp.kind, lp.line, lp.iteration) for lp in context.loops]
+            return Step("note", notes=(Note("aside", (words.group_header(context.call, loops),)),))
+        aside = words.node_origin(g.line(i)) if g.is_program else ""
+        return Step(
+            "definition",
+            i,
+            title(trace, i),
+            (Line("symbols", trace.definition(i)),),
+            aside=aside,
+            uses=(i,),
+            inline=True,
+        )
 
     def output(k: int) -> Step:
         out = outputs[k]
         return Step("definition", out.node, Sym(out.name), (Line("symbols", Sym(trace.label(out.node))),), inline=True)
 
+    intro = [Note("aside", (words.DECOMPOSITION_INTRO,))]
+    if g.is_program:
+        intro.append(Note("aside", (words.TAPE,)))
+    intro += [Note("aside", (visible(note),)) for note in g.notes]
     return _section(
         "decomposition",
         words.DECOMPOSITION,
-        Block("notes", (Note("aside", (words.DECOMPOSITION_INTRO,)),)),
-        Block("steps", steps=Steps(len(numbered), step), what="nodes"),
+        Block("notes", tuple(intro)),
+        Block("steps", steps=Steps(len(entries), step), what="nodes"),
         Block("steps", steps=Steps(len(outputs), output), what="outputs"),
+    )
+
+
+def branches(trace: Trace, digits: int) -> Section | None:
+    """Each decision the run made on the values, and why the derivative is that of the path taken."""
+    g = trace.graph
+    if not g.branches:
+        return None
+    decisions = g.branches
+
+    def step(k: int) -> Step:
+        b = decisions[k]
+        context = g.contexts[b.context]
+        where = words.context_words(context.call, [(lp.kind, lp.line, lp.iteration) for lp in context.loops])
+        said = words.branch_sentence(b.line, visible(b.condition), b.values, b.taken, b.kind, b.went, where, digits)
+        return Step("branch", notes=(Note("text", (said,)),))
+
+    return _section(
+        "branches",
+        words.BRANCHES,
+        Block("notes", (Note("aside", (words.BRANCHES_INTRO,)),)),
+        Block("steps", steps=Steps(len(decisions), step), what="decisions"),
     )
 
 
@@ -357,6 +408,9 @@ def _symbolic_sections(trace: Trace, digits: int, explain: bool) -> list[Section
     sym = trace.symbolic
     assert sym is not None, "a trace without values always has its symbolic layer"
     sections = [decomposition(trace), graph(trace), symbolic_forward(trace, sym, digits)]
+    decided = branches(trace, digits)
+    if decided is not None:
+        sections.append(decided)
     for k, spass in enumerate(sym.passes):
         target = words.seed_target(trace, spass)
         count = len(sym.passes)

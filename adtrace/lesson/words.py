@@ -492,7 +492,9 @@ def mermaid_legend(trace: Trace) -> str:
 
 
 def step_start(source: str) -> str:
-    return f"The graph of {' '.join(source.split())}: press Enter to evaluate it, one node at a time."
+    flat = " ".join(source.split())
+    shown = flat if len(flat) <= 60 else flat[:59] + "…"
+    return f"The graph of {shown}: press Enter to evaluate it, one node at a time."
 
 
 def step_done(trace: Trace, digits: int) -> str:
@@ -527,3 +529,53 @@ def letter_changed(letter: str, notation: str) -> str:
         f"Nodes are labelled {letter}1, {letter}2, … here, not {notation}1, {notation}2, …: "
         f"a name in the program looks like a {notation} label."
     )
+
+
+# -- programs: the tape, where a node came from, the decisions the run made --
+
+TAPE = (
+    "Reverse mode differentiates the operations that actually ran, in the order they ran: this list is "
+    "that record, the tape. A loop's body appears once per iteration, a function's nodes once per call."
+)
+BRANCHES = "Decisions: the branches this run took"
+BRANCHES_INTRO = (
+    "A comparison has no derivative: it only picks which operations run. So the derivative is the "
+    "derivative of the path taken, at these values; other values may take another path."
+)
+_WENT = {
+    "body": "so the run took its block",
+    "next": "so the run went on to the next test",
+    "else": "so the run took the else block",
+    "skip": "so no block ran",
+    "then": "so the expression took its first value",
+    "orelse": "so the expression took its else value",
+}
+
+
+def context_words(call: str | None, loops: Sequence[tuple[str, int, int]]) -> str:
+    """'in taylor_sine#1, while loop (line 6) iteration 2' — where a run of the tape was made."""
+    parts = [f"in {call}"] if call else []
+    parts += [f"{kind} loop (line {line}) iteration {k}" for kind, line, k in loops]
+    return ", ".join(parts) if parts else "at the top level"
+
+
+def group_header(call: str | None, loops: Sequence[tuple[str, int, int]]) -> str:
+    return f"— {context_words(call, loops)} —"
+
+
+def node_origin(line: int) -> str:
+    return f"line {line}"
+
+
+def branch_sentence(
+    line: int, condition: str, values: Sequence[float], taken: bool, kind: str, went: str, where: str, digits: int
+) -> str:
+    """'line 6: np.abs(currterm) > 0.001 was true (1.571, 0.001), so the run went round the loop again.'"""
+    shown = ", ".join(number(v, digits) for v in values)
+    truth = "true" if taken else "false"
+    if kind == "while":
+        result = "so the run went round the loop again" if taken else "so the loop ended"
+    else:
+        result = _WENT.get(went, "")
+    place = f" ({where})" if where != "at the top level" else ""
+    return f"line {line}: {condition} was {truth} at {shown}{place}, {result}."

@@ -139,20 +139,37 @@ class _Writer:
                     yield self.graph_picture(trace, digits)
                 yield from self.table(block)
             elif _equations(block):
-                yield self.display([self.equation(step) for step in block.steps])
+                yield from self.equations(block)
             else:
                 for step in block.steps:
                     yield self.step(step)
+
+    def equations(self, block: Block) -> Iterator[str]:
+        """One aligned display per run of equations; a note between runs (a loop iteration, a call) as text."""
+        run: list[str] = []
+        for step in block.steps:
+            if step.kind == "note":
+                if run:
+                    yield self.display(run)
+                    run = []
+                yield "".join(self.note(n) for n in step.notes)
+            else:
+                run.append(self.equation(step))
+        if run:
+            yield self.display(run)
 
     def equation(self, step: Step) -> str:
         """One line of an aligned block: w3 &= w1·w2, or \\text{where} w̄3 &= … ."""
         lhs = show(step.lhs, "latex") if step.lhs is not None else ""
         if step.prefix:
             lhs = f"\\text{{{step.prefix}}}\\ {lhs}"
-        return f"{lhs} &= " + " = ".join(show(line.math, "latex") for line in step.lines)
+        said = f" \\quad \\text{{({step.aside})}}" if step.aside else ""
+        return f"{lhs} &= " + " = ".join(show(line.math, "latex") for line in step.lines) + said
 
     def step(self, step: Step) -> str:
         """A derivation as an aligned display block, then its partials, the formula in the nodes, sentences."""
+        if step.kind in ("note", "branch"):
+            return "".join(self.note(n) for n in step.notes)
         lhs = show(step.lhs, "latex") if step.lhs is not None else ""
         chain = _dedupe([show(line.math, "latex") for line in step.lines], [show(line.math) for line in step.lines])
         if (step.inline or len(chain) == 1) and step.aside:
@@ -201,7 +218,7 @@ class _Writer:
 
 
 def _equations(block: Block) -> bool:
-    return block.kind == "steps" and all(step.kind in ("definition", "closed_form") for step in block.steps)
+    return block.kind == "steps" and all(step.kind in ("definition", "closed_form", "note") for step in block.steps)
 
 
 def _merged(blocks: tuple[Block, ...]) -> list[Block]:

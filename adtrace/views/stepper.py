@@ -9,6 +9,7 @@ restored, also on Ctrl-C) and an in-place redraw with rich Live on the alternate
 
 from __future__ import annotations
 
+import io
 import os
 import select
 import sys
@@ -236,7 +237,7 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
     table.add_column("node")
     table.add_column("definition")
     table.add_column("value", justify="right")
-    table.add_column("tangent" if state.tangents else "adjoint", justify="right")
+    table.add_column("tangent" if state.tangents else "adjoint", justify="right", max_width=24, no_wrap=True)
     numbered = trace.graph.numbered
     first, last = 0, len(numbered)
     if max_rows is not None and len(numbered) > max_rows:
@@ -259,7 +260,7 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
             Text(trace.label(i), style="bold yellow" if hot or i == state.parent else "bold cyan"),
             Text(definition),
             Text(value, style="green"),
-            Text(adjoint, style="magenta"),
+            Text(adjoint, style="magenta", no_wrap=True, overflow="ellipsis"),
         )
     if last < len(numbered):
         table.add_row("", Text(words.more_rows(len(numbered) - last), style="italic"), "", "", "")
@@ -273,6 +274,10 @@ def _pass_values(trace: Trace, state: Reveal) -> list[float]:
     if trace.reverse:
         return trace.reverse[state.pass_index].adjoints
     return [float("nan")] * len(trace.graph.nodes)
+
+
+def _height(console: Console, renderable: RenderableType) -> int:
+    return len(console.render_lines(renderable, console.options, pad=False))
 
 
 def _known(value: float, digits: int) -> str:
@@ -306,7 +311,6 @@ def screen(
     if typed:
         status.append(f"   go to node {typed}…", style="bold")
     status.append("   " + visible(trace.source.strip()).replace("\n", "; "), style="italic")
-    table = node_table(trace, state, digits, max_rows=max(3, height - 16))
     body = styled(state.text, indent=4)
     rows = [body]
     if explain and state.explain:
@@ -320,18 +324,21 @@ def screen(
         focus = Highlight(state.node, running=running)
     view = GraphDrawing(trace, digits, values=state.values, adjoints=state.adjoints, highlight=focus)
     drawing = draw(view, width)
+    measure = Console(emoji=False, width=width, file=io.StringIO())
+    fixed = 1 + _height(measure, step) + _height(measure, keys) + (running is not None) + 2  # + a note
+    table = node_table(trace, state, digits, max_rows=max(3, height - fixed - 3))
+    table_h = _height(measure, table)
     parts: list[RenderableType] = [status]
     note: str | None = None
     if drawing is not None:
         graph_w = max(cell_len(line) for line in drawing.plain.split("\n"))
         graph_h = drawing.plain.count("\n") + 1
-        table_w = Console(emoji=False, width=width).measure(table).maximum
-        need = len(trace.graph.numbered) + 3
-        if graph_w + table_w + 3 <= width and graph_h + 8 <= height:
+        table_w = measure.measure(table).maximum
+        if graph_w + table_w + 3 <= width and max(graph_h, table_h) + fixed <= height:
             grid = Table.grid(padding=(0, 3))
             grid.add_row(drawing, table)
             parts.append(grid)
-        elif graph_h + need + 8 <= height:
+        elif graph_h + table_h + fixed <= height:
             parts += [drawing, table]
         else:
             note = words.graph_hidden(graph_w, graph_h, width, height)
@@ -341,9 +348,10 @@ def screen(
             note = words.graph_hidden(0, 0, width, height)
         parts.append(table)
     if running is not None:
-        parts.append(Text(words.running_sum(trace.label(state.node or 0), running), style="magenta"))
+        so_far = words.running_sum(trace.label(state.node or 0), running)
+        parts.append(Text(so_far, style="magenta", no_wrap=True, overflow="ellipsis"))
     if note:
-        parts.append(Text(note, style="italic"))
+        parts.append(Text(note, style="italic", no_wrap=True, overflow="ellipsis"))
     parts += [step, keys]
     return Group(*parts)
 

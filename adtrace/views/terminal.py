@@ -169,6 +169,8 @@ def step_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
 
 def step_rows(step: Step, max_rows: int = DEFAULT_MAX_ROWS) -> list[Row]:
     """A derivation: lhs = line = line …, the asides, the partials with their rules, the sentences."""
+    if step.kind in ("note", "branch"):
+        return [note_row(note) for note in step.notes]
     lhs = show(step.lhs) if step.lhs is not None else ""
     prefix = f"{step.prefix} " if step.prefix else ""
     lead = "  " + prefix if step.kind == "closed_form" else ""
