@@ -527,3 +527,29 @@ def letter_changed(letter: str, notation: str) -> str:
         f"Nodes are labelled {letter}1, {letter}2, … here, not {notation}1, {notation}2, …: "
         f"a name in the program looks like a {notation} label."
     )
+
+
+# -- the web lesson (views/web.py) ----------------------------------------------
+WEB_KEYS = "→ or Space: next step · ←: back · Home / End: first / last step"
+WEB_STEPPER = "Step through the lesson"
+WEB_DOCUMENT = "The whole trace"
+WEB_LARGER = "Larger text"
+WEB_CONTRAST = "High contrast"
+WEB_THEME = "Light / dark"
+WEB_USES = "uses"
+WEB_NO_SCRIPT = "The step-by-step lesson needs JavaScript; the whole trace is below."
+
+
+def web_start(source: str) -> str:
+    """The first state of the web lesson (the terminal's step_start says which key to press there)."""
+    return f"The graph of {' '.join(source.split())}: press → to evaluate it, one node at a time."
+
+
+def web_done(trace: Trace, digits: int) -> str:
+    """The last state of the web lesson: what it found (as step_done, without the terminal's quit key)."""
+    return step_done(trace, digits).removesuffix(" Press q to quit.")
+
+
+def web_step(k: int, count: int, kind: str) -> str:
+    """The web lesson's status line: 'step 3 of 17: forward'."""
+    return f"step {k} of {count}: {kind}"
