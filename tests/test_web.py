@@ -9,6 +9,7 @@ request the page makes is intercepted: a self-contained page makes none.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -102,6 +103,16 @@ def test_past_the_cap_the_graph_is_a_table_and_the_page_stays_linear() -> None:
     assert per_node < 3 * len(to_html(t_small)) / len(t_small.graph.numbered)
 
 
+def test_running_sums_cost_linear_space_however_many_parents_a_node_has() -> None:
+    t = trace("+".join(f"x*y{k}" for k in range(1, 151)), {"x": 2, **{f"y{k}": k for k in range(1, 151)}})
+    states = states_of(to_html(t))
+    x = t.graph.inputs["x"]
+    carried = [s[6][str(x)] for s in states if str(x) in s[6]]
+    assert len(carried) >= 150
+    final = [r.running[x] for r in reveal_states(t) if x in r.running][-1]
+    assert sum(len(rest) for _, rest in carried) <= 2 * len(final)  # each state adds its one product
+
+
 def test_exports_terminal_looks_honour_max_rows_and_the_theme(tmp_path: Path) -> None:
     runner = CliRunner()
     big = ["+".join(f"x{k}" for k in range(1, 40)), *(f"x{k}=1" for k in range(1, 40))]
@@ -132,6 +143,8 @@ def test_jupyter_shows_the_lesson_with_ids_of_its_own() -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
         pytest.skip("no /usr/bin/chromium (CI installs Debian's chromium)")
     from playwright.sync_api import sync_playwright  # the test extra; only the browser may be missing
 
@@ -215,6 +228,7 @@ def test_arrows_step_through_the_lesson_and_mark_node_parent_edge_and_adjoint(br
     page.press("ArrowRight", 3)  # step 11: w̄1's first term, the running sum on the node
     s = page.state()
     assert s["step"] == "11" and t.label(int(s["current"][0])) == "w1" and s["adjoint"] == "w̄ = 3 + …"
+    assert page.page.text_content(".adl-running") == "w̄1 so far: 3 + …"
     page.press("ArrowRight")
     assert page.state()["adjoint"] == "w̄ = 3 + (-0.4161) + …"
     page.press("ArrowLeft", 2)

@@ -171,6 +171,7 @@ def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> di
         passes.append({"order": finished.get(q, []), "shown": shown, "mark": mark})
     partials = _partials(lesson)
     rows = []
+    before: dict[int, str] = {}
     for k, state in enumerate(states):
         if state.kind == "start":
             text = words.web_start(lesson.header.program)
@@ -185,12 +186,9 @@ def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> di
         if state.kind == "term" and state.parent is not None and state.node is not None:
             uses = partials.get((state.pass_index, state.node), {}).get(state.parent, [])
             rule = "   ".join(uses)
-        running = state.running.get(state.node) if state.node is not None else None
-        said = (
-            words.running_sum(trace.label(state.node), running)
-            if running is not None and state.node is not None
-            else ""
-        )
+        said = ""
+        if state.node is not None and state.node in state.running:
+            said = words.running_sum(trace.label(state.node), "")  # the script appends the sum so far
         rows.append(
             [
                 state.kind,
@@ -199,7 +197,7 @@ def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> di
                 len(state.values),
                 len(state.adjoints),
                 state.pass_index,
-                {str(i): s for i, s in state.running.items()},
+                {str(i): _delta(before.get(i, ""), so_far) for i, so_far in state.running.items()},
                 status,
                 text,
                 state.explain,
@@ -207,7 +205,16 @@ def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> di
                 said,
             ]
         )
+        before = state.running
     return {"states": rows, "order": order, "passes": passes}
+
+
+def _delta(before: str, now: str) -> tuple[int, str]:
+    """A running sum as (characters kept from the same node's sum in the state before, the rest): each term
+    adds one product to the sum, so the page stays linear in the number of terms, not quadratic. The count
+    is in UTF-16 code units, as the script slices strings."""
+    keep = next((k for k, (a, b) in enumerate(zip(before, now, strict=False)) if a != b), min(len(before), len(now)))
+    return len(now[:keep].encode("utf-16-le")) // 2, now[keep:]
 
 
 def _partials(lesson: Lesson) -> dict[tuple[int, int], dict[int, list[str]]]:

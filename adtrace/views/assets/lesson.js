@@ -11,6 +11,12 @@
   var standalone = root.hasAttribute("data-standalone");
   var data = JSON.parse(root.querySelector("script.adl-data").textContent);
   var states = data.states;
+  var before = {};
+  states.forEach(function (s) {  /* running sums come as (characters kept from the state before, the rest) */
+    var now = {};
+    Object.keys(s[6]).forEach(function (i) { now[i] = (before[i] || "").slice(0, s[6][i][0]) + s[6][i][1]; });
+    s[6] = before = now;
+  });
   var stepper = root.querySelector(".adl-stepper");
   var byNode = {};
   stepper.querySelectorAll("[data-node]").forEach(function (el) {
@@ -73,7 +79,7 @@
     setText(field("formula"), s[8]);
     setText(field("explain"), s[9]);
     setText(field("partial"), s[10]);
-    setText(field("running"), s[11]);
+    setText(field("running"), s[11] && running[node] !== undefined ? s[11] + running[node] : "");
     root.setAttribute("data-step", String(k + 1));
     root.setAttribute("data-kind", kind);
     root.setAttribute("data-node", node === null ? "" : String(node));
