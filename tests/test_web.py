@@ -275,7 +275,28 @@ def test_a_network_a_symbolic_trace_and_a_big_one_load(browser: Any, tmp_path: P
     page.press("ArrowLeft")
     s = page.state()
     assert s["step"] == str(count - 1) and len(s["current"]) == 1
-    if which == "net221":
+    if which in ("net221", "symbolic"):
         assert s["adjoint"].startswith("w̄ = ")
+    if which == "symbolic":  # no numbers: the adjoint on the node is the Lesson's formula in the nodes
+        assert s["adjoint"] == "w̄ = w2 + cos(w1)"
     assert page.errors == [] and page.requests == [page.url]
+    page.page.close()
+
+
+def test_two_lessons_in_one_notebook_page_step_on_their_own(browser: Any, tmp_path: Path) -> None:
+    """As Jupyter shows them: two fragments in one page, each with its own ids, buttons and keys."""
+    t = seed_trace()
+    path = tmp_path / "notebook.html"
+    path.write_text(f"<!DOCTYPE html><meta charset=utf-8><body>{t._repr_html_()}{t._repr_html_()}</body>", "utf-8")
+    page = Page(browser, path)
+    roots = page.page.query_selector_all(".adl")
+    assert len(roots) == 2 and roots[0].get_attribute("id") != roots[1].get_attribute("id")
+    roots[0].query_selector(".adl-next").click()
+    roots[0].query_selector(".adl-next").click()
+    assert [r.get_attribute("data-step") for r in roots] == ["3", "1"]
+    roots[1].focus()
+    page.press("End")
+    assert [r.get_attribute("data-step") for r in roots] == ["3", "14"]
+    assert page.page.evaluate("location.hash") == ""  # a notebook's address is left alone
+    assert page.errors == []
     page.page.close()

@@ -163,13 +163,15 @@ def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> di
         if len(done) > len(finished.get(state.pass_index, [])):
             finished[state.pass_index] = done
     count = max([len(sweeps), *(s.pass_index + 1 for s in states)])
+    partials, answers = _partials(lesson)
     for q in range(count):
         values, mark = sweeps[q] if q < len(sweeps) else ([], words.bar(trace.letter))
         shown = {
             i: f"{mark} = {number(values[i], digits)}" for i in order if i < len(values) and values[i] == values[i]
         }
+        if not values:  # a symbolic pass: each node shows its adjoint as the Lesson's answer, in the nodes
+            shown = {i: f"{mark} = {show(formula)}" for (p, i), formula in answers.items() if p == q}
         passes.append({"order": finished.get(q, []), "shown": shown, "mark": mark})
-    partials = _partials(lesson)
     rows = []
     before: dict[int, str] = {}
     for k, state in enumerate(states):
@@ -217,10 +219,11 @@ def _delta(before: str, now: str) -> tuple[int, str]:
     return len(now[:keep].encode("utf-16-le")) // 2, now[keep:]
 
 
-def _partials(lesson: Lesson) -> dict[tuple[int, int], dict[int, list[str]]]:
+def _partials(lesson: Lesson) -> tuple[dict[tuple[int, int], dict[int, list[str]]], dict[tuple[int, int], Math]]:
     """(pass, node) → parent → the local partials it contributes through, each with its rule, as the
-    terminal prints them under a step."""
+    terminal prints them under a step; and (pass, node) → the step's answer as a formula in the nodes."""
     found: dict[tuple[int, int], dict[int, list[str]]] = {}
+    answers: dict[tuple[int, int], Math] = {}
     passes = [s for s in lesson.sections if s.kind in ("reverse", "tangent")]
     for q, section in enumerate(passes):
         if section.kind != "reverse":
@@ -232,9 +235,11 @@ def _partials(lesson: Lesson) -> dict[tuple[int, int], dict[int, list[str]]]:
                 if step.node is None:
                     continue
                 mine = found.setdefault((q, step.node), {})
+                if step.answer is not None and step.answer.formula is not None:
+                    answers[q, step.node] = step.answer.formula
                 for use in step.partials:
                     mine.setdefault(use.parent, []).append(f"{show(use.symbol)} = {show(use.formula)}   ← {use.rule}")
-    return found
+    return found, answers
 
 
 # -- the whole trace, as a document ---------------------------------------------
