@@ -72,18 +72,21 @@ def fragment(trace: Trace, digits: int = 4, theme: Theme = "light") -> str:
 
 
 def lesson_parts(trace: Trace, digits: int, theme: Theme, *, scope: str, standalone: bool = False) -> Iterator[str]:
-    """The lesson's root element: header, toolbar, stepper, the whole trace, the states and the script."""
+    """The lesson's root element: header, toolbar, then the stepper (graph and step, kept in view) beside the
+    whole trace, then the states and the script."""
     lesson = build(trace, digits, explain=True, terms=True)
     states = reveal_states(trace, digits, lesson)
     flag = " data-standalone" if standalone else ""
     yield f'<div class="adl adl-nojs" id="{scope}" data-theme="{theme}" tabindex="-1"{flag}>\n'
-    yield _header(lesson)
     yield _toolbar()
+    yield _header(lesson)
     yield f"<noscript><p>{escape(words.WEB_NO_SCRIPT)}</p></noscript>\n"
+    yield '<div class="adl-main">\n'
     yield _stepper(trace, digits, theme, scope, len(states))
-    yield f"<h2>{escape(words.WEB_DOCUMENT)}</h2>\n"
+    yield f'<div class="adl-doc">\n<h2 class="adl-doc-title">{escape(words.WEB_DOCUMENT)}</h2>\n'
     for section in lesson.sections:
         yield from _section(section, trace, digits, theme, scope)
+    yield "</div>\n</div>\n"
     data = json.dumps(_data(trace, lesson, states, digits), ensure_ascii=False, separators=(",", ":"))
     yield f'<script type="application/json" class="adl-data">{_script_safe(data)}</script>\n'
     yield f"<script>\n{_asset('lesson.js').replace('__SCOPE__', scope)}</script>\n"
@@ -102,7 +105,7 @@ def _toolbar() -> str:
         f'<button type="button" data-toggle="{what}" aria-pressed="false">{escape(label)}</button>'
         for what, label in toggles
     )
-    return f'<div class="adl-toolbar">{buttons}</div>\n'
+    return f'<div class="adl-toolbar adl-toggles">{buttons}</div>\n'
 
 
 def _stepper(trace: Trace, digits: int, theme: Theme, scope: str, count: int) -> str:
@@ -251,9 +254,8 @@ def _header(lesson: Lesson) -> str:
     return (
         f"<h1>{escape(h.title)}</h1>\n"
         f'<pre class="adl-program">{escape(h.program)}</pre>\n'
-        f'<p class="adl-meta"><b>inputs</b> <span class="m">{escape(given) or "none"}</span></p>\n'
-        f'<p class="adl-meta"><b>output{"s" if len(h.outputs) > 1 else ""}</b> '
-        f'<span class="m">{escape(outs)}</span></p>\n'
+        f'<p class="adl-meta"><b>inputs</b> <span class="m">{escape(given) or "none"}</span> '
+        f'<b>output{"s" if len(h.outputs) > 1 else ""}</b> <span class="m">{escape(outs)}</span></p>\n'
         f"{notes}"
     )
 

@@ -17,13 +17,13 @@
     Object.keys(s[6]).forEach(function (i) { now[i] = (before[i] || "").slice(0, s[6][i][0]) + s[6][i][1]; });
     s[6] = before = now;
   });
-  var stepper = root.querySelector(".adl-stepper");
+  var stepper = root.querySelector(".adl-graph");
   var byNode = {};
   stepper.querySelectorAll("[data-node]").forEach(function (el) {
     (byNode[el.getAttribute("data-node")] = byNode[el.getAttribute("data-node")] || []).push(el);
   });
   var edges = stepper.querySelectorAll("[data-edge]");
-  var field = function (name) { return stepper.querySelector(".adl-" + name); };
+  var field = function (name) { return root.querySelector(".adl-panel .adl-" + name); };
   var k = 0;
 
   function each(node, selector, fn) {
