@@ -19,6 +19,7 @@ or the Trace's values formatted as the other views format them.
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from functools import cache
@@ -113,6 +114,9 @@ def _stepper(trace: Trace, digits: int, theme: Theme, scope: str, count: int) ->
         from .graph_svg import graph_svg
 
         picture = graph_svg(trace, digits, theme, scope=scope)
+        size = re.search(r'width="([0-9.]+)" height="([0-9.]+)"', picture)
+        if size and float(size.group(2)) > 1.2 * float(size.group(1)):  # tall: drawn at its own size, scrolled
+            picture = picture.replace("<svg ", '<svg class="adl-tall" ', 1)
     else:
         picture = f'<p class="aside">{_text(words.too_big_to_draw(len(trace.graph.numbered), GRAPH_CAP))}</p>'
         picture += _node_table(trace, digits)
@@ -127,14 +131,16 @@ def _stepper(trace: Trace, digits: int, theme: Theme, scope: str, count: int) ->
     )
     return (
         f'<section class="adl-stepper" aria-label="{escape(words.WEB_STEPPER)}">\n'
-        f'<div class="adl-graph">{picture}</div>\n'
+        '<div class="adl-head">'
+        f'<div class="adl-toolbar adl-moves">{buttons}'
+        f'<span class="adl-keys">{escape(words.WEB_KEYS)}</span></div>\n'
         '<div class="adl-panel" aria-live="polite">'
         f'<div class="adl-status">{escape(words.web_step(1, count, "start"))}</div>'
         '<div class="adl-formula"></div><div class="adl-partial"></div><div class="adl-running"></div>'
         '<p class="adl-explain"></p>'
-        f'<div class="adl-toolbar">{buttons}</div>'
-        f'<p class="adl-keys">{escape(words.WEB_KEYS)}</p>'
-        "</div>\n</section>\n"
+        "</div></div>\n"
+        f'<div class="adl-graph">{picture}</div>\n'
+        "</section>\n"
     )
 
 

@@ -23,7 +23,7 @@
     (byNode[el.getAttribute("data-node")] = byNode[el.getAttribute("data-node")] || []).push(el);
   });
   var edges = stepper.querySelectorAll("[data-edge]");
-  var field = function (name) { return root.querySelector(".adl-panel .adl-" + name); };
+  var field = function (name) { return root.querySelector(".adl-stepper .adl-" + name); };
   var k = 0;
 
   function each(node, selector, fn) {
@@ -47,6 +47,17 @@
       el.setAttribute("textLength", String(room));
       el.setAttribute("lengthAdjust", "spacingAndGlyphs");
     }
+  }
+
+  function keepInView(el) {
+    /* A tall graph scrolls inside the stepper: bring the current node into the part of it on screen
+       (the page itself is never scrolled). */
+    var box = root.querySelector(".adl-stepper");
+    if (box.scrollHeight <= box.clientHeight + 1) return;
+    var r = el.getBoundingClientRect(), b = box.getBoundingClientRect();
+    var head = root.querySelector(".adl-head").getBoundingClientRect();
+    var top = Math.max(b.top, 0, head.bottom), bottom = Math.min(b.bottom, window.innerHeight);
+    if (r.top < top || r.bottom > bottom) box.scrollTop += r.top - (top + bottom) / 2 + r.height / 2;
   }
 
   function show(n) {
@@ -73,6 +84,7 @@
         el.classList.toggle("adl-parent", i === parent);
       });
     });
+    if (node !== null && byNode[node]) keepInView(byNode[node][0]);
     var hot = node !== null && parent !== null ? node + "-" + parent : null;
     edges.forEach(function (el) { el.classList.toggle("adl-hot", el.getAttribute("data-edge") === hot); });
     setText(field("status"), s[7]);
