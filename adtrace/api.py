@@ -57,7 +57,8 @@ class Trace(_EngineTrace):
         return to_markdown(self, digits, math, explain=explain)
 
     def to_html(self, digits: int = 4, theme: Literal["light", "dark"] = "light", width: int | None = None) -> str:
-        """The terminal view as a self-contained HTML page."""
+        """The web lesson: one self-contained HTML page that steps through the trace (`save(..., "terminal-html")`
+        writes the terminal's look instead)."""
         from .views.export import render
 
         return render(self, "html", digits=digits, theme=theme, width=width)
@@ -71,8 +72,15 @@ class Trace(_EngineTrace):
 
         return save(self, path, format, **options)
 
+    def _repr_html_(self) -> str:
+        """Jupyter shows a Trace as the web lesson, interactive in the notebook (its ids are its own, so two
+        lessons in one notebook do not collide; click it, then → / ← step)."""
+        from .views.web import fragment
+
+        return fragment(self)
+
     def _repr_markdown_(self) -> str:
-        """Jupyter shows a Trace as its markdown trace."""
+        """Front ends without HTML show a Trace as its markdown trace."""
         return self.to_markdown()
 
 

@@ -134,9 +134,10 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "md", "markdown", "html", "svg", "txt"]),
+    type=click.Choice(["text", "json", "md", "markdown", "html", "terminal-html", "svg", "terminal-svg", "txt"]),
     default=None,
-    help="What to print on stdout: the terminal trace (text, the default), or an export format.",
+    help="What to print on stdout: the terminal trace (text, the default), or an export format "
+    "(html: the web lesson; terminal-html, svg or terminal-svg: the terminal's look).",
 )
 @click.option(
     "-o",
@@ -144,7 +145,8 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     "output_paths",
     multiple=True,
     metavar="PATH",
-    help="Also write the trace to PATH, in the format its extension names (.md .html .svg .txt .json); repeatable.",
+    help="Also write the trace to PATH, in the format its extension names (.md .html .svg .txt .json; .html is the "
+    "web lesson); repeatable.",
 )
 @click.option(
     "-q",
@@ -157,7 +159,7 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     type=click.Choice(["light", "dark"]),
     default="light",
     show_default=True,
-    help="Colours of .html and .svg exports.",
+    help="Colours of the web lesson, the terminal-look exports and the graph picture.",
 )
 @click.option(
     "--math",
@@ -304,7 +306,7 @@ def main(
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
         targets = [(path, _export().format_of(path)) for path in output_paths]
         if graph_only:  # -o x.svg with --graph: the graph's own picture, not the terminal's look
-            targets = [(path, "graph-svg" if path_fmt == "svg" else path_fmt) for path, path_fmt in targets]
+            targets = [(path, "graph-svg" if path_fmt == "terminal-svg" else path_fmt) for path, path_fmt in targets]
         from .api import trace
         from .language.values import parse_assignments
 
@@ -324,7 +326,14 @@ def main(
             err.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
         for warning in result.warnings:
             err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
-        options: dict[str, Any] = {"digits": digits, "theme": theme, "width": width, "math": math, "explain": explain}
+        options: dict[str, Any] = {
+            "digits": digits,
+            "theme": theme,
+            "width": width,
+            "math": math,
+            "explain": explain,
+            "max_rows": max_rows,
+        }
         for path, path_fmt in targets:
             _export().save(result, path, path_fmt, **options)
             if not quiet:

@@ -141,7 +141,7 @@ def test_the_option_table_lists_the_cli_choices() -> None:
         for opt in param.opts
     }
     rows = re.findall(
-        r"^\| `(--[a-z-]+) ([a-z]+(?:\\\|[a-z]+)+)`", (ROOT / "docs" / "guide.md").read_text("utf-8"), re.M
+        r"^\| `(--[a-z-]+) ([a-z-]+(?:\\\|[a-z-]+)+)`", (ROOT / "docs" / "guide.md").read_text("utf-8"), re.M
     )
     assert {opt for opt, _ in rows} == set(choices)
     for opt, listed in rows:
@@ -191,7 +191,11 @@ def test_the_readme_sample_is_real_output() -> None:
     [
         ([], "--mo", {"--mode"}),
         (["--mode"], "", {"reverse", "forward", "both"}),
-        (["x1*x2 + sin(x1)", "x1=2", "--format"], "", {"text", "json", "md", "markdown", "html", "svg", "txt"}),
+        (
+            ["x1*x2 + sin(x1)", "x1=2", "--format"],
+            "",
+            {"text", "json", "md", "markdown", "html", "terminal-html", "svg", "terminal-svg", "txt"},
+        ),
         (["--theme"], "d", {"dark"}),
     ],
 )

@@ -82,7 +82,7 @@ def test_html_svg_txt_json_exist_complete_and_hold_the_gradient(runner: CliRunne
     # w̄1 takes two terminal cells, like w1: its run must not be stretched over the next one.
     widths = {m[1]: m[0] for m in re.findall(r'textLength="([0-9.]+)"[^>]*>(w̄1|w1)</text>', svg)}
     assert widths["w̄1"] == widths["w1"]
-    assert ("#ffffff" in page) == (theme == "light")
+    assert f'data-theme="{theme}"' in page  # the web lesson; its colours are CSS variables of the theme
     assert "\x1b[" not in txt and txt.rstrip().endswith("╯")  # no colour, and the last panel is closed
     data = json.loads((tmp_path / "t.json").read_text(encoding="utf-8"))
     assert data["gradient"] == pytest.approx({"x1": 2.5838531634528574, "x2": 2.0})

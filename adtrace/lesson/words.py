@@ -579,3 +579,29 @@ def branch_sentence(
         result = _WENT.get(went, "")
     place = f" ({where})" if where != "at the top level" else ""
     return f"line {line}: {condition} was {truth} at {shown}{place}, {result}."
+
+
+# -- the web lesson (views/web.py) ----------------------------------------------
+WEB_KEYS = "→ or Space: next step · ←: back · Home / End: first / last step"
+WEB_STEPPER = "Step through the lesson"
+WEB_DOCUMENT = "The whole trace"
+WEB_LARGER = "Larger text"
+WEB_CONTRAST = "High contrast"
+WEB_THEME = "Light / dark"
+WEB_USES = "uses"
+WEB_NO_SCRIPT = "The step-by-step lesson needs JavaScript; the whole trace is below."
+
+
+def web_start(source: str) -> str:
+    """The first state of the web lesson (the terminal's step_start says which key to press there)."""
+    return step_start(source).replace("press Enter", "press →")
+
+
+def web_done(trace: Trace, digits: int) -> str:
+    """The last state of the web lesson: what it found (as step_done, without the terminal's quit key)."""
+    return step_done(trace, digits).removesuffix(" Press q to quit.")
+
+
+def web_step(k: int, count: int, kind: str) -> str:
+    """The web lesson's status line: 'step 3 of 17: forward'."""
+    return f"step {k} of {count}: {kind}"

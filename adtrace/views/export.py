@@ -5,10 +5,13 @@ written completely or not at all: the export streams into a temporary file in
 the same folder, which then replaces the target in one `os.replace`, so an
 existing file is only ever replaced by a complete new one.
 
-HTML, SVG and text are the terminal view (`render/terminal.render`) as rich
-records it; markdown and JSON have their own renderers. Markdown, JSON and text
-are streamed to the file piece by piece; HTML and SVG are built in memory by
-rich first (rich exports a whole recording at once).
+HTML is the web lesson (views/web.py): one self-contained page that steps
+through the trace and documents it. terminal-html, (terminal-)svg and text are
+the terminal view (`views/terminal.render`, honouring `max_rows` as the
+terminal does) as rich records it; markdown and JSON have their own renderers.
+Markdown, JSON, text and the web lesson are streamed to the file piece by
+piece; terminal-html and SVG are built in memory by rich first (rich exports a
+whole recording at once).
 """
 
 from __future__ import annotations
@@ -37,14 +40,15 @@ Theme = Literal["light", "dark"]
 
 FORMATS: dict[str, str] = {
     "md": "markdown: the trace with LaTeX math and a Mermaid graph (GitHub, Jupyter, Obsidian, VS Code, pandoc)",
-    "html": "the terminal trace as a self-contained web page",
-    "svg": "the terminal trace as a picture",
+    "html": "the web lesson: one self-contained page that steps through the trace (no network needed)",
+    "terminal-html": "the terminal trace as a self-contained web page",
+    "terminal-svg": "the terminal trace as a picture",
     "txt": "the terminal trace as plain text, without colour",
     "json": "the JSON contract, indented",
     "graph-svg": "the graph alone as a picture (an .svg file with --graph)",
 }
-ALIASES = {"markdown": "md", "htm": "html", "text": "txt"}
-EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".svg": "svg", ".txt": "txt"}
+ALIASES = {"markdown": "md", "htm": "html", "text": "txt", "svg": "terminal-svg"}
+EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".svg": "terminal-svg", ".txt": "txt"}
 EXTENSIONS[".json"] = "json"
 THEMES: tuple[Theme, ...] = ("light", "dark")
 DEFAULT_WIDTH = 100
@@ -140,8 +144,13 @@ def iter_export(
     width: int | None = None,
     math: str = "dollars",
     explain: bool = False,
+    max_rows: int | None = None,
 ) -> Iterator[str]:
-    """The export as text in pieces (one piece for HTML and SVG); `explain` adds the --explain sentences."""
+    """The export as text in pieces (one piece for terminal-html and SVG); `explain` adds the --explain
+    sentences; `max_rows` elides the terminal looks' long sections as the terminal does (0 = show all)."""
+    from .terminal import DEFAULT_MAX_ROWS
+
+    rows = DEFAULT_MAX_ROWS if max_rows is None else max_rows
     fmt = normalise(fmt)
     width = width or DEFAULT_WIDTH
     if fmt == "md":
@@ -154,13 +163,18 @@ def iter_export(
         yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
         yield "\n"
     elif fmt == "txt":
-        yield from _text(trace, digits, width, explain)
+        yield from _text(trace, digits, width, explain, rows)
+    elif fmt == "html":
+        from .web import iter_html
+
+        _check_theme(theme)
+        yield from iter_html(trace, digits, theme)
     elif fmt == "graph-svg":
         from .graph_svg import graph_svg
 
         yield graph_svg(trace, digits, theme)
     else:
-        yield _recorded(trace, fmt, digits, theme, width, explain)
+        yield _recorded(trace, fmt, digits, theme, width, explain, rows)
 
 
 def render(trace: Trace, fmt: str, **options: object) -> str:
@@ -325,30 +339,36 @@ def _console(width: int, file: TextIO, *, colour: bool, record: bool) -> Console
     )
 
 
-def _text(trace: Trace, digits: int, width: int, explain: bool = False) -> Iterator[str]:
+def _text(trace: Trace, digits: int, width: int, explain: bool = False, max_rows: int = 200) -> Iterator[str]:
     """The terminal view without colour, a piece (a chunk of a section) at a time."""
     from ..lesson.build import build
     from .terminal import pieces
 
     buffer = io.StringIO()
     console = _console(width, buffer, colour=False, record=False)
-    for part in pieces(build(trace, digits, explain=explain), trace):
+    for part in pieces(build(trace, digits, explain=explain), trace, max_rows):
         console.print(part, soft_wrap=True, crop=False)
         yield buffer.getvalue()
         buffer.seek(0)
         buffer.truncate()
 
 
-def _recorded(trace: Trace, fmt: str, digits: int, theme: Theme, width: int, explain: bool = False) -> str:
-    from .terminal import render as render_terminal
-
+def _check_theme(theme: str) -> None:
     if theme not in THEMES:
         raise UnknownFormatError(f"unknown theme '{theme}': use {' or '.join(THEMES)}")
+
+
+def _recorded(
+    trace: Trace, fmt: str, digits: int, theme: Theme, width: int, explain: bool = False, max_rows: int = 200
+) -> str:
+    from .terminal import render as render_terminal
+
+    _check_theme(theme)
     console = _console(width, io.StringIO(), colour=True, record=True)
-    console.print(render_terminal(trace, digits, explain=explain))
+    console.print(render_terminal(trace, digits, explain=explain, max_rows=max_rows))
     palette = LIGHT if theme == "light" else DARK
     title = f"adtrace: {' '.join(trace.source.split())}"
-    if fmt == "html":
+    if fmt == "terminal-html":
         page = _HTML.format(title=_html_escape(title))
         return console.export_html(theme=palette, code_format=page, inline_styles=False)
     svg = console.export_svg(theme=palette, title=title)

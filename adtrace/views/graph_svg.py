@@ -42,12 +42,19 @@ THEMES = {
 }  # fmt: skip
 
 
-def graph_svg(trace: Trace, digits: int = 4, theme: Literal["light", "dark"] = "light") -> str:
-    """The whole SVG document as one string."""
-    return "".join(_svg(trace, digits, theme))
+def graph_svg(
+    trace: Trace, digits: int = 4, theme: Literal["light", "dark"] = "light", *, scope: str | None = None
+) -> str:
+    """The whole SVG document as one string.
+
+    With `scope` (for the web lesson), every element a script highlights is marked: each node's group has
+    the id `{scope}-node-N` and `data-node` (the node's index), its value and adjoint lines the classes
+    `value` and `adjoint`, each edge the id `{scope}-edge-A-I-POSITION` and `data-edge="A-I"` (indices); the arrowhead's
+    id is scoped too, so two pictures in one page do not share it."""
+    return "".join(_svg(trace, digits, theme, scope))
 
 
-def _svg(trace: Trace, digits: int, theme: str) -> Iterator[str]:
+def _svg(trace: Trace, digits: int, theme: str, scope: str | None = None) -> Iterator[str]:
     colours = THEMES[theme]
     graph = trace.graph
     lay = layered(graph)
@@ -73,13 +80,20 @@ def _svg(trace: Trace, digits: int, theme: str) -> Iterator[str]:
         return MARGIN + where.centre(item)
 
     title = f"adtrace: the graph of {' '.join(trace.source.split())}"
+    arrow = f"{scope}-arrow" if scope else "arrow"
+    # In the web lesson a highlighted edge is drawn thicker: its arrowhead keeps its size (user units).
+    size = (
+        'markerUnits="userSpaceOnUse" markerWidth="10" markerHeight="10"'
+        if scope
+        else 'markerWidth="7" markerHeight="7"'
+    )
     yield (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
         f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans Mono, Menlo, Consolas, monospace" '
         f'font-size="{FONT}">\n'
         f"<title>{escape(title)}</title>\n"
         "<defs>\n"
-        '<marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" '
+        f'<marker id="{arrow}" viewBox="0 0 10 10" refX="9" refY="5" {size} '
         'orient="auto-start-reverse">'
         f'<path d="M 0 0 L 10 5 L 0 10 z" fill="{colours["line"]}"/></marker>\n'
         "</defs>\n"
@@ -110,7 +124,8 @@ def _svg(trace: Trace, digits: int, theme: str) -> Iterator[str]:
                     mid = (y0 + y1) / 2
                     d += f" C {x0:.1f} {mid:.1f} {x1:.1f} {mid:.1f} {x1:.1f} {y1:.1f}"
             tip = escape(_edge_title(trace, a, i, pos, digits))
-            yield f'<path d="{d}" marker-end="url(#arrow)"><title>{tip}</title></path>\n'
+            marks = f' class="edge" id="{scope}-edge-{a}-{i}-{pos}" data-edge="{a}-{i}"' if scope else ""
+            yield f'<path d="{d}" marker-end="url(#{arrow})"{marks}><title>{tip}</title></path>\n'
             partial = _partial(trace, i, pos)
             if partial == partial:  # near the arrowhead, where the lines into one box are apart
                 lx, ly = _along(points[-2], points[-1], 0.72)
@@ -119,7 +134,7 @@ def _svg(trace: Trace, digits: int, theme: str) -> Iterator[str]:
     yield "</g>\n"
     yield (
         f'<g font-size="{FONT - 2}" fill="{colours["partial"]}" stroke="{colours["bg"]}" stroke-width="4" '
-        'paint-order="stroke">\n'
+        f'paint-order="stroke"{_marked(scope, "partials")}>\n'
     )
     yield from labels
     yield "</g>\n"
@@ -129,25 +144,34 @@ def _svg(trace: Trace, digits: int, theme: str) -> Iterator[str]:
         y = top(lay.layer[i])
         w = where.width[box]
         head, shown_value, shown_adjoint = lines[i]
+        ident = f"{scope}-node-{graph.number[i]}" if scope else f"node-{graph.number[i]}"
+        data = f' data-node="{i}"' if scope else ""
+        value_class, adjoint_class = _marked(scope, "value"), _marked(scope, "adjoint")
         yield (
-            f'<g class="node" id="node-{graph.number[i]}">'
+            f'<g class="node" id="{ident}"{data}>'
             f'<rect x="{left:.1f}" y="{y:.1f}" width="{w:.1f}" height="{BOX_H:.1f}" rx="6" '
             f'fill="{colours["box"]}" stroke="{colours["line"]}"/>'
             f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2:.1f}" fill="{colours["fg"]}" '
-            f'font-weight="bold">{escape(head)}</text>'
-            f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2 + LINE:.1f}" fill="{colours["value"]}">'
+            f'font-weight="bold"{_marked(scope, "head")}>{escape(head)}</text>'
+            f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2 + LINE:.1f}" fill="{colours["value"]}"{value_class}>'
             f"{escape(shown_value)}</text>"
-            f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2 + 2 * LINE:.1f}" fill="{colours["adjoint"]}">'
+            f'<text x="{left + PAD:.1f}" y="{y + PAD + FONT - 2 + 2 * LINE:.1f}" fill="{colours["adjoint"]}"'
+            f"{adjoint_class}>"
             f"{escape(shown_adjoint)}</text>"
         )
         name = output_name_of(trace, i)
         if name is not None:
             yield (
                 f'<text x="{left + w / 2:.1f}" y="{y + BOX_H + LINE:.1f}" text-anchor="middle" '
-                f'fill="{colours["out"]}" font-weight="bold">output {escape(name)}</text>'
+                f'fill="{colours["out"]}" font-weight="bold"{_marked(scope, "out")}>output {escape(name)}</text>'
             )
         yield "</g>\n"
     yield "</svg>\n"
+
+
+def _marked(scope: str | None, name: str) -> str:
+    """A class for the web lesson's stylesheet and script; nothing in the standalone picture."""
+    return f' class="{name}"' if scope else ""
 
 
 def _along(p0: tuple[float, float], p1: tuple[float, float], t: float) -> tuple[float, float]:

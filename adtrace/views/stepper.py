@@ -31,7 +31,7 @@ from ..engine.trace import Trace
 from ..lesson import words
 from ..lesson.build import build, visible
 from ..lesson.math import show
-from ..lesson.model import Section, Step
+from ..lesson.model import Lesson, Section, Step
 from .drawing import MARK, GraphDrawing, Highlight, draw
 from .frame import Plain
 from .terminal import dedupe, step_rows, styled
@@ -113,9 +113,12 @@ class Reveal:
     """Whether `adjoints` holds tangents (a forward-mode pass)."""
 
 
-def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
-    """Every state of the lesson, in order: start, forward values, each pass's steps, done."""
-    lesson = build(trace, digits, explain=True, terms=True)
+def reveal_states(trace: Trace, digits: int = 4, lesson: Lesson | None = None) -> list[Reveal]:
+    """Every state of the lesson, in order: start, forward values, each pass's steps, done.
+
+    `lesson` is the trace's lesson built with `explain=True, terms=True` when the caller has it already
+    (the web lesson prints it too)."""
+    lesson = lesson or build(trace, digits, explain=True, terms=True)
     states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(lesson.header.program))]
     values = _Order()
     sections = lesson.sections

@@ -1,0 +1,359 @@
+"""Lesson → the web lesson: one self-contained HTML file that steps through the trace and documents it.
+
+The page has two parts. At the top, the stepper: the graph (views/graph_svg.py, its nodes and edges
+marked for the script) beside a panel with the step's formula, its rule and its sentence; → / ← / Space /
+Home / End and the buttons move through exactly the states of `--step` (`stepper.reveal_states`), which
+the page carries as JSON, and the step is kept in the URL fragment (`#step-12`, from 1). Below, every
+section of the Lesson as a static document (decomposition, graph, forward, seed, reverse, result, closed
+form, modes, Jacobian), which is also what prints.
+
+Math is plain Unicode text (w̄1 = w̄3·∂w3/∂w1), exactly what the terminal and the stepper print with
+`lesson.math.show`: nothing to typeset and nothing to load, so the page opens from disk with no network.
+Styles and script are inline (assets/lesson.css, assets/lesson.js) and scoped to the lesson's root
+element, so two lessons in one notebook keep to themselves.
+
+This module only prints: every number, formula and sentence comes from the Lesson, the stepper's states,
+or the Trace's values formatted as the other views format them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Iterator
+from functools import cache
+from html import escape
+from importlib.resources import files
+from typing import Literal
+
+from ..engine.trace import Trace
+from ..expr import number
+from ..lesson import words
+from ..lesson.build import build
+from ..lesson.math import Math, show
+from ..lesson.model import Block, Lesson, Note, Section, Step, Words
+from .stepper import Reveal, reveal_states
+from .terminal import dedupe
+
+Theme = Literal["light", "dark"]
+
+GRAPH_CAP = 60
+"""The graph is drawn up to this many nodes (as the terminal drawing and the Mermaid diagram are); past it the
+stepper shows the node table and the page stays linear in the size of the trace."""
+
+
+@cache
+def _asset(name: str) -> str:
+    return files("adtrace.views").joinpath("assets", name).read_text(encoding="utf-8")
+
+
+def to_html(trace: Trace, digits: int = 4, theme: Theme = "light") -> str:
+    """The web lesson as a whole HTML document."""
+    return "".join(iter_html(trace, digits, theme))
+
+
+def iter_html(trace: Trace, digits: int = 4, theme: Theme = "light") -> Iterator[str]:
+    title = f"adtrace: {' '.join(trace.source.split())}"
+    yield (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="UTF-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{escape(title)}</title>\n"
+        f"<style>\nhtml, body {{ margin: 0; }}\n{_asset('lesson.css')}</style>\n</head>\n<body>\n"
+    )
+    yield from lesson_parts(trace, digits, theme, scope="adtrace-lesson", standalone=True)
+    yield "</body>\n</html>\n"
+
+
+def fragment(trace: Trace, digits: int = 4, theme: Theme = "light") -> str:
+    """The web lesson as one element with its own style and script (for Jupyter): its ids are scoped by a
+    fresh id, so two lessons in one notebook do not collide, and its keys work while it has the focus."""
+    scope = f"adtrace-{uuid.uuid4().hex[:12]}"
+    return f"<style>{_asset('lesson.css')}</style>\n" + "".join(lesson_parts(trace, digits, theme, scope=scope))
+
+
+def lesson_parts(trace: Trace, digits: int, theme: Theme, *, scope: str, standalone: bool = False) -> Iterator[str]:
+    """The lesson's root element: header, toolbar, then the stepper (graph and step, kept in view) beside the
+    whole trace, then the states and the script."""
+    lesson = build(trace, digits, explain=True, terms=True)
+    states = reveal_states(trace, digits, lesson)
+    flag = " data-standalone" if standalone else ""
+    yield f'<div class="adl adl-nojs" id="{scope}" data-theme="{theme}" tabindex="-1"{flag}>\n'
+    yield _toolbar()
+    yield _header(lesson)
+    yield f"<noscript><p>{escape(words.WEB_NO_SCRIPT)}</p></noscript>\n"
+    yield '<div class="adl-main">\n'
+    yield _stepper(trace, digits, theme, scope, len(states))
+    yield f'<div class="adl-doc">\n<h2 class="adl-doc-title">{escape(words.WEB_DOCUMENT)}</h2>\n'
+    for section in lesson.sections:
+        yield from _section(section, trace, digits, theme, scope)
+    yield "</div>\n</div>\n"
+    data = json.dumps(_data(trace, lesson, states, digits), ensure_ascii=False, separators=(",", ":"))
+    yield f'<script type="application/json" class="adl-data">{_script_safe(data)}</script>\n'
+    yield f"<script>\n{_asset('lesson.js').replace('__SCOPE__', scope)}</script>\n"
+    yield "</div>\n"
+
+
+def _script_safe(text: str) -> str:
+    """Text inside a <script> element must never hold '</' (it would close the element) or '<!--'."""
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+# -- the stepper --------------------------------------------------------------
+def _toolbar() -> str:
+    toggles = (("large", words.WEB_LARGER), ("contrast", words.WEB_CONTRAST), ("theme", words.WEB_THEME))
+    buttons = "".join(
+        f'<button type="button" data-toggle="{what}" aria-pressed="false">{escape(label)}</button>'
+        for what, label in toggles
+    )
+    return f'<div class="adl-toolbar adl-toggles">{buttons}</div>\n'
+
+
+def _stepper(trace: Trace, digits: int, theme: Theme, scope: str, count: int) -> str:
+    if len(trace.graph.numbered) <= GRAPH_CAP:
+        from .graph_svg import graph_svg
+
+        picture = graph_svg(trace, digits, theme, scope=scope)
+        size = re.search(r'width="([0-9.]+)" height="([0-9.]+)"', picture)
+        if size and float(size.group(2)) > 1.2 * float(size.group(1)):  # tall: drawn at its own size, scrolled
+            picture = picture.replace("<svg ", '<svg class="adl-tall" ', 1)
+    else:
+        picture = f'<p class="aside">{_text(words.too_big_to_draw(len(trace.graph.numbered), GRAPH_CAP))}</p>'
+        picture += _node_table(trace, digits)
+    buttons = "".join(
+        f'<button type="button" class="adl-{name}" aria-label="{label}">{face}</button>'
+        for name, label, face in (
+            ("first", "first step", "first"),
+            ("back", "back", "◀ back"),
+            ("next", "next", "next ▶"),
+            ("last", "last step", "last"),
+        )
+    )
+    return (
+        f'<section class="adl-stepper" aria-label="{escape(words.WEB_STEPPER)}">\n'
+        '<div class="adl-head">'
+        f'<div class="adl-toolbar adl-moves">{buttons}'
+        f'<span class="adl-keys">{escape(words.WEB_KEYS)}</span></div>\n'
+        '<div class="adl-panel" aria-live="polite">'
+        f'<div class="adl-status">{escape(words.web_step(1, count, "start"))}</div>'
+        '<div class="adl-formula"></div><div class="adl-partial"></div><div class="adl-running"></div>'
+        '<p class="adl-explain"></p>'
+        "</div></div>\n"
+        f'<div class="adl-graph">{picture}</div>\n'
+        "</section>\n"
+    )
+
+
+def _node_table(trace: Trace, digits: int) -> str:
+    """Past the cap: every node with its definition, value and adjoint, for the script to fill in."""
+    rows = []
+    for i in trace.graph.numbered:
+        value = trace.values[i]
+        shown = number(value, digits) if value == value else ""
+        rows.append(
+            f'<tr data-node="{i}"><td>{escape(trace.label(i))}</td><td class="m">{_m(trace.definition(i))}</td>'
+            f'<td class="r"><span class="value">{escape(shown)}</span></td><td class="r"><span class="adjoint">'
+            "</span></td></tr>"
+        )
+    head = "<tr><th>node</th><th>definition</th><th class='r'>value</th><th class='r'>adjoint</th></tr>"
+    return f'<table class="adl-nodes"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
+
+
+def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> dict[str, object]:
+    """The states as compact rows, and what they refer to: the nodes in the order their values appear, and per
+    pass the order its adjoints (or tangents) complete in, with each one as the node shows it."""
+    order = list(trace.graph.numbered)
+    passes: list[dict[str, object]] = []
+    sweeps = [(p.adjoints, words.bar(trace.letter)) for p in trace.reverse]
+    sweeps += [(p.tangents, words.dot(trace.letter)) for p in trace.forward]
+    finished: dict[int, list[int]] = {}
+    for state in states:
+        done = list(state.adjoints)
+        if len(done) > len(finished.get(state.pass_index, [])):
+            finished[state.pass_index] = done
+    count = max([len(sweeps), *(s.pass_index + 1 for s in states)])
+    partials, answers = _partials(lesson)
+    for q in range(count):
+        values, mark = sweeps[q] if q < len(sweeps) else ([], words.bar(trace.letter))
+        shown = {
+            i: f"{mark} = {number(values[i], digits)}" for i in order if i < len(values) and values[i] == values[i]
+        }
+        if not values:  # a symbolic pass: each node shows its adjoint as the Lesson's answer, in the nodes
+            shown = {i: f"{mark} = {show(formula)}" for (p, i), formula in answers.items() if p == q}
+        passes.append({"order": finished.get(q, []), "shown": shown, "mark": mark})
+    rows = []
+    before: dict[int, str] = {}
+    for k, state in enumerate(states):
+        if state.kind == "start":
+            text = words.web_start(lesson.header.program)
+        elif state.kind == "done":
+            text = words.web_done(trace, digits)
+        else:
+            text = state.text
+        status = words.web_step(k + 1, len(states), state.kind)
+        if state.node is not None:
+            status += f" {trace.label(state.node)}"
+        rule = ""
+        if state.kind == "term" and state.parent is not None and state.node is not None:
+            uses = partials.get((state.pass_index, state.node), {}).get(state.parent, [])
+            rule = "   ".join(uses)
+        said = ""
+        if state.node is not None and state.node in state.running:
+            said = words.running_sum(trace.label(state.node), "")  # the script appends the sum so far
+        rows.append(
+            [
+                state.kind,
+                state.node,
+                state.parent,
+                len(state.values),
+                len(state.adjoints),
+                state.pass_index,
+                {str(i): _delta(before.get(i, ""), so_far) for i, so_far in state.running.items()},
+                status,
+                text,
+                state.explain,
+                rule,
+                said,
+            ]
+        )
+        before = state.running
+    return {"states": rows, "order": order, "passes": passes}
+
+
+def _delta(before: str, now: str) -> tuple[int, str]:
+    """A running sum as (characters kept from the same node's sum in the state before, the rest): each term
+    adds one product to the sum, so the page stays linear in the number of terms, not quadratic. The count
+    is in UTF-16 code units, as the script slices strings."""
+    keep = next((k for k, (a, b) in enumerate(zip(before, now, strict=False)) if a != b), min(len(before), len(now)))
+    return len(now[:keep].encode("utf-16-le")) // 2, now[keep:]
+
+
+def _partials(lesson: Lesson) -> tuple[dict[tuple[int, int], dict[int, list[str]]], dict[tuple[int, int], Math]]:
+    """(pass, node) → parent → the local partials it contributes through, each with its rule, as the
+    terminal prints them under a step; and (pass, node) → the step's answer as a formula in the nodes."""
+    found: dict[tuple[int, int], dict[int, list[str]]] = {}
+    answers: dict[tuple[int, int], Math] = {}
+    passes = [s for s in lesson.sections if s.kind in ("reverse", "tangent")]
+    for q, section in enumerate(passes):
+        if section.kind != "reverse":
+            continue
+        for block in section.blocks:
+            if block.kind != "steps":
+                continue
+            for step in block.steps:
+                if step.node is None:
+                    continue
+                mine = found.setdefault((q, step.node), {})
+                if step.answer is not None and step.answer.formula is not None:
+                    answers[q, step.node] = step.answer.formula
+                for use in step.partials:
+                    mine.setdefault(use.parent, []).append(f"{show(use.symbol)} = {show(use.formula)}   ← {use.rule}")
+    return found, answers
+
+
+# -- the whole trace, as a document ---------------------------------------------
+def _header(lesson: Lesson) -> str:
+    h = lesson.header
+    given = ", ".join(f"{name} = {value}" for name, value in h.inputs)
+    outs = ", ".join(h.outputs)
+    notes = "".join(_note(n) for n in h.notes)
+    return (
+        f"<h1>{escape(h.title)}</h1>\n"
+        f'<pre class="adl-program">{escape(h.program)}</pre>\n'
+        f'<p class="adl-meta"><b>inputs</b> <span class="m">{escape(given) or "none"}</span> '
+        f'<b>output{"s" if len(h.outputs) > 1 else ""}</b> <span class="m">{escape(outs)}</span></p>\n'
+        f"{notes}"
+    )
+
+
+def _section(section: Section, trace: Trace, digits: int, theme: Theme, scope: str) -> Iterator[str]:
+    yield f'<section class="adl-section adl-{section.kind}" id="{scope}-section-{section.number}">\n'
+    yield f"<h2>{section.number}. {escape(section.title)}</h2>\n"
+    for block in section.blocks:
+        if block.kind == "notes":
+            yield "".join(_note(n) for n in block.notes)
+        elif block.kind == "table":
+            yield from _table(block)
+            if block.drawing:
+                yield _picture(trace, digits, theme, scope)
+        else:
+            for step in block.steps:
+                yield _step(step)
+    yield "</section>\n"
+
+
+def _picture(trace: Trace, digits: int, theme: Theme, scope: str) -> str:
+    count = len(trace.graph.numbered)
+    if count > GRAPH_CAP:
+        return f'<p class="aside">{_text(words.too_big_to_draw(count, GRAPH_CAP))}</p>\n'
+    from .graph_svg import graph_svg
+
+    return f'<div class="adl-picture">{graph_svg(trace, digits, theme, scope=f"{scope}-doc")}</div>\n'
+
+
+def _table(block: Block) -> Iterator[str]:
+    right = [c.align == "right" for c in block.columns]
+    heads = "".join(
+        f"<th{' class=r' if r else ''}>{escape(c.title)}</th>" for c, r in zip(block.columns, right, strict=True)
+    )
+    yield f"<table><thead><tr>{heads}</tr></thead><tbody>\n"
+    for step in block.steps:
+        node = f' data-node="{step.node}"' if step.node is not None else ""
+        cells = "".join(
+            f"<td{' class=r' if r else ''}>{_words(cell)}</td>" for cell, r in zip(step.cells, right, strict=True)
+        )
+        yield f"<tr{node}>{cells}</tr>\n"
+    yield "</tbody></table>\n"
+
+
+def _step(step: Step) -> str:
+    """A derivation, one level per line (lhs = symbols / = rules filled in / = numbers …), then the formula in
+    the nodes, the partials with their rules, the sentences and notes."""
+    lhs = _m(step.lhs) if step.lhs is not None else ""
+    if step.prefix:
+        lhs = f'<span class="aside">{escape(step.prefix)}</span> {lhs}'
+    chain = dedupe([show(line.math) for line in step.lines])
+    aside = f' <span class="aside">({escape(step.aside)})</span>' if step.aside else ""
+    if step.inline or len(chain) <= 1:
+        rows = f'<div class="inline">{lhs} = {escape(" = ".join(chain))}{aside}</div>'
+    else:
+        rows = "".join(
+            f'<div class="lhs">{lhs if k == 0 else ""}</div><div>=</div><div>{escape(line)}'
+            f"{aside if k == len(chain) - 1 else ''}</div>"
+            for k, line in enumerate(chain)
+        )
+    node = f' data-node="{step.node}"' if step.node is not None else ""
+    out = [f'<div class="step step-{step.kind}"{node}><div class="deriv">{rows}</div>']
+    if step.also:
+        also = " = ".join(dedupe([show(line.math) for line in step.also]))
+        out.append(f'<p class="also">{escape(words.IN_THE_NODES)} <span class="m">{lhs} = {escape(also)}</span></p>')
+    if step.partials:
+        items = []
+        for use in step.partials:
+            note = f' <span class="note-warning">{escape(words.NOTE)} {escape(use.note)}</span>' if use.note else ""
+            items.append(
+                f'<li><span class="m">{_m(use.symbol)} = {_m(use.formula)}</span> ← {escape(use.rule)}{note}</li>'
+            )
+        out.append(f'<ul class="partials">{"".join(items)}</ul>')
+    out.extend(f'<p class="explain">{escape(sentence)}</p>' for sentence in step.explain)
+    out.extend(_note(n) for n in step.notes)
+    out.append("</div>\n")
+    return "".join(out)
+
+
+def _note(note: Note) -> str:
+    return f'<p class="note-{note.kind}">{_words(note.words)}</p>\n'
+
+
+def _words(words_: Words) -> str:
+    return "".join(
+        escape(piece) if isinstance(piece, str) else f'<span class="m">{_m(piece)}</span>' for piece in words_
+    )
+
+
+def _m(math: Math) -> str:
+    return escape(show(math))
+
+
+def _text(text: str) -> str:
+    return escape(text)
