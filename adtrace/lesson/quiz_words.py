@@ -218,7 +218,7 @@ ALL_RIGHT = "Every step right at the first try."
 
 
 def went_wrong(lhs: str, tries: int, outcome: str, first: str) -> str:
-    wrong = f"{tries} wrong {'try' if tries == 1 else 'tries'}"
+    wrong = f"{tries} wrong {'try' if tries == 1 else 'tries'}" if tries else "given up"
     return f"{lhs}: {wrong}, {outcome}" + (f" — {first}" if first else "")
 
 

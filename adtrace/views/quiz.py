@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from typing import NamedTuple, TextIO
 
 from rich.console import Console
+from rich.padding import Padding
 from rich.text import Text
 
 from ..engine.trace import Trace
@@ -135,6 +136,8 @@ def run(
             heading = now
             console.print(Text(f"\n{heading}", style="bold"))
         record, ended = _ask(console, stream, quiz, q)
+        if record is not None and _passes(quiz, q) > 1:
+            record = record._replace(lhs=f"{record.lhs} (pass {q.pass_index + 1})")
         if record is not None:
             records.append(record)
         if ended:
@@ -143,6 +146,15 @@ def run(
             return Result(tuple(records), len(quiz.questions), True)
     _summary(console, records, len(quiz.questions))
     return Result(tuple(records), len(quiz.questions), False)
+
+
+def _passes(quiz: Quiz, q: dx.Question) -> int:
+    return len({x.pass_index for x in quiz.questions if x.section == q.section})
+
+
+def _say(console: Console, text: str, style: str = "") -> None:
+    """A line under the prompt, indented, and indented again where the terminal wraps it."""
+    console.print(Padding(Text(text, style=style), (0, 0, 0, 2), expand=False))
 
 
 def _heading(lesson: Lesson, q: dx.Question) -> str:
@@ -193,16 +205,16 @@ def _ask(console: Console, stream: TextIO, quiz: Quiz, q: dx.Question) -> tuple[
         text = line.strip()
         if text.lower() in qw.HINT_WORDS:
             if given < len(hints):
-                console.print(Text("  hint: " + hints[given], style="cyan"))
+                _say(console, "hint: " + hints[given], "cyan")
                 given += 1
             else:
-                console.print(Text("  " + qw.NO_MORE_HINTS, style="cyan"))
+                _say(console, qw.NO_MORE_HINTS, "cyan")
             continue
         if text.lower() in qw.GIVE_UP_WORDS:
             _show_answer(console, quiz, q, lhs, points)
             return Record(lhs, wrong, "shown", first), False
         if not text:
-            console.print(Text("  " + qw.EMPTY, style="yellow"))
+            _say(console, qw.EMPTY, "yellow")
             continue
         try:
             typed = quiz.read(q, text)
@@ -217,16 +229,16 @@ def _ask(console: Console, stream: TextIO, quiz: Quiz, q: dx.Question) -> tuple[
                 if typed.formula is not None and points[0]
                 else qw.RIGHT
             )
-            console.print(Text("  " + said, style="green"))
+            _say(console, said, "green")
             return Record(lhs, wrong, "right" if wrong == 0 else "right later", first), False
         wrong += 1
         said = _diagnosis(quiz, q, lhs, typed, verdict)
         first = first or said
-        console.print(Text("  ✗ " + said, style="red"))
+        _say(console, "✗ " + said, "red")
         if wrong >= qw.TRIES:
             _show_answer(console, quiz, q, lhs, points)
             return Record(lhs, wrong, "shown", first), False
-        console.print(Text("  " + qw.tries_left(qw.TRIES - wrong), style="dim"))
+        _say(console, qw.tries_left(qw.TRIES - wrong), "dim")
 
 
 def _diagnosis(quiz: Quiz, q: dx.Question, lhs: str, typed: dx.Typed, verdict: dx.Verdict) -> str:
@@ -254,14 +266,14 @@ def _bad_input(console: Console, error: dx.AnswerError, lhs: str, names: Sequenc
         said = qw.undefined(message.removeprefix("undefined:"))
     else:
         said = qw.unreadable(message)
-    console.print(Text("  " + said, style="yellow"))
+    _say(console, said, "yellow")
     for caret in error.carets:
-        console.print(Text("    " + caret, style="yellow"))
+        console.print(Text("    " + caret, style="yellow"), soft_wrap=True)  # the caret stays under its column
 
 
 def _show_answer(console: Console, quiz: Quiz, q: dx.Question, lhs: str, points: Sequence[dx.Facts | None]) -> None:
     value, formula = answer_of(quiz.step(q), q, points[0], quiz.digits)
-    console.print(Text("  " + qw.shown(lhs, value, formula), style="magenta"))
+    _say(console, qw.shown(lhs, value, formula), "magenta")
 
 
 def answer_of(step: Step, q: dx.Question, here: dx.Facts | None, digits: int) -> tuple[str, str]:
@@ -324,4 +336,4 @@ def _summary(console: Console, records: Sequence[Record], total: int) -> None:
     console.print(Text(qw.WENT_WRONG, style="bold"))
     for r in bad:
         outcome = {"shown": "answer shown", "stopped": "not answered"}.get(r.outcome, "then right")
-        console.print(Text("  " + qw.went_wrong(r.lhs, r.wrong, outcome, r.first)))
+        _say(console, qw.went_wrong(r.lhs, r.wrong, outcome, r.first))
