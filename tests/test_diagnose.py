@@ -173,17 +173,19 @@ def test_a_symbolic_trace_takes_formulas_and_constants() -> None:
 
 
 def test_forward_mode_asks_tangents_and_names_a_missing_term() -> None:
-    found = lessons("x1*x2", {"x1": 2, "x2": 3}, mode="forward")
+    found = lessons("x1*x2", {"x1": 2, "x2": 3}, mode="forward", seed={"x1": 1, "x2": 1})
     q = question(found[0], dot("w3"))
     envs = [dx.environment(x, q.pass_index) for x in found]
     names = dx.allowed(found[0], q, dx.questions(found[0]))
     facts = [dx.facts(x, q) for x in found]
-    assert dx.judge(dx.read("3", names, envs, dot("w3")), facts).right  # ∂/∂x1 pass: ẇ3 = w2·ẇ1 + w1·ẇ2 = 3
+    assert dx.judge(dx.read("5", names, envs, dot("w3")), facts).right  # ẇ3 = w2·ẇ1 + w1·ẇ2 = 3 + 2
     assert dx.judge(dx.read("w2*wdot1 + w1*ẇ2", names, envs, dot("w3")), facts).right
-    v = dx.judge(dx.read("2", names, envs, dot("w3")), facts)  # w1·ẇ2 alone: 2·0... is 0; w2·ẇ1 alone is 3
-    assert not v.right
     v = dx.judge(dx.read("w2*wdot1", names, envs, dot("w3")), facts)
-    assert v.right  # in the x1 pass ẇ2 = 0, so one term is the whole sum at every point
+    assert [c.slip for c in v.matches] == ["missing_path"]
+    line = qw.diagnosis(v.matches[0], "w3", "tangent")
+    assert line == f"you have one of {dot('w3')}'s two terms: w3 is computed from w1 and w2, " + (
+        "and its tangent sums a term for each"
+    )
 
 
 def test_partial_questions_come_before_their_adjoint() -> None:

@@ -71,8 +71,11 @@ def _sheet_items(sheet: Sheet, digits: int, values: bool, partials: bool) -> tup
     items.append(_Table(("node", "definition", "value"), tuple(rows), (True, True, False)))
     items.append(_Heading(3, qw.SHEET_BLANKS))
     blanks, key = [], []
+    passes = {kind: len({q.pass_index for q in qs if q.section == kind}) for kind in {q.section for q in qs}}
     for q in qs:
         lhs = dx.lhs_text(lesson, q)
+        if passes[q.section] > 1:
+            lhs += f" (pass {q.pass_index + 1})"
         blanks.append((lhs, ""))
         here = None if lesson.symbolic else dx.facts(lesson, q)
         value, formula = answer_of(dx.step_of(lesson, q), q, here, digits)
