@@ -6,9 +6,12 @@ a Trace built by `pipeline.trace`.
 
 from __future__ import annotations
 
+import functools
 import os
+import random
 import sys
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 from rich.console import Console
@@ -122,6 +125,31 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     return seeds
 
 
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _practice_options(command: _F) -> _F:
+    """The practice options, as one block (see docs/guide.md#practice): they reach `main` as **practice."""
+    options = [
+        click.option(
+            "--quiz", is_flag=True, help="Practice: type each adjoint (or tangent); a wrong one is diagnosed."
+        ),
+        click.option("--quiz-forward", is_flag=True, help="With --quiz or --worksheet: ask the forward values too."),
+        click.option("--quiz-partials", is_flag=True, help="With --quiz or --worksheet: ask each local partial too."),
+        click.option("--random", "random_exercise", is_flag=True, help="A random exercise instead of an expression."),
+        click.option("--level", type=click.IntRange(1, 4), help="With --random: difficulty 1 to 4 (default 1)."),
+        click.option("--exercise", type=click.IntRange(min=1), metavar="K", help="With --random: exercise number K."),
+        click.option("--worksheet", is_flag=True, help="Write a worksheet with blanks and an answer key (-o x.md)."),
+        click.option("--answers", metavar="PATH", help="With --worksheet: write the answer key to PATH instead."),
+        click.option(
+            "--count", type=click.IntRange(1, 100), help="With --worksheet --random: N exercises, K to K+N-1."
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
 @click.command(cls=_ExpressionFirst, context_settings={"help_option_names": ["-h", "--help"]})
 @click.argument("arguments", nargs=-1)
 @click.option(
@@ -232,6 +260,7 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
     "--max-iterations", type=click.IntRange(min=1), default=100_000, show_default=True, help="Most passes of a loop."
 )
 @click.option("--max-depth", type=click.IntRange(1, 5000), default=200, show_default=True, help="Deepest nested calls.")
+@_practice_options
 @click.version_option(version=__version__, prog_name="adtrace")  # not package_name: that reads metadata, 70 ms
 def main(
     arguments: tuple[str, ...],
@@ -259,6 +288,7 @@ def main(
     max_nodes: int,
     max_iterations: int,
     max_depth: int,
+    **practice: Any,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
 
@@ -300,10 +330,20 @@ def main(
             given = {arg.split("=", 1)[0].strip() for arg in args}  # the command line overrides the header
             args = [*(v for v in sample.values if v.split("=", 1)[0] not in given), *args]
             outputs = outputs or ",".join(sample.outputs) or None
+        elif practice["random_exercise"]:
+            pass
         elif args:
             source = args.pop(0)
         else:
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
+        if any(practice[k] for k in _PRACTICE):
+            if step or delay is not None or graph_only:
+                raise OptionError("--quiz and --worksheet can't be combined with --step, --delay or --graph")
+            common: dict[str, Any] = {"seed": _parse_seed(seed), "mode": mode, "notation": notation}
+            common["outputs"] = _csv(outputs)
+            common.update(max_nodes=max_nodes, max_iterations=max_iterations, max_depth=max_depth)
+            _practice(out, err, source, args, practice, common, symbolic, digits, fmt, output_paths, quiet)
+            return
         targets = [(path, _export().format_of(path)) for path in output_paths]
         if graph_only:  # -o x.svg with --graph: the graph's own picture, not the terminal's look
             targets = [(path, "graph-svg" if path_fmt == "terminal-svg" else path_fmt) for path, path_fmt in targets]
@@ -357,6 +397,135 @@ def main(
         message = f"internal error: {type(bug).__name__}: {bug} (please report it; ADTRACE_DEBUG=1 shows where)"
         err.print(Text(AdtraceError(message).message), soft_wrap=True)  # one line, whatever the width
         sys.exit(1)
+
+
+_PRACTICE = "quiz quiz_forward quiz_partials random_exercise level exercise worksheet answers count".split()
+
+
+def _practice(
+    out: Console,
+    err: Console,
+    source: str,
+    args: list[str],
+    p: dict[str, Any],
+    common: dict[str, Any],
+    symbolic: bool | None,
+    digits: int,
+    fmt: str | None,
+    output_paths: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    """--quiz and --worksheet: on the expression given, or on random exercises (--random)."""
+    from .api import trace
+    from .language.values import parse_assignments
+
+    quiz, sheet, rand = p["quiz"], p["worksheet"], p["random_exercise"]
+    if "forward" in args:
+        raise OptionError("--quiz takes no value: to be asked the forward values too, add --quiz-forward")
+    if not quiz and not sheet:
+        raise OptionError(
+            "--random, --level, --exercise, --count, --answers, --quiz-forward and --quiz-partials "
+            "go with --quiz or --worksheet"
+        )
+    if quiz and sheet:
+        raise OptionError("--quiz asks in the terminal and --worksheet writes a sheet: pick one")
+    if not rand and (p["level"] or p["exercise"] or p["count"]):
+        raise OptionError("--level, --exercise and --count choose random exercises: add --random")
+    if quiz and (p["count"] or p["answers"] or output_paths or fmt not in (None, "text")):
+        raise OptionError("--quiz asks in the terminal: leave out --count, --answers, -o and --format")
+    if rand and (source or args):
+        raise OptionError("--random makes its own exercise: leave out the expression and its values")
+    sheets: list[tuple[str, str, dict[str, Any]]] = []
+    if rand:
+        from .exercises import exercise
+
+        level = p["level"] or 1
+        first = p["exercise"] or random.SystemRandom().randint(1, 9999)
+        for k in range(first, first + (p["count"] or 1)):
+            made = exercise(level, k)
+            sheets.append((_words().exercise_title(level, k), made.source, dict(made.values)))
+        common = {**common, "outputs": None}
+        if quiz:
+            err.print(Text(_words().replay(level, first), style="dim"), soft_wrap=True)
+    else:
+        sheets.append((" ".join(source.split()), source, dict(parse_assignments(args))))
+    traces = [(title, src, trace(src, values, symbolic=symbolic, **common)) for title, src, values in sheets]
+    for _, _, found in traces:
+        for warning in found.warnings:
+            err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
+    if quiz:
+        from .views import quiz as quiz_view
+
+        title, src, found = traces[0]
+        retrace = functools.partial(_retrace, src, common)
+        quiz_view.run(
+            found,
+            out,
+            sys.stdin,
+            retrace,
+            digits=digits,
+            values=p["quiz_forward"],
+            partials=p["quiz_partials"],
+            title=title if rand else "",
+        )
+        return
+    _write_worksheet(out, err, traces, p, digits, fmt, output_paths, quiet)
+
+
+def _retrace(source: str, common: dict[str, Any], values: dict[str, float]) -> Trace:
+    """The same program at other input values (the quiz checks formulas there)."""
+    from .api import trace
+
+    return trace(source, values, symbolic=False, **common)
+
+
+def _write_worksheet(
+    out: Console,
+    err: Console,
+    traces: list[tuple[str, str, Trace]],
+    p: dict[str, Any],
+    digits: int,
+    fmt: str | None,
+    output_paths: tuple[str, ...],
+    quiet: bool,
+) -> None:
+    from pathlib import Path
+
+    from .views import worksheet
+
+    def sheet_format(path: str) -> Any:
+        found = _export().format_of(path)
+        if found not in ("md", "html"):
+            raise OptionError(f"a worksheet is written as .md or .html, not .{found} ('{path}')")
+        return found
+
+    if fmt not in (None, "text", "md", "markdown", "html"):
+        raise OptionError(f"a worksheet is markdown or HTML: leave out --format {fmt}")
+    answers = p["answers"]
+    paths = [(path, sheet_format(path)) for path in output_paths]
+    key_format: Any = sheet_format(answers) if answers else "md"
+    sheets = [worksheet.Sheet(title, found) for title, _, found in traces]
+    body, key = worksheet.documents(
+        sheets, digits, values=p["quiz_forward"], partials=p["quiz_partials"], separate=bool(answers)
+    )
+    for path, path_fmt in paths:
+        _export().write_atomic(Path(path), worksheet.render(body, path_fmt))
+        if not quiet:
+            err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+    if answers:
+        _export().write_atomic(Path(answers), worksheet.render(key, key_format, _words().ANSWER_KEY))
+        if not quiet:
+            err.print(Text(f"wrote {answers}", style="dim"), soft_wrap=True)
+    if not paths and (not quiet or fmt is not None):
+        stdout_fmt: Any = "html" if fmt == "html" else "md"
+        for piece in worksheet.render(body, stdout_fmt):
+            click.echo(piece, nl=False)
+
+
+def _words() -> Any:
+    from .lesson import quiz_words
+
+    return quiz_words
 
 
 def _export() -> Any:
