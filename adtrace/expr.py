@@ -131,7 +131,7 @@ def latex_name(name: str) -> str:
     match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)  # v-1: Griewank's input labels
     if match:
         letters, digits = match.groups()
-        text = _subscript(_latex_letters(letters), digits)
+        text = _subscript(_latex_letters(letters), digits if digits.isascii() else _ascii_tex(digits))
     elif "_" in base:  # loss_total → loss with the subscript total, as LaTeX reads an underscore
         head, _, rest = base.partition("_")
         text = _subscript(_latex_letters(head), latex_name(rest))
@@ -161,7 +161,66 @@ def _latex_letters(letters: str) -> str:
         return greek
     if len(letters) == 1 and letters.isascii():
         return letters
-    return f"\\mathrm{{{letters}}}" if letters.isascii() else f"\\text{{{letters}}}"
+    if letters.isascii():
+        return f"\\mathrm{{{letters}}}"
+    tex = _ascii_tex(letters)
+    one = re.fullmatch(r"[A-Za-z]|\\[A-Za-z]+(\{[A-Za-z]\})?", tex)  # one letter, \\mu, \\ddot{u}
+    return tex if one else f"\\mathrm{{{tex}}}"
+
+
+_ACCENTS = {
+    "\u0300": "\\grave",
+    "\u0301": "\\acute",
+    "\u0302": "\\hat",
+    "\u0303": "\\tilde",
+    "\u0304": "\\bar",
+    "\u0306": "\\breve",
+    "\u0307": "\\dot",
+    "\u0308": "\\ddot",
+    "\u030a": "\\mathring",
+    "\u030c": "\\check",
+}
+_LETTERLIKE = {
+    "ϑ": "\\vartheta",
+    "ϕ": "\\phi",
+    "ϖ": "\\varpi",
+    "ϱ": "\\varrho",
+    "ς": "\\varsigma",
+    "ϵ": "\\epsilon",
+    "ℵ": "\\aleph",
+    "ℶ": "\\beth",
+    "ℷ": "\\gimel",
+    "ℓ": "\\ell",
+    "ħ": "\\hbar",
+}
+
+
+def _ascii_tex(text: str) -> str:
+    """Any name as ASCII LaTeX that KaTeX accepts in strict mode, a character at a time: ü → \\ddot{u},
+    ﬁ → fi, µ → \\mu, ϑ → \\vartheta, ٣ → 3, and any other character by its code point (ع → U0639, set upright)."""
+    out = []
+    for char in text:
+        if char.isascii():
+            out.append(char)
+            continue
+        folded = unicodedata.normalize("NFKC", char)
+        digit = unicodedata.decimal(char, None)
+        if char in _LETTERLIKE:
+            out.append(_LETTERLIKE[char] + " ")
+        elif digit is not None:
+            out.append(str(digit))
+        elif folded.isascii():
+            out.append(folded)
+        elif (command := _unicode_greek(folded) or _LETTERLIKE.get(folded)) is not None:
+            out.append(command + " ")
+        elif (parts := unicodedata.normalize("NFD", folded))[0].isascii() and all(m in _ACCENTS for m in parts[1:]):
+            tex = parts[0]
+            for mark in parts[1:]:
+                tex = f"{_ACCENTS[mark]}{{{tex}}}"
+            out.append(tex)
+        else:
+            out.append(f"U{ord(char):04X}")
+    return "".join(out).strip()
 
 
 def _unicode_greek(letters: str) -> str | None:

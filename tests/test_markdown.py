@@ -62,6 +62,8 @@ CASES: dict[str, Callable[[], Trace]] = {
         {"α": 2, "x_1": 3, "θ": 0.5, "unused": 1},
     ),
 }
+UNICODE_NAMES = ["ü_1", "µ", "ع", "ﬁ", "ϑ", "ℵ", "x²", "x٣", "é"]
+CASES["unicode_names"] = lambda: trace(" + ".join(f"{n}*{n}" for n in UNICODE_NAMES), dict.fromkeys(UNICODE_NAMES, 2))
 CASES.update({f"sample_{s.name}": (lambda n=s.name: sample_trace(n)) for s in all_samples()})
 BLOW_UP = "; ".join(["y = x*x"] + ["y = y*sin(y)"] * 4)
 CASES.update(
