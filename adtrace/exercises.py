@@ -9,8 +9,8 @@ has them), means adding a generator and a check.
 1. one path per node (every input and node used once);
 2. shared nodes (a node used by two others: its adjoint sums two paths);
 3. several functions and a quotient;
-4. a short program of statements whose intermediates are shared (today's language is straight-line; loops
-   and branches come with the programs work).
+4. a short program with a loop or a branch (or, one draw in three, straight-line statements) whose
+   intermediates are shared: the tape is what ran.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ LEVEL_NAMES = {
     1: "one path per node",
     2: "shared nodes",
     3: "several functions and a quotient",
-    4: "a short program with shared intermediates",
+    4: "a short program with a loop or a branch",
 }
 VALUES = ("0.5", "1", "1.5", "2", "2.5", "3")
 _FUNCTIONS_1 = ("sin", "cos", "exp")
@@ -133,6 +133,21 @@ def level_3(rng: random.Random) -> tuple[str, list[str]]:
 
 
 def level_4(rng: random.Random) -> tuple[str, list[str]]:
+    kind = rng.choice(("loop", "branch", "statements"))
+    if kind == "loop":
+        op = rng.choice(("u*x + a", "u*y + a", "u*x - a", "sin(u)*a"))
+        count = rng.choice((2, 3))
+        tail = rng.choice(("u + a", "u*y", "u + sin(x)"))
+        return f"a = x*y\nu = a\nfor i in range({count}):\n    u = {op}\nf = {tail}", ["x", "y"]
+    if kind == "branch":
+        test = rng.choice(("u > 1", "u < 2", "x > y"))
+        then, other = rng.choice((("u*x", "u + x"), ("u*u", "u*y"), ("sin(u)", "cos(u)*x")))
+        tail = rng.choice(("v*y", "v + u", "v*x"))
+        return f"u = x*y\nif {test}:\n    v = {then}\nelse:\n    v = {other}\nf = {tail}", ["x", "y"]
+    return _statements(rng)
+
+
+def _statements(rng: random.Random) -> tuple[str, list[str]]:
     inputs = ["x", "y"] if rng.random() < 0.7 else ["x", "y", "t"]
     names = ["u", "v", "s", "q"][: rng.choice((3, 3, 4))]
     pool = list(inputs)

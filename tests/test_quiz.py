@@ -183,11 +183,15 @@ def test_a_random_exercise_is_the_same_for_the_same_number_and_level(runner: Cli
 
 @pytest.mark.parametrize("level", sorted(LEVELS))
 def test_every_level_teaches_what_it_says(level: int) -> None:
+    kinds = set()
     for k in range(1, 21):
         made = exercise(level, k)
-        assert CHECKS[level](trace(made.source, made.values))
-        if level == 4:
-            assert ";" in made.source  # a program of statements
+        found = trace(made.source, made.values)
+        assert CHECKS[level](found)
+        if level == 4:  # a program: a loop, a branch, or statements
+            kinds.add("loop" if "for " in made.source else "branch" if found.graph.branches else "statements")
+            assert "\n" in made.source or ";" in made.source
+    assert level != 4 or kinds == {"loop", "branch", "statements"}
 
 
 def test_a_worksheets_answer_key_matches_the_trace(runner: CliRunner, tmp_path: Path) -> None:
