@@ -105,6 +105,19 @@ def product(left: Expr, right: Expr) -> Expr:
     return Apply(BY_NAME["mul"], (left, right))
 
 
+def symbols(expr: Expr) -> list[str]:
+    """The names a formula uses, each once, in the order first met (iterative: no recursion limit)."""
+    found: dict[str, None] = {}
+    stack = [expr]
+    while stack:
+        e = stack.pop()
+        if isinstance(e, Sym):
+            found[e.name] = None
+        elif isinstance(e, Apply):
+            stack.extend(reversed(e.args))
+    return list(found)
+
+
 def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
     """Replace symbols by formulas (rule arguments by node names, or names by numbers)."""
     return fold(

@@ -25,7 +25,7 @@ from itertools import combinations
 from typing import Literal, NamedTuple, cast
 
 from ..errors import AdtraceError
-from ..expr import Apply, Const, Expr, Sym, evaluate, fold, from_syntax
+from ..expr import Apply, Const, Expr, Sym, evaluate, fold, from_syntax, symbols
 from ..expr import show as show_expr
 from .math import BAR, DOT, OVERLINE, Math, Partial, Sum, Titled, bar, dot
 from .math import show as show_math
@@ -252,7 +252,7 @@ def read(text: str, names: Sequence[str], envs: Sequence[dict[str, float] | None
     except AdtraceError as error:
         error.with_source(spelled)
         raise AnswerError(error.message, error.caret_lines()) from error
-    free = _symbols(formula)
+    free = symbols(formula)
     by_code = {code_name(n): n for n in names}
     unknown = [s for s in free if s not in by_code]
     if unknown:
@@ -277,18 +277,6 @@ def _ascii(text: str, names: Sequence[str]) -> str:
             text = text.replace(name, code_name(name))
     text = text.replace("·", "*").replace("×", "*").replace("−", "-").replace("÷", "/")
     return re.sub(r"([^\W\d_]+)[\u0304\u0305](\d*)", r"\1bar\2", text)  # a bar typed on a name we don't know
-
-
-def _symbols(expr: Expr) -> list[str]:
-    found: list[str] = []
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Sym):
-            found.append(e.name)
-        elif isinstance(e, Apply):
-            stack.extend(e.args)
-    return list(dict.fromkeys(found))
 
 
 def _rename(expr: Expr, by_code: dict[str, str]) -> Expr:

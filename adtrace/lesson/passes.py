@@ -24,6 +24,34 @@ from .tidy import tidy
 T = TypeVar("T")
 
 
+def _leaf(j: int, label: str, output: str | None, seed: float | None, sentences: tuple[str, ...]) -> Step:
+    """The step of a node no other node uses: an output's adjoint is its seed; any other node's is 0."""
+    if output is not None and seed is not None:
+        value = seed_num(seed)
+        return Step(
+            "reverse",
+            j,
+            adjoint(label),
+            (Line("symbols", adjoint(output)), Line("value", value)),
+            aside=words.SEED_IS_OUTPUT.format(z=output),
+            uses=(j,),
+            answer=Answer(value.value, value),
+            inline=True,
+        )
+    zero = Const(0.0, "0")
+    return Step(
+        "reverse",
+        j,
+        adjoint(label),
+        (Line("value", zero),),
+        aside=words.NO_PARENTS,
+        uses=(j,),
+        explain=sentences,
+        answer=Answer(0.0, zero),
+        inline=True,
+    )
+
+
 def partial_use(trace: Trace, p: int, pos: int, j: int) -> PartialUse:
     prim = trace.graph.nodes[p].prim
     return PartialUse(
@@ -72,29 +100,7 @@ def reverse_step(
     edges = graph.parents[j]
     sentences = tuple(words.explain_step(trace, rpass, j, digits)) if explain else ()
     if not edges:
-        if output is not None:
-            value = seed_num(rpass.seeds.get(j, 0.0))
-            return Step(
-                "reverse",
-                j,
-                adjoint(label),
-                (Line("symbols", adjoint(output)), Line("value", value)),
-                aside=words.SEED_IS_OUTPUT.format(z=output),
-                uses=(j,),
-                answer=Answer(value.value, value),
-                inline=True,
-            )
-        return Step(
-            "reverse",
-            j,
-            adjoint(label),
-            (Line("value", Const(0.0, "0")),),
-            aside=words.NO_PARENTS,
-            uses=(j,),
-            explain=sentences,
-            answer=Answer(0.0, Const(0.0, "0")),
-            inline=True,
-        )
+        return _leaf(j, label, output, rpass.seeds.get(j, 0.0) if output is not None else None, sentences)
     terms = trace.terms(rpass, j)
     partials = _each(len(terms), lambda k: partial_use(trace, terms[k].parent, terms[k].position, j))
     head: list[Math] = [adjoint(output or "")] if seed is not None else []
@@ -203,28 +209,7 @@ def symbolic_reverse_step(trace: Trace, spass: SymbolicPass, j: int, digits: int
     edges = trace.graph.parents[j]
     output = words.output_name_of(trace, j)
     if not edges:
-        if j in spass.seeds:
-            value = seed_num(spass.seeds[j])
-            return Step(
-                "reverse",
-                j,
-                adjoint(label),
-                (Line("symbols", adjoint(output or "")), Line("value", value)),
-                aside=words.SEED_IS_OUTPUT.format(z=output),
-                uses=(j,),
-                answer=Answer(value.value, value),
-                inline=True,
-            )
-        return Step(
-            "reverse",
-            j,
-            adjoint(label),
-            (Line("value", Const(0.0, "0")),),
-            aside=words.NO_PARENTS,
-            uses=(j,),
-            answer=Answer(0.0, Const(0.0, "0")),
-            inline=True,
-        )
+        return _leaf(j, label, output, spass.seeds.get(j), ())
     partials = tuple(partial_use(trace, p, pos, j) for p, pos in edges)
     head: list[Math] = [adjoint(output or "")] if j in spass.seeds else []
     symbols = Sum((*head, *(Prod((adjoint(trace.label(u.parent)), u.symbol)) for u in partials)))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from ..engine.trace import Trace
-from ..expr import Expr, Sym, number, show, substitute
+from ..expr import Expr, Sym, number, show, substitute, symbols
 from ..lesson.words import bar, dot, output_name_of
 from .layout import layered
 
@@ -55,7 +55,7 @@ def mermaid(trace: Trace, digits: int = 4) -> str:
     for i in order:
         label = pretty(trace.label(i))
         defn = trace.definition(i)
-        renames: dict[str, Expr] = {name: Sym(pretty(name)) for name in _symbols(defn)}
+        renames: dict[str, Expr] = {name: Sym(pretty(name)) for name in symbols(defn)}
         parts = [f"{label} = {show(substitute(defn, renames))}"]
         value = trace.values[i]
         if value == value:
@@ -78,18 +78,6 @@ def mermaid(trace: Trace, digits: int = 4) -> str:
             else:
                 lines.append(f"  {ids[a]} --> {ids[i]}")
     return CONFIG + "\n".join(lines)
-
-
-def _symbols(expr: Expr) -> list[str]:
-    found: list[str] = []
-    stack = [expr]
-    while stack:
-        e = stack.pop()
-        if isinstance(e, Sym):
-            found.append(e.name)
-        else:
-            stack.extend(getattr(e, "args", ()))
-    return found
 
 
 def _partial(trace: Trace, i: int, pos: int) -> float:
