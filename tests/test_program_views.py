@@ -42,3 +42,13 @@ def test_each_decision_is_a_step_with_its_values() -> None:
     assert steps[0].notes[0].words[0] == "line 1: x > 0 was true at 1, 0, so the run took its block."
     intro = section.blocks[0].notes[0].words[0]
     assert "A comparison has no derivative" in str(intro)
+
+
+def test_a_long_loop_is_cut_between_whole_iterations() -> None:
+    from adtrace.views.terminal import to_text
+
+    text = to_text(trace("s = x\nfor i in range(40):\n    s = s*x + 1\n", x=0.5), max_rows=20)
+    tape = text[text.index("1. Decomposition") : text.index("2. The graph")]
+    assert "⋮ 34 loop iterations and calls skipped, whole" in tape
+    assert "iteration 3 —" in tape and "iteration 38 —" in tape and "iteration 4 —" not in tape
+    assert "w7 (s@4) = w6 + 1" in tape and "w8 " not in tape and "w76 = w75·w1" in tape

@@ -133,10 +133,12 @@ def decomposition(trace: Trace) -> Section:
     numbered = g.numbered
     outputs = g.outputs
     entries: Sequence[int] = numbered
+    starts: list[int] = []
     if g.is_program:
         entries = []
         for k, (cid, run) in enumerate(g.groups()):
             if k or cid:  # a group header: where this run of the tape was made (none before a top-level start)
+                starts.append(len(entries))
                 entries.append(-1 - cid)
             entries.extend(run)
 
@@ -169,7 +171,7 @@ def decomposition(trace: Trace) -> Section:
         "decomposition",
         words.DECOMPOSITION,
         Block("notes", tuple(intro)),
-        Block("steps", steps=Steps(len(entries), step), what="nodes"),
+        Block("steps", steps=Steps(len(entries), step), what="nodes", groups=tuple(starts)),
         Block("steps", steps=Steps(len(outputs), output), what="outputs"),
     )
 

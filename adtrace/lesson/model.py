@@ -159,6 +159,9 @@ class Block(NamedTuple):
     """A table's columns: a row's cells, in order."""
     what: str = "steps"
     """What the steps are called when some are skipped: 'nodes', 'rows', 'steps'."""
+    groups: tuple[int, ...] = ()
+    """Where each run of one loop iteration or call starts (step positions): a view that cuts the block
+    cuts between runs, so it folds whole iterations and calls rather than splitting one."""
     drawing: bool = False
     """Whether a picture of the graph belongs after this table (views that can draw it do, when no row is cut)."""
 

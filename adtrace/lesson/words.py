@@ -421,6 +421,10 @@ IN_THE_INPUTS = "in the inputs"
 IN_THE_NODES = "as a formula in the nodes:"
 NOTE = "note:"
 SKIPPED = "{count:,} {what} skipped: --max-rows 0 shows all of them; --format json prints everything"
+SKIPPED_RUNS = (
+    "{count:,} loop iterations and calls skipped, whole: --max-rows 0 shows all of them; --format json prints "
+    "everything"
+)
 MORE_TERMS = "… {count:,} more terms …"
 CLOSED_FORM = "In closed form (every adjoint written out in the inputs, simplified):"
 CLOSED_FORM_FORWARD = "In closed form (each derivative written out in the inputs, simplified):"

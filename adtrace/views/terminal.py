@@ -68,8 +68,20 @@ def elide(count: int, max_rows: int) -> list[int | None]:
     return [*range(head), None, *range(count - (max_rows - head), count)]
 
 
+def elide_runs(count: int, max_rows: int, starts: Sequence[int]) -> list[int | None]:
+    """As `elide`, but the cut falls between runs (a loop iteration, a call), so whole runs are skipped."""
+    shown = elide(count, max_rows)
+    if None not in shown or not starts:
+        return shown
+    head = (max_rows + 1) // 2
+    tail_from = count - (max_rows - head)
+    cut = max((s for s in starts if 0 < s <= head), default=head)
+    resume = min((s for s in starts if s >= tail_from), default=tail_from)
+    return [*range(cut), None, *range(resume, count)]
+
+
 def skipped(count: int, what: str) -> Row:
-    return Row("⋮ " + words.SKIPPED.format(count=count, what=what), style="italic")
+    return Row("⋮ " + words.SKIPPED.format(count=count, what=what), style="italic", indent=2)
 
 
 # -- the whole trace --------------------------------------------------------------
@@ -155,9 +167,15 @@ def section_pieces(section: Section, trace: Trace, digits: int, max_rows: int) -
 
 def step_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
     chunk: list[Row] = []
-    for k in elide(len(block.steps), max_rows):
+    shown = elide_runs(len(block.steps), max_rows, block.groups)
+    for k in shown:
         if k is None:
-            chunk.append(skipped(len(block.steps) - max_rows, block.what))
+            left_out = len(block.steps) - len(shown) + 1
+            if block.groups:
+                runs = sum(1 for s in block.groups if shown[-1] is not None and s not in shown)
+                chunk.append(Row("⋮ " + words.SKIPPED_RUNS.format(count=runs), style="italic", indent=2))
+            else:
+                chunk.append(skipped(left_out, block.what))
             continue
         chunk.extend(step_rows(block.steps[k], max_rows))
         if len(chunk) >= CHUNK:
