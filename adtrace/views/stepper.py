@@ -253,8 +253,12 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
     for i in numbered[first:last]:
         hot = i == state.node
         value = _known(trace.values[i], digits) if i in state.values else ""
-        known = i in state.adjoints
-        adjoint = _known(_pass_values(trace, state)[i], digits) if known else state.running.get(i, "")
+        if i not in state.adjoints:
+            adjoint = state.running.get(i, "")
+        elif trace.symbolic is not None and trace.symbolic_only:  # no numbers: the adjoint as a formula
+            adjoint = show(trace.symbolic.passes[state.pass_index].adjoint[i])
+        else:
+            adjoint = _known(_pass_values(trace, state)[i], digits)
         out = words.output_name_of(trace, i)
         definition = show(trace.definition(i)) + (f"  → {out}" if out else "")
         mark = MARK if hot else "◆" if i == state.parent else ""
