@@ -69,3 +69,15 @@ def to_sympy(expr: Expr, symbols: dict[str, sympy.Symbol] | None = None) -> Any:
         return sympy.sympify(expr.text.replace("^", "**"), locals=dict(_NAMED))
     assert isinstance(expr, Apply)
     return FUNCTIONS[expr.prim.name](*(to_sympy(a, symbols) for a in expr.args))
+
+
+def no_delta(expr: Any) -> Any:
+    """DiracDelta(…) → 0: the derivative of step(a) is 0 wherever a ≠ 0, and points near a kink are skipped;
+    sympy cannot always see that the argument is non-zero (DiracDelta(tan(sin(1/2)/(sin(1/2)**2 + 1))),
+    found by ADTRACE_FUZZ_SCALE=10), so float() failed on it. Likewise an unevaluated derivative of sign(u) →
+    0: sympy leaves d sign(u) alone when it can't prove u real (sign(acos(0.9*tanh(t))), found by CI's
+    derandomized examples), though sign is flat wherever u ≠ 0."""
+    import sympy as sp
+
+    flat = expr.replace(lambda e: isinstance(e, sp.Derivative) and isinstance(e.expr, sp.sign), lambda e: sp.Integer(0))
+    return flat.replace(sp.DiracDelta, lambda *args: sp.Integer(0))
