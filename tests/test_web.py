@@ -300,3 +300,22 @@ def test_two_lessons_in_one_notebook_page_step_on_their_own(browser: Any, tmp_pa
     assert page.page.evaluate("location.hash") == ""  # a notebook's address is left alone
     assert page.errors == []
     page.page.close()
+
+
+@pytest.mark.parametrize("name", ["taylor_sine", "black_scholes", "micrograd", "piecewise"])
+def test_programs_with_loops_calls_and_branches_load_and_step(browser: Any, tmp_path: Path, name: str) -> None:
+    from adtrace.language.values import parse_assignments
+    from adtrace.samples import get
+
+    sample = get(name)
+    t = trace(sample.source, parse_assignments(sample.values), outputs=list(sample.outputs) or None)
+    path = tmp_path / f"{name}.html"
+    path.write_text(to_html(t), encoding="utf-8")
+    page = Page(browser, path)
+    count = len(reveal_states(t))
+    page.press("ArrowRight", 3)
+    assert page.state()["step"] == "4"
+    page.press("End")
+    assert page.state()["step"] == str(count)
+    assert page.errors == [] and page.requests == [page.url]
+    page.page.close()
