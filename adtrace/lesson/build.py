@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from functools import partial
 
 from ..engine.symbolic import SymbolicPass, SymbolicTrace, rounded
-from ..engine.trace import Trace
+from ..engine.trace import ReversePass, Trace
 from ..expr import Sym, number
 from . import words
 from .math import Math, Partial, Titled, adjoint, bar, dot, num
@@ -64,30 +64,9 @@ def _sections(trace: Trace, digits: int, explain: bool, terms: bool) -> list[Sec
         sections.append(decided)
     for k, rpass in enumerate(trace.reverse):
         spass = trace.symbolic.passes[k] if trace.symbolic is not None and k < len(trace.symbolic.passes) else None
-        target = words.seed_target(trace, rpass)
-        count = len(trace.reverse)
-        sections.append(
-            _section(
-                "seed",
-                words.seed_title(k, count),
-                Block("steps", steps=Steps.of(seed_steps(trace, rpass.seeds, explain))),
-                Block("notes", seed_notes(trace, rpass.seeds, rpass.output, target)),
-            )
-        )
-        order = trace.graph.numbered[::-1]
-        sections.append(
-            _section(
-                "reverse",
-                words.reverse_title(k, count, target),
-                Block("notes", (Note("aside", (words.REVERSE_LEGEND,)),)),
-                Block(
-                    "steps",
-                    steps=_lazy(
-                        order, partial(reverse_step, trace, rpass, spass, digits=digits, explain=explain, split=terms)
-                    ),
-                ),
-            )
-        )
+        make = partial(reverse_step, trace, rpass, spass, digits=digits, explain=explain, split=terms)
+        title = words.reverse_title(k, len(trace.reverse), words.seed_target(trace, rpass))
+        sections += _pass(trace, rpass, title, words.REVERSE_LEGEND, make, explain, k, len(trace.reverse))
     for k, tpass in enumerate(trace.forward):
         seeds: Words = ("seed: ", words.tangent_seed_words(trace, tpass))
         sections.append(
@@ -108,6 +87,28 @@ def _sections(trace: Trace, digits: int, explain: bool, terms: bool) -> list[Sec
     if trace.mode == "both":
         sections.append(modes(trace, digits))
     return sections
+
+
+def _pass(
+    trace: Trace,
+    rpass: ReversePass | SymbolicPass,
+    title: str,
+    legend: str,
+    make: Callable[[int], Step],
+    explain: bool,
+    k: int,
+    count: int,
+) -> list[Section]:
+    """A reverse pass's two sections: its seed, then its steps from the output back to the inputs."""
+    target = words.seed_target(trace, rpass)
+    seed = _section(
+        "seed",
+        words.seed_title(k, count),
+        Block("steps", steps=Steps.of(seed_steps(trace, rpass.seeds, explain))),
+        Block("notes", seed_notes(trace, rpass.seeds, rpass.output, target)),
+    )
+    steps = Block("steps", steps=_lazy(trace.graph.numbered[::-1], make))
+    return [seed, _section("reverse", title, Block("notes", (Note("aside", (legend,)),)), steps)]
 
 
 def _section(kind: SectionKind, title: str, *blocks: Block) -> Section:
@@ -414,28 +415,9 @@ def _symbolic_sections(trace: Trace, digits: int, explain: bool) -> list[Section
     if decided is not None:
         sections.append(decided)
     for k, spass in enumerate(sym.passes):
-        target = words.seed_target(trace, spass)
-        count = len(sym.passes)
-        sections.append(
-            _section(
-                "seed",
-                words.seed_title(k, count),
-                Block("steps", steps=Steps.of(seed_steps(trace, spass.seeds, explain))),
-                Block("notes", seed_notes(trace, spass.seeds, spass.output, target)),
-            )
-        )
-        order = trace.graph.numbered[::-1]
-        sections.append(
-            _section(
-                "reverse",
-                words.symbolic_reverse_title(k, count, spass.output),
-                Block("notes", (Note("aside", (words.SYMBOLIC_LAYERS,)),)),
-                Block(
-                    "steps",
-                    steps=_lazy(order, partial(symbolic_reverse_step, trace, spass, digits=digits, explain=explain)),
-                ),
-            )
-        )
+        make = partial(symbolic_reverse_step, trace, spass, digits=digits, explain=explain)
+        title = words.symbolic_reverse_title(k, len(sym.passes), spass.output)
+        sections += _pass(trace, spass, title, words.SYMBOLIC_LAYERS, make, explain, k, len(sym.passes))
     sections.append(_section("result", words.RESULT, *closed_forms(trace, digits), warnings(trace)))
     return sections
 
