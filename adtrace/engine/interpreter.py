@@ -332,12 +332,8 @@ class _Interpreter:
         with self.iteration(line, "while") as count:
             while self.decide(stmt.cond, "while", ("body", "skip")):
                 self.next_iteration(count, line, "while", stmt.tok)
-                try:
-                    self.block(stmt.body)
-                except _Break:
+                if not self.loop_body(stmt.body):
                     break
-                except _Continue:
-                    continue
         if len(self.branches) > decided:  # its test depended on an input: so does how often it ran
             passes = "once" if count[0] == 1 else f"{count[0]} times"
             self.notes.append(
@@ -360,12 +356,18 @@ class _Interpreter:
                 self.next_iteration(count, line, "for", stmt.tok)
                 index = self.constant(float(item), str(item), stmt.var_tok) if isinstance(items, range) else item
                 self.assign(stmt.var, stmt.var_tok, index)
-                try:
-                    self.block(stmt.body)
-                except _Break:
+                if not self.loop_body(stmt.body):
                     break
-                except _Continue:
-                    continue
+
+    def loop_body(self, body: tuple[pg.Stmt, ...]) -> bool:
+        """Run one pass of a loop's body; False when it ended with `break` (`continue` just ends the pass)."""
+        try:
+            self.block(body)
+        except _Break:
+            return False
+        except _Continue:
+            pass
+        return True
 
     def range_of(self, call: pg.Call) -> range:
         bounds: list[int] = []

@@ -426,6 +426,7 @@ SKIPPED_RUNS = (
     "everything"
 )
 MORE_TERMS = "… {count:,} more terms …"
+MORE_ITEMS = "… {count:,} more of them …"
 CLOSED_FORM = "In closed form (every adjoint written out in the inputs, simplified):"
 CLOSED_FORM_FORWARD = "In closed form (each derivative written out in the inputs, simplified):"
 REVERSE_LEGEND = (

@@ -55,7 +55,7 @@ def text_of(words_: Words, max_rows: int = 0) -> str:
         keep = max_rows  # pieces alternate formula, separator
         skipped = (len(words_) - 2 * keep) // 2
         head, tail = words_[:keep], words_[len(words_) - keep :]
-        return f"{text_of(head)} {words.MORE_TERMS.format(count=skipped).replace('terms', 'of them')} {text_of(tail)}"
+        return f"{text_of(head)} {words.MORE_ITEMS.format(count=skipped)} {text_of(tail)}"
     return "".join(piece if isinstance(piece, str) else show(piece) for piece in words_)
 
 
