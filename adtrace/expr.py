@@ -281,10 +281,12 @@ def _show_apply(node: Apply, args: list[tuple[str, int]], fmt: Format) -> tuple[
         need = notation.arg_prec[k]
         if prec < need or (k > 0 and need > 0 and text.startswith("-")):
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
-        parts["ab"[k]] = text
+        parts[ARG_LETTERS[k] if k < len(ARG_LETTERS) else f"a{k}"] = text
     return Template(notation.template).substitute(parts), notation.prec
 
 
+ARG_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""How a template names its arguments: $a, $b, … (an array join of many arrays uses them all)."""
 _NUMERIC = re.compile(r"-?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf)")
 
 

@@ -57,7 +57,22 @@ class Running(NamedTuple):
     shown: int
 
 
-Math = Expr | Partial | Prod | Sum | Titled | Running
+class Formula(NamedTuple):
+    """A formula the lesson wrote out itself, in both formats: an array rule (w̄5 = w̄6·w2ᵀ), a shape."""
+
+    plain: str
+    latex: str
+
+
+class Matrix(NamedTuple):
+    """An array's numbers as shown: nested tuples of printed numbers (a vector is one tuple, a scalar a str).
+
+    Plain text reads as numpy writes lists, [[1, 2], [3, 4]]; LaTeX is a bmatrix (a vector a row)."""
+
+    rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...]
+
+
+Math = Expr | Partial | Prod | Sum | Titled | Running | Formula | Matrix
 
 
 def bar(label: str) -> str:
@@ -95,6 +110,10 @@ def seed_num(value: float) -> Const:
 
 def show(math: Math, fmt: Format = "plain") -> str:
     """Print a lesson formula; `Expr` leaves go through the one formula printer (expr.show)."""
+    if isinstance(math, Formula):
+        return math.latex if fmt == "latex" else math.plain
+    if isinstance(math, Matrix):
+        return _matrix(math.rows, fmt)
     if isinstance(math, Sum):
         parts = [show(t, fmt) for t in math.terms]
         joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
@@ -113,6 +132,21 @@ def show(math: Math, fmt: Format = "plain") -> str:
             return f"\\frac{{\\partial {top.strip()}}}{{\\partial {name(math.den, fmt)}}}"
         return f"∂{top}/∂{math.den}"
     return show_expr(math, fmt)
+
+
+def _matrix(rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...], fmt: Format) -> str:
+    if isinstance(rows, str):
+        return rows
+    if fmt == "plain":
+        return "[" + ", ".join(r if isinstance(r, str) else _matrix(r, fmt) for r in rows) + "]"
+    if all(isinstance(r, str) for r in rows):
+        return "\\begin{bmatrix}" + " & ".join(_tex_cell(str(r)) for r in rows) + "\\end{bmatrix}"
+    lines = [" & ".join(_tex_cell(c) for c in r) for r in rows]
+    return "\\begin{bmatrix}" + " \\\\ ".join(lines) + "\\end{bmatrix}"
+
+
+def _tex_cell(text: str) -> str:
+    return "\\cdots" if text == "…" else "\\vdots" if text == "⋮" else text
 
 
 def name(label: str, fmt: Format = "plain") -> str:

@@ -1,0 +1,295 @@
+"""ArrayTrace → Lesson: the tape of array nodes, then each adjoint as a vector–Jacobian product.
+
+The same Lesson model every view prints (lesson/model.py): a reverse step's lhs is the adjoint (w̄1), its
+lines the rule in symbols with shapes (w̄5·w2ᵀ), the numbers, and the value as a matrix; its partials say
+which rule each term comes from; --explain derives the rule from the index form on the learner's numbers
+and says how big the Jacobian nobody builds would be.
+"""
+
+from __future__ import annotations
+
+from string import Template
+from typing import Any
+
+import numpy as np
+
+from ..array_primitives import ArrayPrimitive
+from ..engine.arrays.elements import ElementMap, dependence, element_name
+from ..engine.arrays.trace import ArrayTrace
+from ..engine.graph import Graph
+from ..expr import Sym, latex_name, number, show
+from . import array_words as aw
+from .build import visible
+from .lazy import Lazy
+from .math import Formula, Math, Matrix, Sum, bar
+from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step
+
+Array = Any
+SHOWN = 6
+"""Elements shown per axis of a big array (first three, …, last three)."""
+
+
+def matrix(value: Array, digits: int) -> Matrix:
+    """An array's numbers as the lesson shows them (big axes cut to their ends)."""
+    a = np.asarray(value)
+    if a.ndim == 0:
+        return Matrix(number(float(a), digits))
+    if a.ndim == 1:
+        return Matrix(_cut([number(float(v), digits) for v in _ends(a)], a.shape[0]))
+    rows = tuple(
+        tuple(_cut([number(float(v), digits) for v in _ends(row)], a.shape[-1])) for row in _ends(a.reshape(a.shape[0], -1))
+    )
+    if a.shape[0] > SHOWN:
+        rows = (*rows[:3], ("⋮",) * len(rows[0]), *rows[3:])
+    return Matrix(rows)
+
+
+def _ends(a: Array) -> Array:
+    return a if a.shape[0] <= SHOWN else np.concatenate([a[:3], a[-3:]])
+
+
+def _cut(cells: list[str], n: int) -> tuple[str, ...]:
+    return tuple(cells if n <= SHOWN else [*cells[:3], "…", *cells[3:]])
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    """(2, 3) → 2×3; (3,) → 3; () → scalar."""
+    return "×".join(map(str, shape)) if shape else "scalar"
+
+
+def build_arrays(trace: ArrayTrace, digits: int = 4, *, explain: bool = False) -> Lesson:
+    sections = [tape_section(trace, digits)]
+    for rpass in trace.reverse:
+        sections.append(reverse_section(trace, rpass, digits, explain, len(trace.reverse) > 1))
+    for tpass in trace.forward:
+        sections.append(tangent_section(trace, tpass, digits))
+    sections.append(result_section(trace, digits))
+    numbered = tuple(s._replace(number=k) for k, s in enumerate(sections, start=1))
+    return Lesson(header(trace, digits), numbered, digits, explain, False)
+
+
+def header(trace: ArrayTrace, digits: int) -> Header:
+    source = tuple(visible(line.rstrip()) for line in trace.source.splitlines() if line.strip())
+    inputs = tuple((name, show_value(value, digits)) for name, value in trace.inputs.items())
+    notes = (Note("aside", (aw.ARRAY_LEVEL,)),)
+    return Header(
+        aw.TITLE, notes, source, visible(trace.source.strip()), inputs, tuple(o.name for o in trace.graph.outputs)
+    )
+
+
+def show_value(value: Array, digits: int) -> str:
+    from .math import show as show_math
+
+    return show_math(matrix(value, digits))
+
+
+def _label(trace: ArrayTrace, i: int) -> str:
+    node = trace.graph.nodes[i]
+    return node.name or "" if node.is_const else trace.label(i)
+
+
+def tape_section(trace: ArrayTrace, digits: int) -> Section:
+    g = trace.graph
+    order = g.numbered
+
+    def row(k: int) -> Step:
+        i = order[k]
+        node = g.nodes[i]
+        what = node.name or "" if node.is_input else show(g.definition(i))
+        name = node.name if node.name and not node.is_input else ""
+        cells = (
+            (trace.label(i),),
+            (name,),
+            (shape_text(trace.shape(i)),),
+            (what,),
+            (matrix(trace.values[i], digits),),
+        )
+        return Step("forward", i, Sym(trace.label(i)), cells=cells, uses=node.args)
+
+    columns = (Column("node"), Column("name"), Column("shape"), Column("definition"), Column("value"))
+    table = Block("table", steps=Lazy(len(order), row), columns=columns, what="nodes")
+    return Section("forward", aw.TAPE, (Block("notes", (Note("text", (aw.TAPE_INTRO,)),)), table))
+
+
+def rule_text(trace: ArrayTrace, p: int, pos: int, adj: str, fmt: str) -> str:
+    """The VJP rule of edge (p, pos) over the nodes' labels: w̄6·w2ᵀ."""
+    g = trace.graph
+    prim = trace.prim(p)
+    names: dict[str, str] = {"g": adj, "y": trace.label(p)}
+    for k, a in enumerate(g.nodes[p].args):
+        names["abcdefghijklmnopqrstuvwxyz"[k]] = _label(trace, a)
+    text = Template(prim.rules[pos]).safe_substitute(names)
+    if fmt == "latex":
+        text = latex_rule(text, names)
+    return text
+
+
+def latex_rule(text: str, names: dict[str, str]) -> str:
+    for value in sorted(set(names.values()), key=len, reverse=True):
+        if value:
+            text = text.replace(value, "\x00" + latex_name(value) + "\x01")
+    table = {"·": " \\cdot ", "ᵀ": "^{\\top}", "⊙": " \\odot ", "Σ": "\\sum ", "\x00": "{", "\x01": "}"}
+    for k, v in table.items():
+        text = text.replace(k, v)
+    return text
+
+
+def reverse_section(trace: ArrayTrace, rpass: Any, digits: int, explain: bool, several: bool) -> Section:
+    g = trace.graph
+    order = [i for i in reversed(g.numbered)]
+    seeds = [
+        Step(
+            "seed",
+            j,
+            Sym(bar(trace.label(j))),
+            (Line("value", matrix(seed, digits)),),
+            inline=True,
+            aside=aw.seed_aside(shape_text(trace.shape(j))),
+        )
+        for j, seed in rpass.seeds.items()
+    ]
+    steps_at = [j for j in order if g.parents[j]]
+
+    def step(k: int) -> Step:
+        return reverse_step(trace, rpass, steps_at[k], digits, explain)
+
+    title = aw.REVERSE if not several or rpass.output is None else aw.reverse_of(rpass.output)
+    blocks = (
+        Block("notes", (Note("text", (aw.REVERSE_INTRO,)),)),
+        Block("steps", steps=Lazy(len(seeds), seeds.__getitem__)),
+        Block("steps", steps=Lazy(len(steps_at), step)),
+    )
+    return Section("reverse", title, blocks)
+
+
+def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bool) -> Step:
+    g = trace.graph
+    plain_terms: list[Math] = []
+    number_terms: list[Math] = []
+    uses: list[PartialUse] = []
+    sentences: list[str] = []
+    notes: list[Note] = []
+    for (p, pos), product in zip(g.parents[j], rpass.products[j], strict=True):
+        adj = bar(trace.label(p))
+        prim = trace.prim(p)
+        plain = rule_text(trace, p, pos, adj, "plain")
+        plain_terms.append(Formula(plain, rule_text(trace, p, pos, adj, "latex")))
+        number_terms.append(matrix(product, digits))
+        shapes = aw.shapes_line(shape_text(trace.shape(p)), shape_text(trace.shape(j)))
+        uses.append(
+            PartialUse(
+                p,
+                pos,
+                Formula(f"{adj} → {bar(trace.label(j))}", f"{latex_name(adj)} \\to {latex_name(bar(trace.label(j)))}"),
+                Formula(f"{plain}  {shapes}", f"{rule_text(trace, p, pos, adj, 'latex')}\\ \\ {shapes}"),
+                f"{prim.rule}: {prim.rules[pos]}".replace("$", ""),
+                (prim.rule, Formula(prim.rules[pos], prim.rules[pos]), Formula("", "")),
+            )
+        )
+        if trace.shape(j) != trace.shape(p) and prim.elementwise is not None:
+            notes.append(Note("aside", (aw.broadcast(trace.label(j), shape_text(trace.shape(j)), shape_text(trace.shape(p))),)))
+        if explain:
+            sentences.extend(explain_edge(trace, p, pos, j))
+    lines = [Line("symbols", Sum(tuple(plain_terms)))]
+    if len(number_terms) > 1 or trace.values[j].ndim:
+        lines.append(Line("numbers", Sum(tuple(number_terms))))
+    lines.append(Line("value", matrix(rpass.adjoints[j], digits)))
+    return Step(
+        "reverse",
+        j,
+        Sym(bar(trace.label(j))),
+        tuple(lines),
+        partials=tuple(uses),
+        uses=tuple(p for p, _ in g.parents[j]),
+        edges=tuple((j, p) for p, _ in g.parents[j]),
+        explain=tuple(sentences),
+        notes=tuple(notes),
+    )
+
+
+def explain_edge(trace: ArrayTrace, p: int, pos: int, j: int) -> list[str]:
+    prim: ArrayPrimitive = trace.prim(p)
+    out = [aw.index_form(trace.label(p), prim.index_form, prim.index_rules[pos] if prim.index_rules else "")]
+    size_p, size_j = trace.values[p].size, trace.values[j].size
+    if size_p > 1 and size_j > 1:
+        out.append(aw.jacobian_size(trace.label(p), trace.label(j), size_p, size_j))
+    return out
+
+
+def tangent_section(trace: ArrayTrace, tpass: Any, digits: int) -> Section:
+    g = trace.graph
+    order = [i for i in g.numbered if not g.nodes[i].is_input]
+
+    def step(k: int) -> Step:
+        i = order[k]
+        return Step(
+            "tangent",
+            i,
+            Sym(aw.dot_label(trace.label(i))),
+            (Line("symbols", Formula(aw.jvp_text(show(g.definition(i))), aw.jvp_text(show(g.definition(i), "latex")))),
+             Line("value", matrix(tpass.tangents[i], digits))),
+        )  # fmt: skip
+
+    title = aw.tangent_title(tpass.input)
+    return Section("tangent", title, (Block("steps", steps=Lazy(len(order), step)),))
+
+
+def result_section(trace: ArrayTrace, digits: int) -> Section:
+    g = trace.graph
+    out = g.outputs[0]
+    grads = trace.gradient
+    names = list(g.inputs)
+
+    def row(k: int) -> Step:
+        name = names[k]
+        shape = trace.shape(g.inputs[name])
+        cells = ((f"∂{out.name}/∂{name}",), (shape_text(shape),), (matrix(grads[name], digits),))
+        return Step("jacobian_row", g.inputs[name], cells=cells)
+
+    columns = (Column("derivative"), Column("shape"), Column("value"))
+    notes = [Note("text", (aw.gradient_intro(out.name, shape_text(trace.shape(out.node))),))]
+    table = Block("table", steps=Lazy(len(names), row), columns=columns, what="inputs")
+    return Section("result", aw.RESULT, (Block("notes", tuple(notes)), table))
+
+
+# -- the element level's extra section: each array node's Jacobian, and its sparsity -----------------------
+
+
+def sparsity_section(graph: Graph) -> Section | None:
+    """For --elements: which elements of each array node depend on which elements of its arguments."""
+    mapping: ElementMap | None = graph.elements
+    if mapping is None:
+        return None
+    tape = mapping.tape
+    blocks: list[Block] = [Block("notes", (Note("text", (aw.SPARSITY_INTRO,)),))]
+    for i in tape.numbered:
+        node = tape.nodes[i]
+        if node.is_input:
+            continue
+        for a in dict.fromkeys(node.args):
+            if tape.nodes[a].is_const:
+                continue
+            pattern = dependence(mapping, graph, i, a)
+            if pattern.ndim < 2 or pattern.size > 400:
+                continue
+            blocks.extend(_pattern_blocks(tape, mapping, i, a, pattern))
+    if len(blocks) == 1:
+        return None
+    return Section("closed_form", aw.SPARSITY, tuple(blocks))
+
+
+def _pattern_blocks(tape: Graph, mapping: ElementMap, i: int, a: int, pattern: Array) -> list[Block]:
+    out_shape = mapping.values[i].shape
+    arg_shape = mapping.values[a].shape
+    rows = pattern.reshape(int(np.prod(out_shape)) if out_shape else 1, -1)
+    out_names = [element_name(tape.label(i), idx) for idx in np.ndindex(*out_shape)] or [tape.label(i)]
+    arg_names = [element_name(tape.label(a), idx) for idx in np.ndindex(*arg_shape)] or [tape.label(a)]
+    nonzero = int(rows.sum())
+
+    def row(k: int) -> Step:
+        cells = ((out_names[k],), *((("■" if rows[k, m] else "·"),) for m in range(rows.shape[1])))
+        return Step("jacobian_row", cells=cells)
+
+    columns = (Column(f"∂{tape.label(i)}/∂{tape.label(a)}"), *(Column(n) for n in arg_names))
+    caption = Note("text", (aw.pattern_caption(tape.label(i), tape.label(a), nonzero, rows.size, show(tape.definition(i))),))
+    return [Block("notes", (caption,)), Block("table", (), Lazy(rows.shape[0], row), columns, what="rows")]
