@@ -64,10 +64,11 @@ class ArrayTrace(_EngineArrayTrace):
         fmt = normalise(format) if format else format_of(target)
         digits = int(options.get("digits", 4))
         explain = bool(options.get("explain", False))
+        pieces: Iterator[str]
         if fmt == "markdown":
             pieces = iter_arrays_markdown(self, digits, str(options.get("math", "dollars")), explain=explain)
         elif fmt == "json":
-            pieces: Iterator[str] = iter([to_json(self) + "\n"])
+            pieces = iter([to_json(self) + "\n"])
         elif fmt == "txt":
             pieces = iter([self.to_text(int(options.get("width") or 100), digits, explain=explain)])
         else:

@@ -35,6 +35,11 @@ Elements = Any
 """An object array of scalar nodes (engine/arrays/elements.py): what `elements` rules work on."""
 
 
+def _np(f: Callable[..., Any]) -> Callable[..., float]:
+    """An array operation's evaluation, in the table's field typed for scalars (its values are arrays)."""
+    return f
+
+
 def _no_grad(*args: Any) -> tuple[float, ...]:
     raise TypeError("an array operation has VJP rules, not scalar partials")
 
@@ -176,7 +181,7 @@ def _elementwise(prim: Primitive) -> ArrayPrimitive:
     return ArrayPrimitive(
         prim.name,
         prim.arity,
-        value,
+        _np(value),
         _no_grad,
         prim.partials,
         plain,
@@ -250,7 +255,7 @@ _LINALG_NOTE = "with a vector on the left as a row and on the right as a column,
 MATMUL = ArrayPrimitive(
     "matmul",
     2,
-    _check_matmul,
+    _np(_check_matmul),
     _no_grad,
     (),
     Notation("$a @ $b", MUL, (MUL, MUL + 1)),
@@ -282,7 +287,7 @@ def _outer_elements(a: Elements, b: Elements) -> Elements:
 OUTER = ArrayPrimitive(
     "outer",
     2,
-    lambda a, b: np.outer(a, b),
+    _np(np.outer),
     _no_grad,
     (),
     Notation("outer($a, $b)", ATOM, (0, 0)),
@@ -391,7 +396,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
     common: dict[str, Any] = {"rule": f"{name} rule", "reads": f"the {name} of $a over {over}"}
     if name == "sum":
         return ArrayPrimitive(
-            name, 1, lambda a: np.sum(a, axis=axis), _no_grad, (), plain, code,
+            name, 1, _np(lambda a: np.sum(a, axis=axis)), _no_grad, (), plain, code,
             Notation(f"\\sum{{$a}}{text}", ATOM, (0,)), **common,
             explain="every element is added in once, so each partial is 1: the adjoint is copied back to each",
             vjp=(lambda g, y, a: np.broadcast_to(_keep(g, a, axis), a.shape).astype(float),),
@@ -401,7 +406,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         )  # fmt: skip
     if name == "mean":
         return ArrayPrimitive(
-            name, 1, lambda a: np.mean(a, axis=axis), _no_grad, (), plain, code,
+            name, 1, _np(lambda a: np.mean(a, axis=axis)), _no_grad, (), plain, code,
             Notation(f"\\operatorname{{mean}}($a{text})", ATOM, (0,)), **common,
             explain="each of the n elements counts 1/n, so each partial is 1/n",
             vjp=(lambda g, y, a: np.broadcast_to(_keep(g, a, axis) / _count(a, axis), a.shape).astype(float),),
@@ -413,7 +418,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         pick = np.max if name == "max" else np.min
         scalar = BY_NAME[name]
         return ArrayPrimitive(
-            name, 1, lambda a: pick(a, axis=axis), _no_grad, (), plain, code,
+            name, 1, _np(lambda a: pick(a, axis=axis)), _no_grad, (), plain, code,
             Notation(f"\\{name}($a{text})", ATOM, (0,)), **common,
             explain=f"only the {name}imum element moves the result: its partial is 1, the others' 0 "
             "(a tie shares it equally)",
@@ -425,7 +430,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         )  # fmt: skip
     if name == "prod":
         return ArrayPrimitive(
-            name, 1, lambda a: np.prod(a, axis=axis), _no_grad, (), plain, code,
+            name, 1, _np(lambda a: np.prod(a, axis=axis)), _no_grad, (), plain, code,
             Notation(f"\\prod{{$a}}{text}", ATOM, (0,)), **common,
             explain="nudging one factor scales the product by the product of the others",
             vjp=(lambda g, y, a: _keep(g, a, axis) * _prod_others(a, axis),),
@@ -436,7 +441,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         )  # fmt: skip
     if name == "logsumexp":
         return ArrayPrimitive(
-            name, 1, lambda a: _logsumexp(a, axis), _no_grad, (), plain,
+            name, 1, _np(lambda a: _logsumexp(a, axis)), _no_grad, (), plain,
             Notation(f"logsumexp($a{text})", ATOM, (0,)),
             Notation(f"\\log\\sum e^{{$a}}{text}", ATOM, (0,)), **common,
             explain="∂ log Σ exp(a_j) / ∂a_i = exp(a_i)/Σ exp(a_j): the softmax of a",
@@ -448,7 +453,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         )  # fmt: skip
     assert name == "norm"
     return ArrayPrimitive(
-        name, 1, lambda a: np.sqrt(np.sum(a * a, axis=axis)), _no_grad, (), plain,
+        name, 1, _np(lambda a: np.sqrt(np.sum(a * a, axis=axis))), _no_grad, (), plain,
         Notation(f"np.linalg.norm($a{text})", ATOM, (0,)), Notation(f"\\lVert $a \\rVert{text}", ATOM, (0,)),
         **common, domain="the norm's derivative is undefined at the zero vector",
         explain="‖a‖ = sqrt(Σ a_i²), so ∂‖a‖/∂a_i = a_i/‖a‖",
@@ -472,7 +477,7 @@ def _softmax_prim(axis: int) -> ArrayPrimitive:
         return y * (g - np.sum(g * y, axis=axis, keepdims=True))
 
     return ArrayPrimitive(
-        "softmax", 1, lambda a: _softmax(a, axis), _no_grad, (),
+        "softmax", 1, _np(lambda a: _softmax(a, axis)), _no_grad, (),
         Notation(f"softmax($a{_axis_text(axis) if axis != -1 else ''})", ATOM, (0,)),
         Notation(f"softmax($a, axis={axis})", ATOM, (0,)),
         Notation("\\operatorname{softmax}($a)", ATOM, (0,)),
@@ -480,7 +485,8 @@ def _softmax_prim(axis: int) -> ArrayPrimitive:
         explain="∂y_i/∂a_j = y_i·(δ_ij - y_j): the Jacobian is diag(y) - y·yᵀ, applied without building it",
         vjp=(vjp,), rules=("$y ⊙ ($g - Σ($g ⊙ $y))",),
         jvp=lambda t, y, a: y * (t[0] - np.sum(t[0] * y, axis=axis, keepdims=True)),
-        index_form="y_i = exp(a_i)/Σ_j exp(a_j)", index_rules=("ā_j = Σ_i ȳ_i·y_i·(δ_ij - y_j) = y_j·(ȳ_j - Σ_i ȳ_i·y_i)",),
+        index_form="y_i = exp(a_i)/Σ_j exp(a_j)",
+        index_rules=("ā_j = Σ_i ȳ_i·y_i·(δ_ij - y_j) = y_j·(ȳ_j - Σ_i ȳ_i·y_i)",),
         elements=_softmax_elements(axis),
     )  # fmt: skip
 
@@ -490,7 +496,7 @@ def _softmax_prim(axis: int) -> ArrayPrimitive:
 TRANSPOSE = ArrayPrimitive(
     "transpose",
     1,
-    lambda a: np.transpose(a),
+    _np(np.transpose),
     _no_grad,
     (),
     Notation("$aᵀ", ATOM, (ATOM,)),
@@ -512,7 +518,7 @@ TRANSPOSE = ArrayPrimitive(
 def _reshape(shape: tuple[int, ...]) -> ArrayPrimitive:
     text = ", ".join(str(n) for n in shape) + ("," if len(shape) == 1 else "")
     return ArrayPrimitive(
-        "reshape", 1, lambda a: np.reshape(a, shape), _no_grad, (),
+        "reshape", 1, _np(lambda a: np.reshape(a, shape)), _no_grad, (),
         Notation(f"reshape($a, ({text}))", ATOM, (0,)), Notation(f"np.reshape($a, ({text}))", ATOM, (0,)),
         Notation(f"\\operatorname{{reshape}}($a, ({text}))", ATOM, (0,)),
         rule="reshape rule", reads=f"$a reshaped to ({text})",
@@ -544,7 +550,7 @@ def _index(key: Key) -> ArrayPrimitive:
         return out
 
     return ArrayPrimitive(
-        "index", 1, lambda a: a[key], _no_grad, (),
+        "index", 1, _np(lambda a: a[key]), _no_grad, (),
         Notation(f"$a[{text}]", ATOM, (ATOM,)), Notation(f"$a[{text}]", ATOM, (ATOM,)),
         Notation(f"{{$a}}_{{[{text}]}}", ATOM, (ATOM,)),
         rule="indexing rule", reads=f"$a at [{text}]",
@@ -574,7 +580,7 @@ def _join(name: str, n: int, axis: int) -> ArrayPrimitive:
 
     join = np.stack if name == "stack" else np.concatenate
     return ArrayPrimitive(
-        name, n, lambda *a: join(a, axis=axis), _no_grad, (),
+        name, n, _np(lambda *a: join(a, axis=axis)), _no_grad, (),
         Notation(f"{name}([{names}]{text})", ATOM, (0,) * n), Notation(f"np.{name}([{names}]{text})", ATOM, (0,) * n),
         Notation(f"\\operatorname{{{name}}}({names}){text}", ATOM, (0,) * n),
         rule=f"{name} rule", reads=f"the arrays joined along axis {axis}",

@@ -613,7 +613,9 @@ def _show_arrays(
     for warning in result.warnings:
         err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
     if step:
-        raise OptionError("--step on an array program's array level is not there yet: add --elements to step through it")
+        raise OptionError(
+            "--step on an array program's array level is not there yet: add --elements to step through it"
+        )
     for path, path_fmt in targets:
         result.save(path, path_fmt, digits=digits, explain=explain, max_rows=max_rows)
         if not quiet:
@@ -628,7 +630,9 @@ def _show_arrays(
     elif fmt == "txt":
         click.echo(result.to_text(digits=digits, explain=explain, max_rows=max_rows), nl=False)
     else:
-        raise OptionError(f"--format {fmt} is not there yet for an array program's array level: use text, json or markdown")
+        raise OptionError(
+            f"--format {fmt} is not there yet for an array program's array level: use text, json or markdown"
+        )
 
 
 def _has_termios() -> bool:

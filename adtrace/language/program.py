@@ -784,17 +784,17 @@ class _Parser:
                 raise self.error("empty parentheses: put an expression inside", self.tok)
             inner = self.operand(0, "(")
             if self.text == ",":  # a tuple: numpy reads it as it reads a list
-                items = [inner]
+                parts = [inner]
                 while self.text == ",":
                     self.pos += 1
                     if self.text == ")":
                         break
-                    items.append(self.operand(0, ","))
+                    parts.append(self.operand(0, ","))
                 if self.text != ")":
                     raise self.error(f"expected ',' or ')' in the tuple, found {describe(self.text)}", self.tok)
                 self.pos += 1
                 self.arrays = True
-                return self.postfix(List(tuple(items), first, self.stream[self.pos - 1]), first)
+                return self.postfix(List(tuple(parts), first, self.stream[self.pos - 1]), first)
             if self.text != ")":
                 col = self.locate.column(first)
                 raise self.error(

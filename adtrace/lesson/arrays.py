@@ -17,7 +17,7 @@ from ..array_primitives import ArrayPrimitive
 from ..engine.arrays.elements import ElementMap, dependence, element_name
 from ..engine.arrays.trace import ArrayTrace
 from ..engine.graph import Graph
-from ..expr import Sym, latex_name, number, show
+from ..expr import Expr, Sym, latex_name, number, show, substitute
 from . import array_words as aw
 from .build import visible
 from .lazy import Lazy
@@ -37,7 +37,8 @@ def matrix(value: Array, digits: int) -> Matrix:
     if a.ndim == 1:
         return Matrix(_cut([number(float(v), digits) for v in _ends(a)], a.shape[0]))
     rows = tuple(
-        tuple(_cut([number(float(v), digits) for v in _ends(row)], a.shape[-1])) for row in _ends(a.reshape(a.shape[0], -1))
+        tuple(_cut([number(float(v), digits) for v in _ends(row)], a.shape[-1]))
+        for row in _ends(a.reshape(a.shape[0], -1))
     )
     if a.shape[0] > SHOWN:
         rows = (*rows[:3], ("⋮",) * len(rows[0]), *rows[3:])
@@ -187,7 +188,9 @@ def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bo
             )
         )
         if trace.shape(j) != trace.shape(p) and prim.elementwise is not None:
-            notes.append(Note("aside", (aw.broadcast(trace.label(j), shape_text(trace.shape(j)), shape_text(trace.shape(p))),)))
+            notes.append(
+                Note("aside", (aw.broadcast(trace.label(j), shape_text(trace.shape(j)), shape_text(trace.shape(p))),))
+            )
         if explain:
             sentences.extend(explain_edge(trace, p, pos, j))
     lines = [Line("symbols", Sum(tuple(plain_terms)))]
@@ -281,15 +284,30 @@ def sparsity_section(graph: Graph) -> Section | None:
 def _pattern_blocks(tape: Graph, mapping: ElementMap, i: int, a: int, pattern: Array) -> list[Block]:
     out_shape = mapping.values[i].shape
     arg_shape = mapping.values[a].shape
+    name_i, name_a = _array_name(tape, i), _array_name(tape, a)
     rows = pattern.reshape(int(np.prod(out_shape)) if out_shape else 1, -1)
-    out_names = [element_name(tape.label(i), idx) for idx in np.ndindex(*out_shape)] or [tape.label(i)]
-    arg_names = [element_name(tape.label(a), idx) for idx in np.ndindex(*arg_shape)] or [tape.label(a)]
+    out_names = [element_name(name_i, idx) for idx in np.ndindex(*out_shape)] or [name_i]
+    arg_names = [element_name(name_a, idx) for idx in np.ndindex(*arg_shape)] or [name_a]
     nonzero = int(rows.sum())
 
     def row(k: int) -> Step:
         cells = ((out_names[k],), *((("■" if rows[k, m] else "·"),) for m in range(rows.shape[1])))
         return Step("jacobian_row", cells=cells)
 
-    columns = (Column(f"∂{tape.label(i)}/∂{tape.label(a)}"), *(Column(n) for n in arg_names))
-    caption = Note("text", (aw.pattern_caption(tape.label(i), tape.label(a), nonzero, rows.size, show(tape.definition(i))),))
+    columns = (Column(f"∂{name_i}/∂{name_a}"), *(Column(n) for n in arg_names))
+    caption = Note("text", (aw.pattern_caption(name_i, name_a, nonzero, rows.size, _named_definition(tape, i)),))
     return [Block("notes", (caption,)), Block("table", (), Lazy(rows.shape[0], row), columns, what="rows")]
+
+
+def _array_name(tape: Graph, i: int) -> str:
+    """An array node by the program's name for it (W, y), or as ⟨w3⟩: its label on the array tape, which
+    the element level's own labels would otherwise be mistaken for."""
+    node = tape.nodes[i]
+    return node.name if node.name and not node.is_const else f"⟨{tape.label(i)}⟩"
+
+
+def _named_definition(tape: Graph, i: int) -> str:
+    mapping: dict[str, Expr] = {
+        tape.label(a): Sym(_array_name(tape, a)) for a in tape.nodes[i].args if not tape.nodes[a].is_const
+    }
+    return show(substitute(tape.definition(i), mapping))

@@ -39,7 +39,9 @@ def arrays_text(
     return str(console.file.getvalue())  # type: ignore[attr-defined]
 
 
-def iter_arrays_markdown(trace: ArrayTrace, digits: int = 4, math: str = "dollars", *, explain: bool = False) -> Iterator[str]:
+def iter_arrays_markdown(
+    trace: ArrayTrace, digits: int = 4, math: str = "dollars", *, explain: bool = False
+) -> Iterator[str]:
     lesson = build_arrays(trace, digits, explain=explain)
     writer = md._Writer(math)  # type: ignore[arg-type]
     yield writer.header(lesson, cast(Trace, trace))
@@ -80,7 +82,9 @@ def to_dict(trace: ArrayTrace) -> dict[str, Any]:
         "expression": trace.source,
         "inputs": {k: nested(v) for k, v in trace.inputs.items()},
         "output": {"name": out.name, "node": trace.label(out.node), "value": nested(trace.values[out.node])},
-        "outputs": [{"name": o.name, "node": trace.label(o.node), "value": nested(trace.values[o.node])} for o in g.outputs],
+        "outputs": [
+            {"name": o.name, "node": trace.label(o.node), "value": nested(trace.values[o.node])} for o in g.outputs
+        ],
         "gradient": {k: nested(v) for k, v in trace.gradient.items()} if scalar_out else None,
         "jacobian": {o: {x: nested(v) for x, v in row.items()} for o, row in trace.jacobian.items()},
         "mode": trace.mode,
@@ -89,7 +93,11 @@ def to_dict(trace: ArrayTrace) -> dict[str, Any]:
         "nodes": nodes,
         "steps": _steps(trace, first) if first is not None else [],
         "reverse_passes": [
-            {"output": p.output, "seeds": {trace.label(j): nested(s) for j, s in p.seeds.items()}, "steps": _steps(trace, p)}
+            {
+                "output": p.output,
+                "seeds": {trace.label(j): nested(s) for j, s in p.seeds.items()},
+                "steps": _steps(trace, p),
+            }
             for p in trace.reverse
         ],
         "forward_passes": [
@@ -109,7 +117,11 @@ def _steps(trace: ArrayTrace, rpass: Any) -> list[dict[str, Any]]:
     g = trace.graph
     records = []
     for j in reversed(g.numbered):
-        record: dict[str, Any] = {"node": trace.label(j), "shape": list(trace.shape(j)), "adjoint": nested(rpass.adjoints[j])}
+        record: dict[str, Any] = {
+            "node": trace.label(j),
+            "shape": list(trace.shape(j)),
+            "adjoint": nested(rpass.adjoints[j]),
+        }
         if j in rpass.seeds:
             record["seed"] = nested(rpass.seeds[j])
         record["terms"] = [

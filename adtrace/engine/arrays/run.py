@@ -81,10 +81,14 @@ class ArrayInterpreter(_Interpreter):
         given = {**program.declared, **values}
         self.low = ArrayLowering(source, locator, program.inputs)
         self.top = self.frame = _Frame(self.low.env, None, None)
-        self.vals = [np.asarray(given.get(name, math.nan), dtype=float) for name in program.inputs]
+        self.vals = [cast(float, np.asarray(given.get(name, math.nan), dtype=float)) for name in program.inputs]
         self.unknown = {i for i, name in enumerate(program.inputs) if name not in given}
 
     # -- values ------------------------------------------------------------------------------------------
+    def array_of(self, index: int) -> Array:
+        """Node `index`'s value: a numpy array here (the base interpreter's list is typed for floats)."""
+        return self.vals[index]
+
     def sync(self, first: int, last: int) -> None:
         nodes, vals = self.low.nodes, self.vals
         if len(nodes) < len(vals):
@@ -93,15 +97,15 @@ class ArrayInterpreter(_Interpreter):
         while len(vals) < len(nodes):
             node = nodes[len(vals)]
             if node.prim is CONST:
-                vals.append(np.asarray(node.const, dtype=float))
+                vals.append(cast(float, np.asarray(node.const, dtype=float)))
             else:
                 self.count += 1
-                vals.append(self.evaluate(node, first, last))
+                vals.append(cast(float, self.evaluate(node, first, last)))
             self.ctx.append(self.cid)
         super().sync(first, last)
 
     def evaluate(self, node: Node, first: int, last: int) -> Array:
-        args = [self.vals[a] for a in node.args]
+        args = [self.array_of(a) for a in node.args]
         with np.errstate(all="ignore"):
             try:
                 value = np.asarray(node.prim.evaluate(*args), dtype=float)
@@ -124,7 +128,7 @@ class ArrayInterpreter(_Interpreter):
 
     def scalar(self, index: int, where: pg.Expr, what: str) -> float:
         """The value of a node that must be one number (a condition, a range bound, an index)."""
-        value = self.vals[index]
+        value = self.array_of(index)
         if value.size != 1:
             raise ShapeError(
                 f"{what} must be one number, but {self.text(item_first(where), item_last(where))} has shape "
@@ -169,7 +173,7 @@ class ArrayInterpreter(_Interpreter):
             return super().loop_for(stmt)
         array = self.numeric(self.expr(iterable), item_first(iterable))
         self.hold()
-        shape = self.vals[array].shape
+        shape = self.array_of(array).shape
         if not shape:
             raise ShapeError(
                 f"a number can't be looped over: {self.text(item_first(iterable), item_last(iterable))} has shape ()",
@@ -230,7 +234,7 @@ class ArrayInterpreter(_Interpreter):
                 key.append(slice(*parts))
             else:
                 key.append(self.whole(item, "an index"))
-        shape = self.vals[array].shape
+        shape = self.array_of(array).shape
         if len(key) > len(shape):
             raise ShapeError(
                 f"too many indices: {self.text(e.first, e.last)} indexes an array of shape {shape_text(shape)}",
@@ -267,12 +271,12 @@ class ArrayInterpreter(_Interpreter):
             return args[0]
         if name in ("matmul", "dot", "outer"):
             self.arity(e, args, 2)
-            if name == "dot" and (self.vals[args[0]].ndim == 0 or self.vals[args[1]].ndim == 0):
+            if name == "dot" and (self.array_of(args[0]).ndim == 0 or self.array_of(args[1]).ndim == 0):
                 return self.apply(ap.elementwise(_MUL), tuple(args), e.first, e.last)
             return self.apply(ap.OUTER if name == "outer" else ap.MATMUL, tuple(args), e.first, e.last)
         if name == "transpose":
             self.arity(e, args, 1)
-            if self.vals[args[0]].ndim < 2:
+            if self.array_of(args[0]).ndim < 2:
                 return args[0]  # numpy: the transpose of a vector is the vector itself
             return self.apply(ap.TRANSPOSE, tuple(args), e.first, e.last)
         if name == "reshape":
@@ -295,7 +299,7 @@ class ArrayInterpreter(_Interpreter):
         if given is None:
             return -1 if name == "softmax" else None
         axis = self.whole(given, "an axis")
-        ndim = self.vals[args[0]].ndim
+        ndim = self.array_of(args[0]).ndim
         if not -ndim <= axis < ndim:
             raise ShapeError(
                 f"axis {axis} is out of range for an array of {ndim} dimension{'s' if ndim != 1 else ''}",
@@ -306,7 +310,7 @@ class ArrayInterpreter(_Interpreter):
 
     def measure(self, name: str, e: pg.ArrayCall, args: list[int]) -> int:
         self.arity(e, args, 1)
-        shape = self.vals[args[0]].shape
+        shape = self.array_of(args[0]).shape
         if name == "len":
             if not shape:
                 raise ShapeError("len() of a number: it has shape ()", self.span(e.first, e.last), self.source)
@@ -347,10 +351,10 @@ class ArrayInterpreter(_Interpreter):
                 shape_args = shape_args[0].items
             sizes = [self.whole(a, "a size") for a in shape_args]
         try:
-            shape = np.empty(self.vals[array].shape).reshape(sizes).shape
+            shape = np.empty(self.array_of(array).shape).reshape(sizes).shape
         except ValueError:
             raise ShapeError(
-                f"can't reshape an array of shape {shape_text(self.vals[array].shape)} into {tuple(sizes)}",
+                f"can't reshape an array of shape {shape_text(self.array_of(array).shape)} into {tuple(sizes)}",
                 self.span(e.first, e.last),
                 self.source,
             ) from None
