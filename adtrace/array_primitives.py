@@ -612,8 +612,8 @@ def variant(name: str, params: tuple[Any, ...] = ()) -> ArrayPrimitive:
         return _softmax_prim(params[0] if params else -1)
     if name == "reshape":
         return _reshape(tuple(params))
-    if name == "index":
-        return _index(tuple(params))
+    if name == "index":  # slices come as ('slice', start, stop, step): a slice can't be a cache key before 3.12
+        return _index(tuple(slice(*p[1:]) if isinstance(p, tuple) else p for p in params))
     if name in ("concatenate", "stack"):
         n, axis = params
         return _join(name, n, axis)

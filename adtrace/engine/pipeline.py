@@ -300,6 +300,8 @@ def _checked_seed(seed: object) -> Seed | None:
         for name, value in seed.items():
             if not isinstance(name, str):
                 raise OptionError(f"a seed's names must be strings (output or input names), not {name!r}"[:200])
+            if isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
+                continue  # an array's seed: the array trace checks its shape and values
             _seed_number(value, name)
         return seed
     _seed_number(seed)

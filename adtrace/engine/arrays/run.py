@@ -248,7 +248,8 @@ class ArrayInterpreter(_Interpreter):
                     self.span(e.first, e.last),
                     self.source,
                 )
-        return self.apply(ap.variant("index", tuple(key)), (array,), e.first, e.last)
+        params = tuple(("slice", k.start, k.stop, k.step) if isinstance(k, slice) else k for k in key)
+        return self.apply(ap.variant("index", params), (array,), e.first, e.last)
 
     def array_call(self, e: pg.ArrayCall) -> int:
         name = {"flatten": "reshape", "asarray": "array"}.get(e.name, e.name)
