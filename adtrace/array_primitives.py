@@ -52,6 +52,8 @@ class ArrayPrimitive(Primitive):
     """vjp[k](g, ans, *args): the contribution of the result's adjoint g to argument k's adjoint (its shape)."""
     rules: tuple[str, ...] = ()
     """vjp[k] as a formula over $g (the result's adjoint), $y (the result), $a, $b …: 'Ȳ·Bᵀ' is '$g·$bᵀ'."""
+    rules_latex: tuple[str, ...] = ()
+    """The same rules in LaTeX ('$g \\cdot $b^{\\top}'), the placeholders filled with LaTeX names."""
     jvp: Callable[..., Array] | None = None
     """jvp(tangents, ans, *args): the result's tangent (a tangent is None for an argument that has none)."""
     index_form: str = ""
@@ -266,6 +268,7 @@ MATMUL = ArrayPrimitive(
     explain="each y_ik is a sum of products a_ij·b_jk: nudging a_ij moves y_ik by b_jk, for every k",
     vjp=(lambda g, y, a, b: _matmul_grad(g, a, b)[0], lambda g, y, a, b: _matmul_grad(g, a, b)[1]),
     rules=("$g·$bᵀ", "$aᵀ·$g"),
+    rules_latex=("$g \\cdot $b^{\\top}", "$a^{\\top} \\cdot $g"),
     jvp=lambda t, y, a, b: (t[0] @ b if t[0] is not None else 0.0) + (a @ t[1] if t[1] is not None else 0.0),
     index_form="y_ik = Σ_j a_ij·b_jk",
     index_rules=(
@@ -297,6 +300,7 @@ OUTER = ArrayPrimitive(
     reads="the outer product of $a and $b",
     vjp=(lambda g, y, a, b: (g @ b.ravel()).reshape(a.shape), lambda g, y, a, b: (g.T @ a.ravel()).reshape(b.shape)),
     rules=("$g·$b", "$gᵀ·$a"),
+    rules_latex=("$g \\cdot $b", "$g^{\\top} \\cdot $a"),
     jvp=lambda t, y, a, b: (
         (np.outer(t[0], b) if t[0] is not None else 0.0) + (np.outer(a, t[1]) if t[1] is not None else 0.0)
     ),
@@ -400,7 +404,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             Notation(f"\\sum{{$a}}{text}", ATOM, (0,)), **common,
             explain="every element is added in once, so each partial is 1: the adjoint is copied back to each",
             vjp=(lambda g, y, a: np.broadcast_to(_keep(g, a, axis), a.shape).astype(float),),
-            rules=("$g·1",), jvp=linear_jvp, linear=True,
+            rules=("$g·1",), rules_latex=("$g \\cdot \\mathbf{1}",), jvp=linear_jvp, linear=True,
             index_form=f"y = Σ_{sub} a_{sub}", index_rules=(f"∂y/∂a_{sub} = 1, so ā_{sub} = ȳ",),
             elements=_reduce_elements(lambda s, u: s + u, axis),
         )  # fmt: skip
@@ -410,7 +414,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             Notation(f"\\operatorname{{mean}}($a{text})", ATOM, (0,)), **common,
             explain="each of the n elements counts 1/n, so each partial is 1/n",
             vjp=(lambda g, y, a: np.broadcast_to(_keep(g, a, axis) / _count(a, axis), a.shape).astype(float),),
-            rules=("$g/n",), jvp=linear_jvp, linear=True,
+            rules=("$g/n",), rules_latex=("$g / n",), jvp=linear_jvp, linear=True,
             index_form=f"y = (1/n)·Σ_{sub} a_{sub}", index_rules=(f"∂y/∂a_{sub} = 1/n, so ā_{sub} = ȳ/n",),
             elements=lambda a: _reduce_elements(lambda s, u: s + u, axis)(a) / _count(a, axis),
         )  # fmt: skip
@@ -423,7 +427,8 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             explain=f"only the {name}imum element moves the result: its partial is 1, the others' 0 "
             "(a tie shares it equally)",
             vjp=(lambda g, y, a: _keep(g, a, axis) * _ties(a, y, axis),),
-            rules=(f"$g·[a = {name}]",), jvp=lambda t, y, a: np.sum(t[0] * _ties(a, y, axis), axis=axis),
+            rules=(f"$g·[$a = {name}]",), rules_latex=(f"$g \\cdot [$a = \\{name}]",),
+            jvp=lambda t, y, a: np.sum(t[0] * _ties(a, y, axis), axis=axis),
             index_form=f"y = {name}_{sub} a_{sub}",
             index_rules=(f"∂y/∂a_{sub} = 1 where a_{sub} is the {name}imum, else 0",),
             elements=_reduce_elements(lambda s, u: s.apply(scalar, u), axis),
@@ -434,7 +439,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             Notation(f"\\prod{{$a}}{text}", ATOM, (0,)), **common,
             explain="nudging one factor scales the product by the product of the others",
             vjp=(lambda g, y, a: _keep(g, a, axis) * _prod_others(a, axis),),
-            rules=("$g·(product of the others)",),
+            rules=("$g·∏ of the others",), rules_latex=("$g \\cdot \\prod_{j \\ne i} a_j",),
             jvp=lambda t, y, a: np.sum(t[0] * _prod_others(a, axis), axis=axis),
             index_form=f"y = Π_{sub} a_{sub}", index_rules=(f"∂y/∂a_{sub} = Π_(j≠{sub}) a_j",),
             elements=_reduce_elements(lambda s, u: s * u, axis),
@@ -446,7 +451,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             Notation(f"\\log\\sum e^{{$a}}{text}", ATOM, (0,)), **common,
             explain="∂ log Σ exp(a_j) / ∂a_i = exp(a_i)/Σ exp(a_j): the softmax of a",
             vjp=(lambda g, y, a: _keep(g, a, axis) * np.exp(a - _keep(y, a, axis)),),
-            rules=("$g·softmax($a)",),
+            rules=("$g·softmax($a)",), rules_latex=("$g \\cdot \\operatorname{softmax}($a)",),
             jvp=lambda t, y, a: np.sum(t[0] * np.exp(a - _keep(y, a, axis)), axis=axis),
             index_form=f"y = log Σ_{sub} exp(a_{sub})", index_rules=(f"ā_{sub} = ȳ·exp(a_{sub} - y)",),
             elements=_logsumexp_elements(axis),
@@ -457,7 +462,8 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         Notation(f"np.linalg.norm($a{text})", ATOM, (0,)), Notation(f"\\lVert $a \\rVert{text}", ATOM, (0,)),
         **common, domain="the norm's derivative is undefined at the zero vector",
         explain="‖a‖ = sqrt(Σ a_i²), so ∂‖a‖/∂a_i = a_i/‖a‖",
-        vjp=(lambda g, y, a: _keep(g, a, axis) * a / _keep(y, a, axis),), rules=("$g·$a/$y",),
+        vjp=(lambda g, y, a: _keep(g, a, axis) * a / _keep(y, a, axis),),
+        rules=("$g·$a/$y",), rules_latex=("$g \\cdot $a / $y",),
         jvp=lambda t, y, a: np.sum(t[0] * a, axis=axis) / y,
         index_form=f"y = sqrt(Σ_{sub} a_{sub}²)", index_rules=(f"ā_{sub} = ȳ·a_{sub}/y",),
         elements=lambda a: np.frompyfunc(lambda x: x.apply(BY_NAME["sqrt"]), 1, 1)(
@@ -484,6 +490,7 @@ def _softmax_prim(axis: int) -> ArrayPrimitive:
         rule="softmax rule", reads="the softmax of $a",
         explain="∂y_i/∂a_j = y_i·(δ_ij - y_j): the Jacobian is diag(y) - y·yᵀ, applied without building it",
         vjp=(vjp,), rules=("$y ⊙ ($g - Σ($g ⊙ $y))",),
+        rules_latex=("$y \\odot ($g - \\sum ($g \\odot $y))",),
         jvp=lambda t, y, a: y * (t[0] - np.sum(t[0] * y, axis=axis, keepdims=True)),
         index_form="y_i = exp(a_i)/Σ_j exp(a_j)",
         index_rules=("ā_j = Σ_i ȳ_i·y_i·(δ_ij - y_j) = y_j·(ȳ_j - Σ_i ȳ_i·y_i)",),
@@ -507,6 +514,7 @@ TRANSPOSE = ArrayPrimitive(
     explain="the transpose only moves elements: the adjoint moves back the same way",
     vjp=(lambda g, y, a: np.transpose(g),),
     rules=("$gᵀ",),
+    rules_latex=("$g^{\\top}",),
     jvp=lambda t, y, a: np.transpose(t[0]),
     index_form="y_ji = a_ij",
     index_rules=("ā_ij = ȳ_ji",),
@@ -524,6 +532,7 @@ def _reshape(shape: tuple[int, ...]) -> ArrayPrimitive:
         rule="reshape rule", reads=f"$a reshaped to ({text})",
         explain="a reshape keeps every element and its order: the adjoint is reshaped back",
         vjp=(lambda g, y, a: np.reshape(g, a.shape),), rules=("reshape($g, shape of $a)",),
+        rules_latex=("\\operatorname{reshape}($g)",),
         jvp=lambda t, y, a: np.reshape(t[0], shape), index_form="y (flat) = a (flat)",
         index_rules=("ā (flat) = ȳ (flat)",), elements=lambda a: np.reshape(a, shape), linear=True,
     )  # fmt: skip
@@ -556,6 +565,7 @@ def _index(key: Key) -> ArrayPrimitive:
         rule="indexing rule", reads=f"$a at [{text}]",
         explain="indexing picks elements out: each picked element's adjoint goes back to its place, the rest get 0",
         vjp=(vjp,), rules=(f"$g scattered into zeros at [{text}]",),
+        rules_latex=(f"$g \\text{{ placed at [{text}] in zeros}}",),
         jvp=lambda t, y, a: t[0][key], index_form=f"y = a[{text}]",
         index_rules=(f"ā[{text}] = ȳ, and 0 elsewhere",), elements=lambda a: a[key], linear=True,
     )  # fmt: skip
@@ -585,7 +595,8 @@ def _join(name: str, n: int, axis: int) -> ArrayPrimitive:
         Notation(f"\\operatorname{{{name}}}({names}){text}", ATOM, (0,) * n),
         rule=f"{name} rule", reads=f"the arrays joined along axis {axis}",
         explain=f"{name} only places elements side by side: the adjoint is cut back into the pieces",
-        vjp=tuple(vjp(k) for k in range(n)), rules=tuple(f"$g, the part of {c}" for c in _LETTERS[:n]),
+        vjp=tuple(vjp(k) for k in range(n)), rules=tuple(f"the part of $g for ${c}" for c in _LETTERS[:n]),
+        rules_latex=tuple(f"$g \\text{{, the part of }} ${c}" for c in _LETTERS[:n]),
         jvp=lambda t, y, *args: join([np.zeros(np.shape(a)) if d is None else d for d, a in zip(t, args, strict=True)],
                                      axis=axis),
         index_form="y = [a, b, …] side by side", index_rules=("each piece's adjoint is its part of ȳ",) * n,

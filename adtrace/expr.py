@@ -142,7 +142,10 @@ def latex_name(name: str) -> str:
             return "\\bar " + inner
         return f"\\overline{{{inner}}}"
     match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)  # v-1: Griewank's input labels
-    if match:
+    element = re.fullmatch(r"(.+)\[(-?\d+(?:,-?\d+)*)\]", base)  # an array's element: W[0,2] → W_{0,2}
+    if element:
+        text = _subscript(latex_name(element.group(1)), element.group(2))
+    elif match:
         letters, digits = match.groups()
         text = _subscript(_latex_letters(letters), digits if digits.isascii() else _ascii_tex(digits))
     elif "_" in base:  # loss_total → loss with the subscript total, as LaTeX reads an underscore

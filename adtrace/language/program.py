@@ -595,6 +595,10 @@ class _Parser:
                 raise self.unsupported("assigning several names at once", piece[1], ": assign each on its own")
             if len(piece) > 1 and texts[piece[1]] == ":":
                 raise self.unsupported("type annotations", piece[1])
+            if len(piece) > 1 and texts[piece[1]] == "[":
+                raise self.unsupported(
+                    "assigning into an array", piece[1], ": make a new one instead (concatenate, stack, or + on a slice)"
+                )
             if len(piece) != 1 or self.kinds[name] != "name" or name in KEYWORDS:
                 if name in KEYWORDS:
                     raise self.error(f"can't assign to '{name}': it is a keyword", piece[0])

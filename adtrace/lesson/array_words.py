@@ -36,8 +36,12 @@ def seed_aside(shape: str) -> str:
     return f"the seed: {what}"
 
 
-def shapes_line(parent: str, node: str) -> str:
-    return f"[{parent} back to {node}]"
+def shape_product(result: str, left: str, right: str) -> str:
+    return f"[{result} = {left}·{right}]"
+
+
+def shape_only(result: str) -> str:
+    return f"[shape {result}]"
 
 
 def broadcast(label: str, shape: str, used: str) -> str:

@@ -17,7 +17,9 @@ from ..array_primitives import ArrayPrimitive
 from ..engine.arrays.elements import ElementMap, dependence, element_name
 from ..engine.arrays.trace import ArrayTrace
 from ..engine.graph import Graph
-from ..expr import Expr, Sym, latex_name, number, show, substitute
+from ..engine.simplify import simplify
+from ..expr import ARG_LETTERS, Apply, Const, Expr, Sym, latex_name, number, partial_rule, show, substitute
+from ..primitives import ARG_NAMES, ATOM
 from . import array_words as aw
 from .build import visible
 from .lazy import Lazy
@@ -113,26 +115,61 @@ def tape_section(trace: ArrayTrace, digits: int) -> Section:
 
 
 def rule_text(trace: ArrayTrace, p: int, pos: int, adj: str, fmt: str) -> str:
-    """The VJP rule of edge (p, pos) over the nodes' labels: w̄6·w2ᵀ."""
+    """The VJP rule of edge (p, pos) over the nodes' labels: w̄6·w2ᵀ (plain) or its LaTeX."""
+    formula = rule(trace, p, pos, adj)
+    return formula.latex if fmt == "latex" else formula.plain
+
+
+def rule(trace: ArrayTrace, p: int, pos: int, adj: str) -> Formula:
+    """The VJP rule of edge (p, pos): an elementwise one is the adjoint times the scalar partial with its
+    arguments filled in and simplified (w̄7 ⊙ 2·w6); the others fill in their table's templates."""
     g = trace.graph
     prim = trace.prim(p)
-    names: dict[str, str] = {"g": adj, "y": trace.label(p)}
-    for k, a in enumerate(g.nodes[p].args):
-        names["abcdefghijklmnopqrstuvwxyz"[k]] = _label(trace, a)
-    text = Template(prim.rules[pos]).safe_substitute(names)
+    args = g.nodes[p].args
+    if prim.elementwise is not None:
+        mapping: dict[str, Expr] = {ARG_NAMES[k]: g.operand(a, trace.notation) for k, a in enumerate(args)}
+        local = simplify(substitute(partial_rule(prim.elementwise, pos), mapping))
+        return _times(adj, local)
+    plain_names = {"g": adj, "y": trace.label(p)}
+    latex_names = {"g": latex_name(adj), "y": latex_name(trace.label(p))}
+    for k, a in enumerate(args):
+        letter = ARG_LETTERS[k]
+        plain_names[letter] = _label(trace, a)
+        latex_names[letter] = "{" + show(g.operand(a, trace.notation), "latex") + "}"
+    return Formula(
+        Template(prim.rules[pos]).safe_substitute(plain_names),
+        Template(prim.rules_latex[pos]).safe_substitute(latex_names),
+    )
+
+
+def _times(adj: str, local: Expr) -> Formula:
+    """w̄7 ⊙ (local partial), with 1 and -1 left out."""
+    if isinstance(local, Const) and local.value in (1.0, -1.0):
+        sign = "-" if local.value < 0 else ""
+        return Formula(sign + adj, sign + latex_name(adj))
+    plain, latex = show(local), show(local, "latex")
+    if isinstance(local, Apply) and local.prim.plain.prec < ATOM:
+        plain, latex = f"({plain})", f"\\left({latex}\\right)"
+    return Formula(f"{adj} ⊙ {plain}", f"{latex_name(adj)} \\odot {latex}")
+
+
+def generic_rule(prim: ArrayPrimitive, pos: int, fmt: str = "plain") -> str:
+    """A VJP rule as a learner reads it in general: Ȳ·Bᵀ (Y the result, A and B the arguments)."""
+    if prim.elementwise is not None:
+        mapping: dict[str, Expr] = {c: Sym(c.upper()) for c in ARG_NAMES}
+        formula = _times("Ȳ", simplify(substitute(partial_rule(prim.elementwise, pos), mapping)))
+        return formula.latex.replace(latex_name("Ȳ"), "\\bar{Y}") if fmt == "latex" else formula.plain
     if fmt == "latex":
-        text = latex_rule(text, names)
-    return text
+        names = {**{c: c.upper() for c in ARG_LETTERS}, "g": "\\bar{Y}", "y": "Y"}
+        return Template(prim.rules_latex[pos]).safe_substitute(names)
+    names = {**{c: c.upper() for c in ARG_LETTERS}, "g": "Ȳ", "y": "Y"}
+    return Template(prim.rules[pos]).safe_substitute(names)
 
 
-def latex_rule(text: str, names: dict[str, str]) -> str:
-    for value in sorted(set(names.values()), key=len, reverse=True):
-        if value:
-            text = text.replace(value, "\x00" + latex_name(value) + "\x01")
-    table = {"·": " \\cdot ", "ᵀ": "^{\\top}", "⊙": " \\odot ", "Σ": "\\sum ", "\x00": "{", "\x01": "}"}
-    for k, v in table.items():
-        text = text.replace(k, v)
-    return text
+def _arg_adjoint(pos: int) -> Formula:
+    """Ā, B̄, …: argument `pos`'s adjoint, in a rule written in general."""
+    letter = ARG_LETTERS[pos].upper()
+    return Formula(letter + "\u0304", f"\\bar{{{letter}}}")
 
 
 def reverse_section(trace: ArrayTrace, rpass: Any, digits: int, explain: bool, several: bool) -> Section:
@@ -173,18 +210,19 @@ def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bo
     for (p, pos), product in zip(g.parents[j], rpass.products[j], strict=True):
         adj = bar(trace.label(p))
         prim = trace.prim(p)
-        plain = rule_text(trace, p, pos, adj, "plain")
-        plain_terms.append(Formula(plain, rule_text(trace, p, pos, adj, "latex")))
+        formula = rule(trace, p, pos, adj)
+        plain = formula.plain
+        plain_terms.append(formula)
         number_terms.append(matrix(product, digits))
-        shapes = aw.shapes_line(shape_text(trace.shape(p)), shape_text(trace.shape(j)))
+        shapes = shape_equation(trace, p, pos)
         uses.append(
             PartialUse(
                 p,
                 pos,
                 Formula(f"{adj} → {bar(trace.label(j))}", f"{latex_name(adj)} \\to {latex_name(bar(trace.label(j)))}"),
-                Formula(f"{plain}  {shapes}", f"{rule_text(trace, p, pos, adj, 'latex')}\\ \\ {shapes}"),
-                f"{prim.rule}: {prim.rules[pos]}".replace("$", ""),
-                (prim.rule, Formula(prim.rules[pos], prim.rules[pos]), Formula("", "")),
+                Formula(f"{plain}  {shapes}", f"{formula.latex}\\quad {_latex_shapes(shapes)}"),
+                f"{prim.rule}: {generic_rule(prim, pos)}",
+                (prim.rule, _arg_adjoint(pos), Formula(generic_rule(prim, pos), generic_rule(prim, pos, "latex"))),
             )
         )
         if trace.shape(j) != trace.shape(p) and prim.elementwise is not None:
@@ -208,6 +246,36 @@ def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bo
         explain=tuple(sentences),
         notes=tuple(notes),
     )
+
+
+def shape_equation(trace: ArrayTrace, p: int, pos: int) -> str:
+    """The shapes of a rule's factors, as matrices: (2×3) = (2×1)·(1×3) for W̄ = ȳ·xᵀ (a vector on the left of
+    @ is a row, on the right a column, as numpy reads it); for the other rules, the shape of the result."""
+    prim = trace.prim(p)
+    args = [trace.shape(a) for a in trace.graph.nodes[p].args]
+    result = shape_text(args[pos])
+    if prim.name == "matmul":
+        (m, n), (n2, q) = _matrix_shape(args[0], "row"), _matrix_shape(args[1], "column")
+        factors = (f"({m}×{q})", f"({q}×{n2})") if pos == 0 else (f"({n}×{m})", f"({m}×{q})")
+        return aw.shape_product(result, *factors)
+    if prim.name == "outer":
+        m, n = int(np.prod(args[0])), int(np.prod(args[1]))
+        factors = (f"({m}×{n})", f"({n}×1)") if pos == 0 else (f"({n}×{m})", f"({m}×1)")
+        return aw.shape_product(result, *factors)
+    return aw.shape_only(result)
+
+
+def _latex_shapes(text: str) -> str:
+    """[2×3 = (2×1)·(1×3)] in LaTeX; 'shape' and 'scalar' as words."""
+    for word in ("shape", "scalar"):
+        text = text.replace(word, f"\\text{{{word}}}")
+    return text.replace("×", " \\times ").replace("·", " \\cdot ")
+
+
+def _matrix_shape(shape: tuple[int, ...], vector: str) -> tuple[int, int]:
+    if len(shape) == 2:
+        return shape[0], shape[1]
+    return (1, shape[0]) if vector == "row" else (shape[0], 1)
 
 
 def explain_edge(trace: ArrayTrace, p: int, pos: int, j: int) -> list[str]:

@@ -142,7 +142,7 @@ def _matrix(rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...], fmt: Form
     if all(isinstance(r, str) for r in rows):
         return "\\begin{bmatrix}" + " & ".join(_tex_cell(str(r)) for r in rows) + "\\end{bmatrix}"
     lines = [" & ".join(_tex_cell(c) for c in r) for r in rows]
-    return "\\begin{bmatrix}" + " \\\\ ".join(lines) + "\\end{bmatrix}"
+    return "\\begin{bmatrix}" + " \\cr ".join(lines) + "\\end{bmatrix}"  # \cr: markdown eats a \\
 
 
 def _tex_cell(text: str) -> str:

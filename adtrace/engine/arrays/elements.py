@@ -182,7 +182,7 @@ def expand(tape: Graph, values: list[Array], limit: int = ELEMENT_LIMIT) -> Expa
         graph,
         notes=tape.notes,
         warnings=tuple(w for w in graph.warnings if "is assigned but never used" not in w),
-        is_program=tape.is_program,
+        is_program=False,  # a straight line of scalars: the loops and branches ran on the array tape
         elements=mapping,
     )
     return Expanded(scalar, given)
