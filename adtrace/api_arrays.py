@@ -1,4 +1,5 @@
-"""The Python API's trace of an array program (array level): the engine's ArrayTrace with its views.
+"""The Python API's trace of an array program (array level): the engine's ArrayTrace with its views (every
+export goes through views/export.py, whose views print the array lesson as they print a scalar one).
 
 Kept apart from api.py so that a scalar trace never imports numpy.
 """
@@ -13,8 +14,6 @@ from typing import TYPE_CHECKING, Any
 from .engine.arrays.trace import ArrayTrace as _EngineArrayTrace
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator
-
     from rich.console import Console, ConsoleOptions, RenderResult
 
 
@@ -54,26 +53,21 @@ class ArrayTrace(_EngineArrayTrace):
 
         return "".join(iter_arrays_markdown(self, digits, math, explain=explain))
 
-    def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
-        """Write a markdown, JSON or plain-text export (atomically), the format from the extension."""
-        from .errors import UnknownFormatError
-        from .views.arrays import iter_arrays_markdown, to_json
-        from .views.export import format_of, normalise, write_atomic
+    def to_html(self, digits: int = 4, theme: str = "light") -> str:
+        """The web lesson: one self-contained HTML page that steps through the array level."""
+        from .views.export import render
 
-        target = Path(path)
-        fmt = normalise(format) if format else format_of(target)
-        digits = int(options.get("digits", 4))
-        explain = bool(options.get("explain", False))
-        pieces: Iterator[str]
-        if fmt == "markdown":
-            pieces = iter_arrays_markdown(self, digits, str(options.get("math", "dollars")), explain=explain)
-        elif fmt == "json":
-            pieces = iter([to_json(self) + "\n"])
-        elif fmt == "txt":
-            pieces = iter([self.to_text(int(options.get("width") or 100), digits, explain=explain)])
-        else:
-            raise UnknownFormatError(
-                f"the {fmt} export is not there yet for an array program's array level: write .md, .json or .txt"
-            )
-        write_atomic(target, pieces)
-        return target
+        return render(self, "html", digits=digits, theme=theme)  # type: ignore[arg-type]
+
+    def save(self, path: str | os.PathLike[str], format: str | None = None, **options: Any) -> Path:
+        """Write an export (atomically), the format from the extension (.md .html .svg .txt .json) unless
+        `format` names it; with format "graph-svg", the graph alone. Options: digits, theme, width, math, explain."""
+        from .views.export import save
+
+        return save(self, path, format, **options)  # type: ignore[arg-type]
+
+    def _repr_html_(self) -> str:
+        """Jupyter shows the array level as the web lesson, as it shows a scalar trace."""
+        from .views.web import fragment
+
+        return fragment(self)  # type: ignore[arg-type]

@@ -379,9 +379,6 @@ def main(
             max_depth=max_depth,
             elements=elements,
         )
-        if getattr(result, "is_arrays", False):
-            _show_arrays(result, out, err, fmt, targets, output_paths, quiet, digits, explain, max_rows, step)
-            return
         for note in result.graph.notes:
             err.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
         for warning in result.warnings:
@@ -592,47 +589,6 @@ def _show(
     from .views.terminal import print_trace
 
     print_trace(out, result, digits, explain=explain, max_rows=max_rows)
-
-
-def _show_arrays(
-    result: Any,
-    out: Console,
-    err: Console,
-    fmt: str | None,
-    targets: list[tuple[str, str]],
-    output_paths: tuple[str, ...],
-    quiet: bool,
-    digits: int,
-    explain: bool,
-    max_rows: int,
-    step: bool,
-) -> None:
-    """The array level of an array program: the terminal, markdown and JSON views, and those exports."""
-    for note in result.graph.notes:
-        err.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
-    for warning in result.warnings:
-        err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
-    if step:
-        raise OptionError(
-            "--step on an array program's array level is not there yet: add --elements to step through it"
-        )
-    for path, path_fmt in targets:
-        result.save(path, path_fmt, digits=digits, explain=explain, max_rows=max_rows)
-        if not quiet:
-            err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
-    if fmt in (None, "text"):
-        if not quiet:
-            result.print_to(out, digits, explain=explain, max_rows=max_rows)
-    elif fmt == "json":
-        click.echo(result.to_json())
-    elif fmt in ("md", "markdown"):
-        click.echo(result.to_markdown(digits, explain=explain), nl=False)
-    elif fmt == "txt":
-        click.echo(result.to_text(digits=digits, explain=explain, max_rows=max_rows), nl=False)
-    else:
-        raise OptionError(
-            f"--format {fmt} is not there yet for an array program's array level: use text, json or markdown"
-        )
 
 
 def _has_termios() -> bool:

@@ -44,6 +44,16 @@ def shape_only(result: str) -> str:
     return f"[shape {result}]"
 
 
+def big_array(shape: str, ndim: int) -> str:
+    """An array too big for a box, by its shape: a 5-vector, a 2×3 matrix."""
+    return f"{shape}-vector" if ndim == 1 else f"{shape} matrix" if ndim == 2 else f"{shape} array"
+
+
+def shape_aside(shape: str) -> str:
+    """Beside a forward step of the stepper: the node's shape."""
+    return "a scalar" if shape == "scalar" else f"shape {shape}"
+
+
 def broadcast(label: str, shape: str, used: str) -> str:
     return (
         f"{label} ({shape}) was broadcast to {used}: a copy's adjoint is a sum, so the rule's result is added up "
@@ -83,3 +93,43 @@ def gradient_intro(output: str, shape: str) -> str:
 
 def pattern_caption(node: str, arg: str, nonzero: int, total: int, definition: str) -> str:
     return f"{node} = {definition}: ∂{node}/∂{arg} has {nonzero} of {total} entries that can be nonzero."
+
+
+def summed(label: str, count: int, shape: str) -> str:
+    return (
+        f"{label} reaches the output along {count} paths, so its adjoint is the sum of the {count} contributions, "
+        f"each of {label}'s shape ({shape})."
+    )
+
+
+def step_done(output: str, gradients: list[tuple[str, str]]) -> str:
+    """The stepper's last screen on an array program: each input's gradient (an array shown as its shape
+    when it is big)."""
+    found = ", ".join(f"∂{output}/∂{name} = {value}" for name, value in gradients)
+    return f"Done: {found}. Press q to quit."
+
+
+def step_done_seeded(output: str, adjoints: list[tuple[str, str]]) -> str:
+    """The last screen when the first output is an array: the adjoints its seed gave (seedᵀ·J), not a gradient."""
+    found = ", ".join(f"{_bar(name)} = {value}" for name, value in adjoints)
+    return f"Done: with the seed on {output}, {found}. Press q to quit."
+
+
+def _bar(name: str) -> str:
+    from .math import bar
+
+    return bar(name)
+
+
+def mermaid_legend(what: str) -> str:
+    """Under the Mermaid diagram of an array program: what its boxes and arrows say."""
+    return (
+        f"Each box is an array node with its value and its {what} (a big array by its shape); each arrow runs from "
+        "an argument to the node computed from it, labelled with the vector–Jacobian rule that carries the node's "
+        "adjoint back to the argument."
+    )
+
+
+def edge_title(arg: str, rule: str, position: int) -> str:
+    """The tooltip of an array edge in a picture: the rule that adds to the argument's adjoint."""
+    return f"{arg} += {rule} (argument {position})"

@@ -23,8 +23,8 @@ from ..primitives import ARG_NAMES, ATOM
 from . import array_words as aw
 from .build import visible
 from .lazy import Lazy
-from .math import Formula, Math, Matrix, Sum, bar
-from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step
+from .math import Formula, Math, Matrix, Running, Sum, bar
+from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step, Term
 
 Array = Any
 SHOWN = 6
@@ -60,10 +60,12 @@ def shape_text(shape: tuple[int, ...]) -> str:
     return "×".join(map(str, shape)) if shape else "scalar"
 
 
-def build_arrays(trace: ArrayTrace, digits: int = 4, *, explain: bool = False) -> Lesson:
+def build_arrays(trace: ArrayTrace, digits: int = 4, *, explain: bool = False, terms: bool = False) -> Lesson:
+    """The array level's lesson; `terms` gives each reverse step its contributions one by one (the stepper
+    and the web lesson reveal them singly), as lesson.build.build does for a scalar trace."""
     sections = [tape_section(trace, digits)]
     for rpass in trace.reverse:
-        sections.append(reverse_section(trace, rpass, digits, explain, len(trace.reverse) > 1))
+        sections.append(reverse_section(trace, rpass, digits, explain, len(trace.reverse) > 1, terms))
     for tpass in trace.forward:
         sections.append(tangent_section(trace, tpass, digits))
     sections.append(result_section(trace, digits))
@@ -84,6 +86,27 @@ def show_value(value: Array, digits: int) -> str:
     from .math import show as show_math
 
     return show_math(matrix(value, digits))
+
+
+SMALL = 28
+"""An array whose numbers print in at most this many characters is shown in full in a graph's box, a label or a
+table cell of the stepper; a bigger one by its shape (a 2×3 matrix)."""
+
+
+def shown_array(value: Array, digits: int) -> str:
+    """An array as a box or a cell shows it (lesson/values.py's `shown`): in full when small, else its shape."""
+    text = show_value(value, digits)
+    shape = tuple(np.shape(value))
+    return text if not shape or len(text) <= SMALL else aw.big_array(shape_text(shape), len(shape))
+
+
+def done_words(trace: ArrayTrace, digits: int) -> str:
+    """The stepper's last screen: each input's gradient (big axes cut to their ends)."""
+    out = trace.graph.outputs[0]
+    found = [(name, show_value(g, digits)) for name, g in trace.gradient.items()]
+    if trace.shape(out.node):  # an array output: the first pass's adjoints, from its seed (not a gradient)
+        return aw.step_done_seeded(out.name, found)
+    return aw.step_done(out.name, found)
 
 
 def _label(trace: ArrayTrace, i: int) -> str:
@@ -107,10 +130,13 @@ def tape_section(trace: ArrayTrace, digits: int) -> Section:
             (what,),
             (matrix(trace.values[i], digits),),
         )
-        return Step("forward", i, Sym(trace.label(i)), cells=cells, uses=node.args)
+        value = matrix(trace.values[i], digits)
+        lines = (Line("symbols", g.definition(i, trace.notation)), Line("value", value))
+        shape = aw.shape_aside(shape_text(trace.shape(i)))
+        return Step("forward", i, Sym(trace.label(i)), lines, cells=cells, uses=node.args, aside=shape)
 
     columns = (Column("node"), Column("name"), Column("shape"), Column("definition"), Column("value"))
-    table = Block("table", steps=Lazy(len(order), row), columns=columns, what="nodes")
+    table = Block("table", steps=Lazy(len(order), row), columns=columns, what="nodes", drawing=True)
     return Section("forward", aw.TAPE, (Block("notes", (Note("text", (aw.TAPE_INTRO,)),)), table))
 
 
@@ -172,7 +198,9 @@ def _arg_adjoint(pos: int) -> Formula:
     return Formula(letter + "\u0304", f"\\bar{{{letter}}}")
 
 
-def reverse_section(trace: ArrayTrace, rpass: Any, digits: int, explain: bool, several: bool) -> Section:
+def reverse_section(
+    trace: ArrayTrace, rpass: Any, digits: int, explain: bool, several: bool, terms: bool = False
+) -> Section:
     g = trace.graph
     order = [i for i in reversed(g.numbered)]
     seeds = [
@@ -189,7 +217,7 @@ def reverse_section(trace: ArrayTrace, rpass: Any, digits: int, explain: bool, s
     steps_at = [j for j in order if g.parents[j]]
 
     def step(k: int) -> Step:
-        return reverse_step(trace, rpass, steps_at[k], digits, explain)
+        return reverse_step(trace, rpass, steps_at[k], digits, explain, terms)
 
     title = aw.REVERSE if not several or rpass.output is None else aw.reverse_of(rpass.output)
     blocks = (
@@ -200,13 +228,21 @@ def reverse_section(trace: ArrayTrace, rpass: Any, digits: int, explain: bool, s
     return Section("reverse", title, blocks)
 
 
-def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bool) -> Step:
+def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bool, split: bool = False) -> Step:
+    """w̄j = Σ over its parents of each one's rule (w̄5·w2ᵀ), then the contributions as matrices, then w̄j; an
+    output that other nodes use starts its sum with its seed. With `split`, each contribution as a Term."""
     g = trace.graph
     plain_terms: list[Math] = []
     number_terms: list[Math] = []
     uses: list[PartialUse] = []
     sentences: list[str] = []
     notes: list[Note] = []
+    said: list[str] = []
+    seeded = j in rpass.seeds
+    if seeded:
+        out = next((o.name for o in g.outputs if o.node == j), trace.label(j))
+        plain_terms.append(Sym(bar(out)))
+        number_terms.append(matrix(rpass.seeds[j], digits))
     for (p, pos), product in zip(g.parents[j], rpass.products[j], strict=True):
         adj = bar(trace.label(p))
         prim = trace.prim(p)
@@ -230,11 +266,30 @@ def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bo
                 Note("aside", (aw.broadcast(trace.label(j), shape_text(trace.shape(j)), shape_text(trace.shape(p))),))
             )
         if explain:
-            sentences.extend(explain_edge(trace, p, pos, j))
+            edge = explain_edge(trace, p, pos, j)
+            sentences.extend(edge)
+            said.append(" ".join(edge))
+    count = len(number_terms)
+    if explain and count > 1:
+        sentences.append(aw.summed(trace.label(j), count, shape_text(trace.shape(j))))
     lines = [Line("symbols", Sum(tuple(plain_terms)))]
-    if len(number_terms) > 1 or trace.values[j].ndim:
-        lines.append(Line("numbers", Sum(tuple(number_terms))))
+    if count > 1 or trace.values[j].ndim:
+        lines.append(Line("products", Sum(tuple(number_terms))))
     lines.append(Line("value", matrix(rpass.adjoints[j], digits)))
+    terms: tuple[Term, ...] = ()
+    if split:
+        head = 1 if seeded else 0
+        terms = tuple(
+            Term(
+                p,
+                pos,
+                (Line("rules", plain_terms[head + k]), Line("value", number_terms[head + k])),
+                float("nan"),  # an array contribution: its numbers are the Matrix of its last line
+                Running(tuple(number_terms), head + k + 1),
+                said[k] if explain else "",
+            )
+            for k, (p, pos) in enumerate(g.parents[j])
+        )
     return Step(
         "reverse",
         j,
@@ -245,6 +300,7 @@ def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bo
         edges=tuple((j, p) for p, _ in g.parents[j]),
         explain=tuple(sentences),
         notes=tuple(notes),
+        terms=terms,
     )
 
 

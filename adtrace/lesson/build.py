@@ -27,7 +27,14 @@ a window title) if printed as it is."""
 
 def build(trace: Trace, digits: int = 4, *, explain: bool = False, terms: bool = False) -> Lesson:
     """The lesson of a trace; `explain` adds the sentences of --explain to every step, `terms` each reverse
-    step's contributions one by one (for the stepper and the quiz, which reveal or ask for them singly)."""
+    step's contributions one by one (for the stepper and the quiz, which reveal or ask for them singly).
+
+    An array program's array level (engine/arrays/trace.py) gets its own lesson (lesson/arrays.py), in the
+    same model, so every view that builds a lesson prints it; numpy is loaded only then."""
+    if getattr(trace, "is_arrays", False):
+        from .arrays import build_arrays
+
+        return build_arrays(trace, digits, explain=explain, terms=terms)  # type: ignore[arg-type]
     if trace.symbolic_only:
         made = _symbolic_sections(trace, digits, explain)
     else:

@@ -487,6 +487,10 @@ def too_big_to_draw(count: int, limit: int) -> str:
 def mermaid_legend(trace: Trace) -> str:
     """Under the Mermaid diagram: what its boxes and arrows say."""
     what = "adjoint" if trace.reverse else "tangent" if trace.forward else "formula"
+    if getattr(trace, "is_arrays", False):
+        from .array_words import mermaid_legend as arrays_legend
+
+        return arrays_legend(what)
     return (
         f"Each box is a node with its value and its {what}; each arrow runs from an argument to the node "
         "computed from it, labelled with that local partial."
@@ -504,6 +508,10 @@ def step_start(source: str) -> str:
 
 def step_done(trace: Trace, digits: int) -> str:
     """The last screen: what the lesson found."""
+    if getattr(trace, "is_arrays", False):  # an array program's gradients are arrays
+        from .arrays import done_words
+
+        return done_words(trace, digits)  # type: ignore[arg-type]
     if trace.symbolic_only:
         return "Done: the adjoints are formulas; the closed forms are in the trace's Result. Press q to quit."
     found = ", ".join(f"∂{o}/∂{x} = {number(d, digits)}" for o, row in trace.jacobian.items() for x, d in row.items())
@@ -610,3 +618,8 @@ def web_done(trace: Trace, digits: int) -> str:
 def web_step(k: int, count: int, kind: str) -> str:
     """The web lesson's status line: 'step 3 of 17: forward'."""
     return f"step {k} of {count}: {kind}"
+
+
+def edge_title(node: str, arg: str, partial: str, position: int) -> str:
+    """The tooltip of an edge in a picture: ∂w3/∂w1 = 3 (argument 1); ? where a symbolic trace has no number."""
+    return f"∂{node}/∂{arg} = {partial or '?'} (argument {position})"

@@ -29,7 +29,8 @@ from rich.table import Table
 from rich.text import Span, Text
 
 from ..engine.trace import Trace
-from ..expr import number, show
+from ..expr import show
+from ..lesson.values import shown
 from ..lesson.words import bar, dot, output_name_of
 from .layout import Item, Layering, layered, place
 
@@ -603,5 +604,5 @@ def adjacency_table(view: GraphDrawing) -> Table:
 
 
 def _known(value: float, digits: int) -> str:
-    """A number for a box, or nothing where a symbolic trace has no number (NaN)."""
-    return "" if value != value else number(value, digits)
+    """A number for a box, nothing where a symbolic trace has no number (NaN), an array in full or by its shape."""
+    return shown(value, digits)

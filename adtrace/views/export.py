@@ -158,9 +158,15 @@ def iter_export(
 
         yield from iter_markdown(trace, digits, math, explain=explain)  # type: ignore[arg-type]
     elif fmt == "json":
-        from .json import to_dict
+        if getattr(trace, "is_arrays", False):  # the array contract (docs/arrays.md); numpy only for arrays
+            from .arrays import to_dict as arrays_dict
 
-        yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
+            record = arrays_dict(trace)  # type: ignore[arg-type]
+        else:
+            from .json import to_dict
+
+            record = to_dict(trace)
+        yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(record)
         yield "\n"
     elif fmt == "txt":
         yield from _text(trace, digits, width, explain, rows)

@@ -19,7 +19,8 @@ from typing import Literal
 from rich.cells import cell_len
 
 from ..engine.trace import Trace
-from ..expr import number, show
+from ..expr import show
+from ..lesson.values import edge_label, edge_title, shown
 from ..lesson.words import bar, dot, output_name_of
 from .layout import Item, layered, place
 
@@ -62,11 +63,12 @@ def _svg(trace: Trace, digits: int, theme: str, scope: str | None = None) -> Ite
     mark = bar(trace.letter) if trace.reverse else dot(trace.letter)
     lines: dict[int, tuple[str, str, str]] = {}
     for i in graph.numbered:
-        value = trace.values[i]
+        value = shown(trace.values[i], digits)
+        adjoint = shown(sweep[i], digits) if sweep is not None else ""
         lines[i] = (
             f"{trace.label(i)} = {show(trace.definition(i))}",
-            f"= {number(value, digits)}" if value == value else "",
-            f"{mark} = {number(sweep[i], digits)}" if sweep is not None and sweep[i] == sweep[i] else "",
+            f"= {value}" if value else "",
+            f"{mark} = {adjoint}" if adjoint else "",
         )
     chars = {i: max(cell_len(t) for t in ls) for i, ls in lines.items()}
     where = place(lay, lambda it: chars[it.node] * CHAR + 2 * PAD if lay.is_box(it) else 8.0, GAP)
@@ -123,14 +125,13 @@ def _svg(trace: Trace, digits: int, theme: str, scope: str | None = None) -> Ite
                 else:
                     mid = (y0 + y1) / 2
                     d += f" C {x0:.1f} {mid:.1f} {x1:.1f} {mid:.1f} {x1:.1f} {y1:.1f}"
-            tip = escape(_edge_title(trace, a, i, pos, digits))
+            tip = escape(edge_title(trace, a, i, pos, digits))
             marks = f' class="edge" id="{scope}-edge-{a}-{i}-{pos}" data-edge="{a}-{i}"' if scope else ""
             yield f'<path d="{d}" marker-end="url(#{arrow})"{marks}><title>{tip}</title></path>\n'
-            partial = _partial(trace, i, pos)
-            if partial == partial:  # near the arrowhead, where the lines into one box are apart
+            partial = edge_label(trace, i, pos, digits)
+            if partial:  # near the arrowhead, where the lines into one box are apart
                 lx, ly = _along(points[-2], points[-1], 0.72)
-                shown = escape(number(partial, digits))
-                labels.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="middle">{shown}</text>\n')
+                labels.append(f'<text x="{lx:.1f}" y="{ly + 4:.1f}" text-anchor="middle">{escape(partial)}</text>\n')
     yield "</g>\n"
     yield (
         f'<g font-size="{FONT - 2}" fill="{colours["partial"]}" stroke="{colours["bg"]}" stroke-width="4" '
@@ -180,16 +181,3 @@ def _along(p0: tuple[float, float], p1: tuple[float, float], t: float) -> tuple[
     s = 1 - t
     x = x0 * (s**3 + 3 * s * s * t) + x1 * (3 * s * t * t + t**3)
     return x, y0 + (y1 - y0) * t
-
-
-def _edge_title(trace: Trace, a: int, i: int, pos: int, digits: int) -> str:
-    """The tooltip of an edge: ∂w3/∂w1 = 3."""
-    partial = _partial(trace, i, pos)
-    shown = number(partial, digits) if partial == partial else "?"
-    return f"∂{trace.label(i)}/∂{trace.label(a)} = {shown} (argument {pos + 1})"
-
-
-def _partial(trace: Trace, i: int, pos: int) -> float:
-    """∂w_i/∂(argument pos) at this point; NaN where a symbolic trace has no number."""
-    partials = trace.partials[i]
-    return partials[pos] if pos < len(partials) else float("nan")

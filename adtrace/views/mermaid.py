@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 
 from ..engine.trace import Trace
-from ..expr import Expr, Sym, number, show, substitute, symbols
+from ..expr import Expr, Sym, show, substitute, symbols
+from ..lesson.values import edge_label, is_arrays, shown
 from ..lesson.words import bar, dot, output_name_of
 from .layout import layered
 
@@ -26,6 +27,8 @@ CONFIG = (
 two-layer network under 1,000 px wide in a browser (983 px; 1,322 px with the defaults)."""
 _SUB = str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋")
 _SUP = str.maketrans("0123456789()", "⁰¹²³⁴⁵⁶⁷⁸⁹⁽⁾")
+_LABEL = re.compile(r"(?<![\w\u0304])[^\W\d_]\u0304?-?\d+(?!\d)")
+"""A node label inside an array edge's rule (w̄5·w2ᵀ): written w̄₅·w₂ᵀ, as the boxes write it."""
 
 
 def pretty(name: str) -> str:
@@ -49,6 +52,7 @@ def mermaid(trace: Trace, digits: int = 4) -> str:
     lay = layered(graph)
     ids = {i: f"n{graph.number[i]}" for i in graph.numbered}
     sweep = trace.reverse[0].adjoints if trace.reverse else trace.forward[0].tangents if trace.forward else None
+    arrays = is_arrays(trace)
     lines = ["flowchart TD"]
     order = [item.node for row in lay.rows for item in row if lay.is_box(item)]
     position = {item: x for row in lay.rows for x, item in enumerate(row)}
@@ -57,12 +61,13 @@ def mermaid(trace: Trace, digits: int = 4) -> str:
         defn = trace.definition(i)
         renames: dict[str, Expr] = {name: Sym(pretty(name)) for name in symbols(defn)}
         parts = [f"{label} = {show(substitute(defn, renames))}"]
-        value = trace.values[i]
-        if value == value:
-            parts.append(f"= {number(value, digits)}")
-        if sweep is not None and sweep[i] == sweep[i]:
+        value = shown(trace.values[i], digits)
+        if value:
+            parts.append(f"= {value}")
+        adjoint = shown(sweep[i], digits) if sweep is not None else ""
+        if adjoint:
             mark = pretty(bar(trace.label(i)) if trace.reverse else dot(trace.label(i)))
-            parts.append(f"{mark} = {number(sweep[i], digits)}")
+            parts.append(f"{mark} = {adjoint}")
         out = output_name_of(trace, i)
         if out is not None:
             parts.append(f"output {pretty(out)}")
@@ -71,16 +76,13 @@ def mermaid(trace: Trace, digits: int = 4) -> str:
         args = [(pos, a) for pos, a in enumerate(graph.nodes[i].args) if not graph.nodes[a].is_const]
         args.sort(key=lambda pa: (position[lay.above(pa[1], i)], pa[0]))
         for pos, a in args:
-            partial = _partial(trace, i, pos)
-            if partial == partial:
-                flow = f"∂{pretty(trace.label(i))}/∂{pretty(trace.label(a))} = {number(partial, digits)}"
+            partial = edge_label(trace, i, pos, digits)
+            if partial and arrays:  # the rule that carries w̄i back, its labels written as the boxes write them
+                flow = _LABEL.sub(lambda m: pretty(m.group()), partial)
+                lines.append(f'  {ids[a]} -->|"{_clean(flow)}"| {ids[i]}')
+            elif partial:
+                flow = f"∂{pretty(trace.label(i))}/∂{pretty(trace.label(a))} = {partial}"
                 lines.append(f'  {ids[a]} -->|"{_clean(flow)}"| {ids[i]}')
             else:
                 lines.append(f"  {ids[a]} --> {ids[i]}")
     return CONFIG + "\n".join(lines)
-
-
-def _partial(trace: Trace, i: int, pos: int) -> float:
-    """∂w_i/∂(argument pos) at this point; NaN where a symbolic trace has no number."""
-    partials = trace.partials[i]
-    return partials[pos] if pos < len(partials) else float("nan")

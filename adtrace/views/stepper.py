@@ -131,16 +131,21 @@ def reveal_states(trace: Trace, digits: int = 4, lesson: Lesson | None = None) -
                     Reveal("forward", step.node, values.now(), frozenset(), text=_line(step), explain=_said(step))
                 )
     shown = values.now()
-    reverse = [s for s in sections if s.kind in ("seed", "reverse")]
-    for k in range(0, len(reverse), 2):
-        _reverse_states(reverse[k], reverse[k + 1], shown, states, k // 2)
+    passes = 0
+    seed: Section | None = None  # a scalar lesson's seed has a section of its own; an array lesson's opens its pass
+    for section in sections:
+        if section.kind == "seed":
+            seed = section
+        elif section.kind == "reverse":
+            _reverse_states(seed, section, shown, states, passes)
+            seed, passes = None, passes + 1
     tangent_sections = [s for s in sections if s.kind == "tangent"]
     for k, section in enumerate(tangent_sections):
         done = _Order()
         for step in _steps(section):
             assert step.node is not None
             done.add(step.node)
-            index = len(reverse) // 2 + k
+            index = passes + k
             states.append(
                 Reveal(
                     "tangent",
@@ -185,7 +190,7 @@ def _said(step: Step) -> str:
 
 
 def _reverse_states(
-    seed: Section, reverse: Section, values: AbstractSet[int], states: list[Reveal], index: int
+    seed: Section | None, reverse: Section, values: AbstractSet[int], states: list[Reveal], index: int
 ) -> None:
     """The seed, then every contribution and every sum of one reverse pass."""
     adjoints = _Order()
@@ -194,9 +199,10 @@ def _reverse_states(
     def reveal(kind: Kind, j: int | None, text: str, explain: str, parent: int | None = None) -> None:
         states.append(Reveal(kind, j, values, adjoints.now(), dict(running), text, explain, parent, index))
 
-    steps = list(_steps(reverse))
+    steps = [step for step in _steps(reverse) if step.kind != "seed"]
+    seeds = [*(_steps(seed) if seed is not None else ()), *(s for s in _steps(reverse) if s.kind == "seed")]
     used = {step.node for step in steps if step.terms}
-    for step in _steps(seed):
+    for step in seeds:
         assert step.node is not None
         if step.node in used:  # an output that other nodes use too: the seed is its first term
             running[step.node] = show(step.lines[-1].math) + " + …"
@@ -239,7 +245,7 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
     table.add_column("")
     table.add_column("node")
     table.add_column("definition")
-    table.add_column("value", justify="right")
+    table.add_column("value", justify="right", max_width=28, no_wrap=True)  # an array's cell: one line, cut
     table.add_column("tangent" if state.tangents else "adjoint", justify="right", max_width=24, no_wrap=True)
     numbered = trace.graph.numbered
     first, last = 0, len(numbered)
@@ -266,7 +272,7 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
             Text(mark, style="bold yellow"),
             Text(trace.label(i), style="bold yellow" if hot or i == state.parent else "bold cyan"),
             Text(definition),
-            Text(value, style="green"),
+            Text(value, style="green", no_wrap=True, overflow="ellipsis"),
             Text(adjoint, style="magenta", no_wrap=True, overflow="ellipsis"),
         )
     if last < len(numbered):
@@ -288,9 +294,9 @@ def _height(console: Console, renderable: RenderableType) -> int:
 
 
 def _known(value: float, digits: int) -> str:
-    from ..expr import number
+    from ..lesson.values import shown
 
-    return number(value, digits) if value == value else ""
+    return shown(value, digits)
 
 
 def screen(

@@ -28,11 +28,11 @@ from importlib.resources import files
 from typing import Literal
 
 from ..engine.trace import Trace
-from ..expr import number
 from ..lesson import words
 from ..lesson.build import build
 from ..lesson.math import Math, show
 from ..lesson.model import Block, Lesson, Note, Section, Step, Words
+from ..lesson.values import shown
 from .stepper import Reveal, reveal_states
 from .terminal import dedupe
 
@@ -148,11 +148,10 @@ def _node_table(trace: Trace, digits: int) -> str:
     """Past the cap: every node with its definition, value and adjoint, for the script to fill in."""
     rows = []
     for i in trace.graph.numbered:
-        value = trace.values[i]
-        shown = number(value, digits) if value == value else ""
+        value = shown(trace.values[i], digits)
         rows.append(
             f'<tr data-node="{i}"><td>{escape(trace.label(i))}</td><td class="m">{_m(trace.definition(i))}</td>'
-            f'<td class="r"><span class="value">{escape(shown)}</span></td><td class="r"><span class="adjoint">'
+            f'<td class="r"><span class="value">{escape(value)}</span></td><td class="r"><span class="adjoint">'
             "</span></td></tr>"
         )
     head = "<tr><th>node</th><th>definition</th><th class='r'>value</th><th class='r'>adjoint</th></tr>"
@@ -175,12 +174,11 @@ def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> di
     partials, answers = _partials(lesson)
     for q in range(count):
         values, mark = sweeps[q] if q < len(sweeps) else ([], words.bar(trace.letter))
-        shown = {
-            i: f"{mark} = {number(values[i], digits)}" for i in order if i < len(values) and values[i] == values[i]
-        }
+        known = {i: shown(values[i], digits) for i in order if i < len(values)}
+        on_node = {i: f"{mark} = {text}" for i, text in known.items() if text}
         if not values:  # a symbolic pass: each node shows its adjoint as the Lesson's answer, in the nodes
-            shown = {i: f"{mark} = {show(formula)}" for (p, i), formula in answers.items() if p == q}
-        passes.append({"order": finished.get(q, []), "shown": shown, "mark": mark})
+            on_node = {i: f"{mark} = {show(formula)}" for (p, i), formula in answers.items() if p == q}
+        passes.append({"order": finished.get(q, []), "shown": on_node, "mark": mark})
     rows = []
     before: dict[int, str] = {}
     for k, state in enumerate(states):

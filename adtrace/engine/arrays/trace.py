@@ -16,6 +16,7 @@ import numpy as np
 
 from ...array_primitives import ArrayPrimitive
 from ...errors import InputValueError, OptionError
+from ...expr import Expr
 from ..graph import Graph
 from .sweeps import ArrayReversePass, ArrayTangentPass, reverse, tangents
 
@@ -62,6 +63,26 @@ class ArrayTrace:
     def _unit(self, k: int) -> dict[int, Array]:
         node = self.graph.outputs[k].node
         return {node: np.ones(self.values[node].shape)}
+
+    # -- the read-only interface the views share with the scalar Trace (no numbers computed here) --
+    @property
+    def symbolic(self) -> None:
+        """No symbolic layer at the array level (the element level has one)."""
+        return None
+
+    @property
+    def symbolic_only(self) -> bool:
+        """Every input of an array program has a value (a symbolic array trace is not there)."""
+        return False
+
+    @property
+    def letter(self) -> str:
+        """The letter of node labels, as the scalar Trace's (w, v, or another where a name would clash)."""
+        return self.graph.letters[self.notation]
+
+    def definition(self, i: int) -> Expr:
+        """Node i's formula over its arguments' labels (w1 @ w2), or the input's name."""
+        return self.graph.definition(i, self.notation)
 
     def shape(self, i: int) -> tuple[int, ...]:
         return tuple(self.values[i].shape)
