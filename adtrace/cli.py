@@ -357,7 +357,7 @@ def main(
                 raise OptionError("--quiz and --worksheet can't be combined with --step, --delay or --graph")
             common: dict[str, Any] = {"seed": _parse_seed(seed), "mode": mode, "notation": notation}
             common["outputs"] = _csv(outputs)
-            common.update(max_nodes=max_nodes, max_iterations=max_iterations, max_depth=max_depth)
+            common.update(max_nodes=max_nodes, max_iterations=max_iterations, max_depth=max_depth, elements=elements)
             _practice(out, err, source, args, practice, common, symbolic, digits, fmt, output_paths, quiet)
             return
         targets = [(path, _export().format_of(path)) for path in output_paths]
@@ -468,6 +468,11 @@ def _practice(
         sheets.append((" ".join(source.split()), source, dict(parse_assignments(args))))
     traces = [(title, src, trace(src, values, symbolic=symbolic, **common)) for title, src, values in sheets]
     for _, _, found in traces:
+        if getattr(found, "is_arrays", False):
+            raise OptionError(
+                "--quiz and --worksheet are not there yet for an array program's array level: "
+                "add --elements to practise on its scalar nodes"
+            )
         for warning in found.warnings:
             err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
     if quiz:

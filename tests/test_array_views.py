@@ -346,3 +346,22 @@ def test_the_array_web_lesson_loads_in_chromium_and_steps_to_the_end(browser: An
     assert page.state()["step"] == "1"
     assert page.errors == [] and page.requests == [page.url]
     page.page.close()
+
+
+def test_forward_mode_steps_through_each_pass_from_the_inputs_seeds() -> None:
+    t = trace("sum(W @ x)", W=[[1.0, 2.0], [3.0, 4.0]], x=[1.0, -1.0], mode="both")
+    states = reveal_states(t)
+    tangents = [s for s in states if s.kind == "tangent"]
+    assert len(tangents) == 2 * len(t.graph.numbered)  # one pass per input, every node
+    assert tangents[0].text == "w\u03071 = [[1, 1], [1, 1]]   (the seed of W)" and tangents[0].tangents
+    assert tangents[-1].text.endswith("= 10")
+    for k in range(len(states)):
+        text = plain(screen(t, states, k, width=80, height=24), 80)
+        assert len(text.splitlines()) <= 24
+
+
+def test_the_quiz_refuses_the_array_level_clearly_and_works_on_the_elements() -> None:
+    code, _, err = run("sum(x*x)", "x=[1,2]", "--quiz")
+    assert code == 2 and "add --elements" in err and "internal error" not in err
+    code, out, err = run("sum(x*x)", "x=[1,2]", "--worksheet", "--elements")
+    assert code == 0 and "# Worksheet" in out

@@ -81,6 +81,10 @@ def jvp_text(definition: str) -> str:
     return f"the JVP of {definition} (each argument's tangent through its rule)"
 
 
+def tangent_seed(name: str) -> str:
+    return f"the seed of {name}"
+
+
 def tangent_title(name: str | None) -> str:
     return f"Forward mode: tangents with ẋ = 1 on {name}" if name else "Forward mode: tangents from the seeds"
 

@@ -345,10 +345,14 @@ def explain_edge(trace: ArrayTrace, p: int, pos: int, j: int) -> list[str]:
 
 def tangent_section(trace: ArrayTrace, tpass: Any, digits: int) -> Section:
     g = trace.graph
-    order = [i for i in g.numbered if not g.nodes[i].is_input]
+    order = list(g.numbered)
 
     def step(k: int) -> Step:
         i = order[k]
+        if g.nodes[i].is_input:  # its seed: ones on the input this pass differentiates by, else zeros
+            tangent = matrix(tpass.tangents[i], digits)
+            return Step("tangent", i, Sym(aw.dot_label(trace.label(i))), (Line("value", tangent),), inline=True,
+                        aside=aw.tangent_seed(g.nodes[i].name or ""))  # fmt: skip
         return Step(
             "tangent",
             i,
