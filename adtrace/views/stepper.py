@@ -32,6 +32,7 @@ from ..lesson import words
 from ..lesson.build import build, visible
 from ..lesson.math import show
 from ..lesson.model import Lesson, Section, Step
+from ..lesson.values import shown as shown_value
 from .drawing import MARK, GraphDrawing, Highlight, draw
 from .frame import Plain
 from .terminal import dedupe, step_rows, styled
@@ -199,8 +200,10 @@ def _reverse_states(
     def reveal(kind: Kind, j: int | None, text: str, explain: str, parent: int | None = None) -> None:
         states.append(Reveal(kind, j, values, adjoints.now(), dict(running), text, explain, parent, index))
 
-    steps = [step for step in _steps(reverse) if step.kind != "seed"]
-    seeds = [*(_steps(seed) if seed is not None else ()), *(s for s in _steps(reverse) if s.kind == "seed")]
+    seeds = list(_steps(seed)) if seed is not None else []
+    steps: list[Step] = []
+    for step in _steps(reverse):  # each step made once: a big trace's steps are made as they are asked for
+        (seeds if step.kind == "seed" else steps).append(step)
     used = {step.node for step in steps if step.terms}
     for step in seeds:
         assert step.node is not None
@@ -294,9 +297,7 @@ def _height(console: Console, renderable: RenderableType) -> int:
 
 
 def _known(value: float, digits: int) -> str:
-    from ..lesson.values import shown
-
-    return shown(value, digits)
+    return shown_value(value, digits)
 
 
 def screen(
