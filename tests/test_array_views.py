@@ -22,7 +22,7 @@ from adtrace import trace
 from adtrace.cli import main
 from adtrace.language.values import parse_assignments
 from adtrace.lesson.build import build
-from adtrace.samples import get
+from adtrace.samples import all_samples, get
 from adtrace.views.drawing import ARROW, MARK, GraphDrawing, draw
 from adtrace.views.graph_svg import graph_svg
 from adtrace.views.mermaid import mermaid
@@ -30,6 +30,7 @@ from adtrace.views.stepper import reveal_states, screen
 from adtrace.views.web import to_html
 
 SAMPLES = ["linear_layer", "mlp"]
+ARRAY_SAMPLES = [s.name for s in all_samples() if s.arrays]
 browser = test_web.browser  # the Chromium fixture, shared with the scalar lesson's browser tests
 
 
@@ -59,7 +60,7 @@ def run(*args: str) -> tuple[int, str, str]:
 # -- the stepper's states ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", ARRAY_SAMPLES)
 def test_the_states_reveal_every_value_the_seed_and_every_vjp(name: str) -> None:
     t = sample_trace(name)
     assert getattr(t, "is_arrays", False)
@@ -73,7 +74,8 @@ def test_the_states_reveal_every_value_the_seed_and_every_vjp(name: str) -> None
         if state.kind == "term":
             assert state.node is not None and state.parent is not None
             assert (state.node, state.parent) in {(j, p) for j in t.graph.numbered for p, _ in t.graph.parents[j]}
-            assert re.search(r" = \[", state.text), state.text  # the rule, then the contribution as a matrix
+            said = state.text.split(" += " if " += " in state.text else " = ", 1)[1]
+            assert said.count(" = ") == 1, state.text  # w̄j = (or +=) the rule = the contribution (a matrix)
     assert len(states[-1].adjoints) == len(t.graph.numbered)
 
 
@@ -126,7 +128,7 @@ def test_an_output_that_other_nodes_use_starts_its_sum_with_its_seed() -> None:
 
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=["80x24", "120x40"])
-@pytest.mark.parametrize("name", SAMPLES)
+@pytest.mark.parametrize("name", ARRAY_SAMPLES)
 def test_every_screen_of_the_array_samples_renders_and_fits(name: str, size: tuple[int, int]) -> None:
     width, height = size
     t = sample_trace(name)
@@ -365,3 +367,9 @@ def test_the_quiz_refuses_the_array_level_clearly_and_works_on_the_elements() ->
     assert code == 2 and "add --elements" in err and "internal error" not in err
     code, out, err = run("sum(x*x)", "x=[1,2]", "--worksheet", "--elements")
     assert code == 0 and "# Worksheet" in out
+
+
+@pytest.mark.parametrize("source", ["[1,2]", "[e]"])
+def test_a_constant_array_output_is_a_clear_error(source: str) -> None:
+    code, _, err = run(source)
+    assert code == 2 and "is the constant" in err and "internal error" not in err

@@ -542,8 +542,9 @@ class _Lowering:
         for out in outputs:
             node = self.nodes[out.node]
             if node.is_const:
+                value = f" = {node.const:g}" if isinstance(node.const, int | float) else ""  # an array: its text
                 raise EvaluationError(
-                    f"the output {out.name} is the constant {node.name} = {node.const:g}: "
+                    f"the output {out.name} is the constant {node.name}{value}: "
                     "it depends on no input, so there is nothing to differentiate",
                     self.span(node.first, node.last),
                     self.source,

@@ -247,7 +247,7 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     table.add_column("")
     table.add_column("node")
-    table.add_column("definition")
+    table.add_column("definition", no_wrap=True)
     table.add_column("value", justify="right", max_width=28, no_wrap=True)  # an array's cell: one line, cut
     table.add_column("tangent" if state.tangents else "adjoint", justify="right", max_width=24, no_wrap=True)
     numbered = trace.graph.numbered
@@ -258,7 +258,7 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
         first = max(0, min(at - rows // 2, len(numbered) - rows))
         last = first + rows
     if first > 0:
-        table.add_row("", Text(words.more_rows(first), style="italic"), "", "", "")
+        table.add_row("", "", Text(words.more_rows(first), style="italic"), "", "")  # the widest column: one line
     for i in numbered[first:last]:
         hot = i == state.node
         value = _known(trace.values[i], digits) if i in state.values else ""
@@ -274,12 +274,12 @@ def node_table(trace: Trace, state: Reveal, digits: int = 4, max_rows: int | Non
         table.add_row(
             Text(mark, style="bold yellow"),
             Text(trace.label(i), style="bold yellow" if hot or i == state.parent else "bold cyan"),
-            Text(definition),
+            Text(definition, no_wrap=True, overflow="ellipsis"),  # one line a row: the window of rows fits
             Text(value, style="green", no_wrap=True, overflow="ellipsis"),
             Text(adjoint, style="magenta", no_wrap=True, overflow="ellipsis"),
         )
     if last < len(numbered):
-        table.add_row("", Text(words.more_rows(len(numbered) - last), style="italic"), "", "", "")
+        table.add_row("", "", Text(words.more_rows(len(numbered) - last), style="italic"), "", "")
     return table
 
 
