@@ -123,17 +123,11 @@ def tape_section(trace: ArrayTrace, digits: int) -> Section:
         node = g.nodes[i]
         what = node.name or "" if node.is_input else show(g.definition(i))
         name = node.name if node.name and not node.is_input else ""
-        cells = (
-            (trace.label(i),),
-            (name,),
-            (shape_text(trace.shape(i)),),
-            (what,),
-            (matrix(trace.values[i], digits),),
-        )
         value = matrix(trace.values[i], digits)
-        lines = (Line("symbols", g.definition(i, trace.notation)), Line("value", value))
-        shape = aw.shape_aside(shape_text(trace.shape(i)))
-        return Step("forward", i, Sym(trace.label(i)), lines, cells=cells, uses=node.args, aside=shape)
+        shape = shape_text(trace.shape(i))
+        cells = ((trace.label(i),), (name,), (shape,), (what,), (value,))
+        lines = (Line("symbols", g.definition(i, trace.notation)), Line("value", value))  # for the stepper
+        return Step("forward", i, Sym(trace.label(i)), lines, cells=cells, uses=node.args, aside=aw.shape_aside(shape))
 
     columns = (Column("node"), Column("name"), Column("shape"), Column("definition"), Column("value"))
     table = Block("table", steps=Lazy(len(order), row), columns=columns, what="nodes", drawing=True)
