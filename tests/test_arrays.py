@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import check_golden
 
 from adtrace import array_primitives as ap
 from adtrace.api import trace
@@ -226,3 +227,85 @@ def test_scalar_traces_never_import_numpy() -> None:
 def test_array_level_markdown_shows_matrices() -> None:
     run = _cli("--sample", "linear_layer", "--format", "markdown")
     assert run.returncode == 0 and "\\begin{bmatrix}" in run.stdout
+
+
+# -- golden output: the linear layer at both zoom levels, as a user sees it ------------------------------------
+
+
+def test_golden_linear_layer_array_level() -> None:
+    run = _cli("--sample", "linear_layer", "--width", "100", "--explain")
+    assert run.returncode == 0, run.stderr
+    check_golden("arrays_linear_layer_100.txt", run.stdout)
+
+
+def test_golden_linear_layer_element_level() -> None:
+    run = _cli("--sample", "linear_layer", "--elements", "--width", "100", "--max-rows", "0")
+    assert run.returncode == 0, run.stderr
+    check_golden("arrays_linear_layer_elements_100.txt", run.stdout)
+
+
+def test_golden_linear_layer_markdown() -> None:
+    run = _cli("--sample", "linear_layer", "--format", "markdown")
+    check_golden("arrays_linear_layer.md", run.stdout)
+
+
+# -- random shapes with broadcasting ------------------------------------------------------------------------------
+
+ELEMENTWISE = ["a + b", "a - b", "a * b", "a / (b*b + 1)", "max(a, b)", "a * sin(b)", "exp(a) - b"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_broadcast_shapes_match_finite_differences(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    ndim = int(rng.integers(1, 3))
+    full = tuple(int(n) for n in rng.integers(1, 4, size=ndim))
+    drop = int(rng.integers(0, ndim + 1))
+    shape_b = tuple(1 if rng.random() < 0.4 else n for n in full[drop:])  # numpy's rules: trailing axes, or 1
+    op = ELEMENTWISE[seed % len(ELEMENTWISE)]
+    axis = int(rng.integers(0, ndim))
+    source = f"sum(c * sum({op}, axis={axis}))"
+    a = rng.uniform(0.5, 1.5, size=full)
+    b = rng.uniform(-1.5, -0.5, size=shape_b) if shape_b else float(rng.uniform(-1.5, -0.5))
+    c = rng.uniform(-1, 1, size=np.sum(a, axis=axis).shape)
+    values = {"a": a, "b": np.asarray(b), "c": c}
+    found = trace(source, values)
+    numeric = _finite_differences(source, values)
+    for name in ("a", "b"):
+        assert found.gradient[name].shape == np.shape(values[name])
+        np.testing.assert_allclose(found.gradient[name], numeric[name], rtol=1e-5, atol=1e-6, err_msg=source)
+
+
+# -- an independent oracle: sympy differentiating numpy's own semantics on symbols --------------------------------
+
+sympy = pytest.importorskip("sympy")
+
+
+def _symbols(name: str, shape: tuple[int, ...]) -> Any:
+    out = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        out[index] = sympy.Symbol(f"{name}_{'_'.join(map(str, index))}")
+    return out
+
+
+ORACLES: dict[str, Any] = {
+    "linear_layer": lambda W, x, b, y: np.sum((W @ x + b - y) ** 2),
+    "rosenbrock": lambda x: np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2),
+    "tinygrad_readme": lambda x, y: np.sum(y @ x),
+    "softmax_xent": lambda s, onehot: (
+        -np.sum(onehot * np.vectorize(sympy.log)(np.vectorize(sympy.exp)(s) / np.sum(np.vectorize(sympy.exp)(s))))
+    ),
+    "mlp": lambda W1, x, b1, W2, b2, y: np.mean((W2 @ np.vectorize(sympy.tanh)(W1 @ x + b1) + b2 - y) ** 2),
+}
+
+
+@pytest.mark.parametrize("name", list(ORACLES))
+def test_sample_gradients_match_sympy(name: str) -> None:
+    sample = next(s for s in ARRAY_SAMPLES if s.name == name)
+    values = {k: np.asarray(v, dtype=float) for k, v in parse_assignments(sample.values).items()}
+    found = trace(sample.source, values)
+    syms = {k: _symbols(k, v.shape) for k, v in values.items()}
+    f = ORACLES[name](**syms)
+    at = {s: float(values[k][index]) for k in values for index, s in np.ndenumerate(syms[k])}
+    for k, array in syms.items():
+        expected = np.array([float(sympy.diff(f, s).subs(at)) for s in array.ravel()]).reshape(array.shape)
+        np.testing.assert_allclose(found.gradient[k], expected, rtol=1e-10, atol=1e-12, err_msg=f"{name}: {k}")

@@ -597,7 +597,9 @@ class _Parser:
                 raise self.unsupported("type annotations", piece[1])
             if len(piece) > 1 and texts[piece[1]] == "[":
                 raise self.unsupported(
-                    "assigning into an array", piece[1], ": make a new one instead (concatenate, stack, or + on a slice)"
+                    "assigning into an array",
+                    piece[1],
+                    ": make a new one instead (concatenate, stack, or + on a slice)",
                 )
             if len(piece) != 1 or self.kinds[name] != "name" or name in KEYWORDS:
                 if name in KEYWORDS:

@@ -83,3 +83,8 @@ def gradient_intro(output: str, shape: str) -> str:
 
 def pattern_caption(node: str, arg: str, nonzero: int, total: int, definition: str) -> str:
     return f"{node} = {definition}: ∂{node}/∂{arg} has {nonzero} of {total} entries that can be nonzero."
+
+
+def worked(target: str, parts: list[str], numbers: list[str], value: str) -> str:
+    more = " + …" if len(parts) >= 4 else ""
+    return f"On these numbers: {target} = {' + '.join(parts)}{more} = {' + '.join(numbers)}{more} = {value}."

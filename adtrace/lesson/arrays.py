@@ -230,7 +230,7 @@ def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bo
                 Note("aside", (aw.broadcast(trace.label(j), shape_text(trace.shape(j)), shape_text(trace.shape(p))),))
             )
         if explain:
-            sentences.extend(explain_edge(trace, p, pos, j))
+            sentences.extend(explain_edge(trace, rpass, p, pos, j, digits))
     lines = [Line("symbols", Sum(tuple(plain_terms)))]
     if len(number_terms) > 1 or trace.values[j].ndim:
         lines.append(Line("numbers", Sum(tuple(number_terms))))
@@ -278,13 +278,80 @@ def _matrix_shape(shape: tuple[int, ...], vector: str) -> tuple[int, int]:
     return (1, shape[0]) if vector == "row" else (shape[0], 1)
 
 
-def explain_edge(trace: ArrayTrace, p: int, pos: int, j: int) -> list[str]:
+def explain_edge(trace: ArrayTrace, rpass: Any, p: int, pos: int, j: int, digits: int) -> list[str]:
     prim: ArrayPrimitive = trace.prim(p)
     out = [aw.index_form(trace.label(p), prim.index_form, prim.index_rules[pos] if prim.index_rules else "")]
+    worked = worked_element(trace, rpass, p, pos, j, digits)
+    if worked:
+        out.append(worked)
     size_p, size_j = trace.values[p].size, trace.values[j].size
     if size_p > 1 and size_j > 1:
         out.append(aw.jacobian_size(trace.label(p), trace.label(j), size_p, size_j))
     return out
+
+
+def _at(label: str, index: tuple[int, ...]) -> str:
+    return f"{label}[{','.join(map(str, index))}]" if index else label
+
+
+def worked_element(trace: ArrayTrace, rpass: Any, p: int, pos: int, j: int, digits: int) -> str:
+    """The rule on one element of the learner's numbers: w̄1[0,1] = w̄5[0]·w2[1] = (-8.8)·2 = -17.6 (the
+    element with the largest contribution, so the example is never a trivial 0)."""
+    prim = trace.prim(p)
+    product = np.asarray(rpass.products[j][[q for q, _ in trace.graph.parents[j]].index(p)])
+    if product.ndim == 0:
+        return ""
+    index = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(product))), product.shape))
+    adj_p, adj_j = bar(trace.label(p)), bar(trace.label(j))
+    g = np.asarray(rpass.adjoints[p])
+    args = trace.graph.nodes[p].args
+    value = number(float(product[index]), digits)
+    if prim.name == "matmul":
+        other = args[1 - pos]
+        a_shape, b_shape = trace.shape(args[0]), trace.shape(args[1])
+        terms = _matmul_terms(index, pos, a_shape, b_shape)
+        parts = [f"{_at(adj_p, gi)}·{_at(_label(trace, other), oi)}" for gi, oi in terms]
+        numbers = [
+            f"({number(float(g[gi]), digits)})·({number(float(trace.values[other][oi]), digits)})" for gi, oi in terms
+        ]
+        return aw.worked(_at(adj_j, index), parts, numbers, value)
+    if prim.elementwise is not None and g.shape == product.shape:
+        local = number(float(product[index] / g[index]), digits) if g[index] else "…"
+        return aw.worked(
+            _at(adj_j, index), [f"{_at(adj_p, index)}·∂{_at(trace.label(p), index)}/∂{_at(trace.label(j), index)}"],
+            [f"{_neg(float(g[index]), digits)}·{local if not local.startswith('-') else f'({local})'}"], value,
+        )  # fmt: skip
+    return ""
+
+
+def _neg(value: float, digits: int) -> str:
+    """A factor in a product: a negative one in parentheses, 2·(-8.8)."""
+    text = number(value, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+def _matmul_terms(
+    index: tuple[int, ...], pos: int, a_shape: tuple[int, ...], b_shape: tuple[int, ...]
+) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
+    """The (adjoint index, other factor's index) pairs of one element of a matmul's VJP, in numpy's
+    indexing of the original shapes (vectors keep one index)."""
+    if pos == 0:  # ā[i, j] = Σ_k ȳ[i, k]·b[j, k]
+        i, jj = index if len(a_shape) == 2 else (0, index[0])
+        ks = range(b_shape[1]) if len(b_shape) == 2 else [None]
+        pairs = []
+        for k in ks:
+            gi = tuple(x for x in (i if len(a_shape) == 2 else None, k) if x is not None)
+            bi = (jj, k) if k is not None else (jj,)
+            pairs.append((gi, bi))
+        return pairs[:4]
+    jj, k = index if len(b_shape) == 2 else (index[0], None)  # b̄[j, k] = Σ_i a[i, j]·ȳ[i, k]
+    rows = range(a_shape[0]) if len(a_shape) == 2 else [None]
+    pairs = []
+    for i in rows:
+        gi = tuple(x for x in (i, k) if x is not None)
+        ai = (i, jj) if i is not None else (jj,)
+        pairs.append((gi, ai))
+    return pairs[:4]
 
 
 def tangent_section(trace: ArrayTrace, tpass: Any, digits: int) -> Section:
