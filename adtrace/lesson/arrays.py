@@ -330,27 +330,21 @@ def _neg(value: float, digits: int) -> str:
     return f"({text})" if text.startswith("-") else text
 
 
-def _matmul_terms(
-    index: tuple[int, ...], pos: int, a_shape: tuple[int, ...], b_shape: tuple[int, ...]
-) -> list[tuple[tuple[int, ...], tuple[int, ...]]]:
-    """The (adjoint index, other factor's index) pairs of one element of a matmul's VJP, in numpy's
-    indexing of the original shapes (vectors keep one index)."""
-    if pos == 0:  # ā[i, j] = Σ_k ȳ[i, k]·b[j, k]
-        i, jj = index if len(a_shape) == 2 else (0, index[0])
-        ks = range(b_shape[1]) if len(b_shape) == 2 else [None]
-        pairs = []
-        for k in ks:
-            gi = tuple(x for x in (i if len(a_shape) == 2 else None, k) if x is not None)
-            bi = (jj, k) if k is not None else (jj,)
-            pairs.append((gi, bi))
-        return pairs[:4]
-    jj, k = index if len(b_shape) == 2 else (index[0], None)  # b̄[j, k] = Σ_i a[i, j]·ȳ[i, k]
-    rows = range(a_shape[0]) if len(a_shape) == 2 else [None]
-    pairs = []
-    for i in rows:
-        gi = tuple(x for x in (i, k) if x is not None)
-        ai = (i, jj) if i is not None else (jj,)
-        pairs.append((gi, ai))
+Pair = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _matmul_terms(index: tuple[int, ...], pos: int, a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> list[Pair]:
+    """The (adjoint index, other factor's index) pairs of one element of a matmul's VJP, in numpy's indexing
+    of the original shapes (a vector keeps one index): ā[i, j] = Σ_k ȳ[i, k]·b[j, k], b̄[j, k] = Σ_i a[i, j]·ȳ[i, k]."""
+    pairs: list[Pair] = []
+    if pos == 0:
+        row = index[0] if len(a_shape) == 2 else None
+        for k in range(b_shape[1]) if len(b_shape) == 2 else [None]:
+            pairs.append((tuple(x for x in (row, k) if x is not None), (index[-1],) if k is None else (index[-1], k)))
+    else:
+        col = index[1] if len(b_shape) == 2 else None
+        for r in range(a_shape[0]) if len(a_shape) == 2 else [None]:
+            pairs.append((tuple(x for x in (r, col) if x is not None), (index[0],) if r is None else (r, index[0])))
     return pairs[:4]
 
 
