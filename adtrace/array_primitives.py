@@ -108,34 +108,44 @@ def _step(a: Array) -> Array:
     return np.where(a > 0, 1.0, np.where(a < 0, 0.0, 0.5))
 
 
-_PARTIALS: dict[str, Callable[..., tuple[Array, ...]]] = {
-    "add": lambda a, b, y: (1.0, 1.0),
-    "sub": lambda a, b, y: (1.0, -1.0),
-    "mul": lambda a, b, y: (b, a),
-    "div": lambda a, b, y: (1.0 / b, -y / b),
-    "neg": lambda a, y: (-1.0,),
-    "sin": lambda a, y: (np.cos(a),),
-    "cos": lambda a, y: (-np.sin(a),),
-    "exp": lambda a, y: (y,),
-    "log": lambda a, y: (1.0 / a,),
-    "sqrt": lambda a, y: (0.5 / y,),
-    "tanh": lambda a, y: (1.0 - y * y,),
-    "sigmoid": lambda a, y: (y * (1.0 - y),),
-    "relu": lambda a, y: (_step(a),),
-    "max": lambda a, b, y: (_step(a - b), _step(b - a)),
-    "min": lambda a, b, y: (_step(b - a), _step(a - b)),
+def _pow_base(a: Array, b: Array, y: Array) -> Array:
+    """∂(a^b)/∂a = b·a^(b-1), 0 where b = 0 (as the scalar table)."""
+    return np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
+
+
+def _pow_exponent(a: Array, b: Array, y: Array) -> Array:
+    """∂(a^b)/∂b = a^b·log(a) for a > 0, its limit 0 at a = 0 (b > 0), undefined for a < 0 (as the scalar table)."""
+    return np.where(a > 0, y * np.log(np.where(a > 0, a, 1.0)), np.where((a == 0) & (b > 0), 0.0, np.nan))
+
+
+_PARTIALS: dict[str, tuple[Callable[..., Array], ...]] = {
+    "add": (lambda a, b, y: 1.0, lambda a, b, y: 1.0),
+    "sub": (lambda a, b, y: 1.0, lambda a, b, y: -1.0),
+    "mul": (lambda a, b, y: b, lambda a, b, y: a),
+    "div": (lambda a, b, y: 1.0 / b, lambda a, b, y: -y / b),
+    "pow": (_pow_base, _pow_exponent),
+    "neg": (lambda a, y: -1.0,),
+    "sin": (lambda a, y: np.cos(a),),
+    "cos": (lambda a, y: -np.sin(a),),
+    "exp": (lambda a, y: y,),
+    "log": (lambda a, y: 1.0 / a,),
+    "sqrt": (lambda a, y: 0.5 / y,),
+    "tanh": (lambda a, y: 1.0 - y * y,),
+    "sigmoid": (lambda a, y: y * (1.0 - y),),
+    "relu": (lambda a, y: _step(a),),
+    "max": (lambda a, b, y: _step(a - b), lambda a, b, y: _step(b - a)),
+    "min": (lambda a, b, y: _step(b - a), lambda a, b, y: _step(a - b)),
 }
-"""Local partials elementwise, in numpy, where the scalar table's are plain formulas (the rest are vectorized)."""
+"""Each argument's local partial elementwise, in numpy, called as (*args, y), where the scalar table's are
+plain formulas (the rest are vectorized); one function per argument, so a VJP computes only its own."""
 
 
-def _vectorized(prim: Primitive) -> tuple[Callable[..., Array], Callable[..., tuple[Array, ...]]]:
+def _vectorized(prim: Primitive) -> tuple[Callable[..., Array], tuple[Callable[..., Array], ...]]:
     value = np.vectorize(prim.evaluate, otypes=[float])
-    each = [np.vectorize(lambda *a, k=k: prim.grad(*a)[k], otypes=[float]) for k in range(prim.arity)]
-
-    def partials(*args: Array) -> tuple[Array, ...]:
-        return tuple(f(*args) for f in each)
-
-    return value, partials
+    each = tuple(
+        np.vectorize(lambda *a, k=k: prim.grad(*a)[k], otypes=[float]) for k in range(prim.arity)
+    )  # called as (*args, y): the scalar grad's own order
+    return value, each
 
 
 def _rule_of(partial: str) -> str:
@@ -163,16 +173,15 @@ def _elementwise(prim: Primitive) -> ArrayPrimitive:
 
     def vjp(k: int) -> Callable[..., Array]:
         def rule(g: Array, y: Array, *args: Array) -> Array:
-            return _unbroadcast(np.asarray(g * local(*args, y)[k], dtype=float), np.shape(args[k]))
+            return _unbroadcast(np.asarray(g * local[k](*args, y), dtype=float), np.shape(args[k]))
 
         return rule
 
     def jvp(tangents: Sequence[Array | None], y: Array, *args: Array) -> Array:
-        parts = local(*args, y)
-        total = np.zeros(np.shape(y))
-        for t, d in zip(tangents, parts, strict=True):
+        total: Array = np.zeros(np.shape(y))
+        for k, t in enumerate(tangents):
             if t is not None:
-                total = total + d * t
+                total = total + local[k](*args, y) * t
         return total
 
     plain = prim.plain
@@ -222,12 +231,16 @@ def _as_matrices(a: Array, b: Array) -> tuple[Array, Array]:
     return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
 
 
-def _matmul_grad(g: Array, a: Array, b: Array) -> tuple[Array, Array]:
+def _matmul_grad(g: Array, a: Array, b: Array, pos: int) -> Array:
+    """Ā = Ȳ·Bᵀ (pos 0) or B̄ = Aᵀ·Ȳ (pos 1), vectors read as numpy reads them; a vector times a vector's
+    adjoint is an outer product, which numpy's own `outer` makes fastest."""
+    if a.ndim == 2 and b.ndim == 1:
+        return np.outer(g, b) if pos == 0 else a.T @ g
+    if a.ndim == 1 and b.ndim == 2:
+        return b @ g if pos == 0 else np.outer(a, g)
     a2, b2 = _as_matrices(a, b)
-    g2 = g.reshape(a2.shape[0], b2.shape[1]) if a.ndim + b.ndim < 4 else g
-    da = g2 @ b2.T
-    db = a2.T @ g2
-    return da.reshape(a.shape), db.reshape(b.shape)
+    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
+    return np.reshape(g2 @ b2.T, a.shape) if pos == 0 else np.reshape(a2.T @ g2, b.shape)
 
 
 def _matmul_elements(a: Elements, b: Elements) -> Elements:
@@ -266,7 +279,7 @@ MATMUL = ArrayPrimitive(
     rule="matrix product rule",
     reads="the matrix product of $a and $b",
     explain="each y_ik is a sum of products a_ij·b_jk: nudging a_ij moves y_ik by b_jk, for every k",
-    vjp=(lambda g, y, a, b: _matmul_grad(g, a, b)[0], lambda g, y, a, b: _matmul_grad(g, a, b)[1]),
+    vjp=(lambda g, y, a, b: _matmul_grad(g, a, b, 0), lambda g, y, a, b: _matmul_grad(g, a, b, 1)),
     rules=("$g·$bᵀ", "$aᵀ·$g"),
     rules_latex=("$g \\cdot $b^{\\top}", "$a^{\\top} \\cdot $g"),
     jvp=lambda t, y, a, b: (t[0] @ b if t[0] is not None else 0.0) + (a @ t[1] if t[1] is not None else 0.0),
