@@ -138,5 +138,11 @@ def _steps(trace: ArrayTrace, rpass: Any) -> list[dict[str, Any]]:
     return records
 
 
+COMPACT_PAST = 10_000
+"""Past this many numbers in the values, the JSON is written compact: Python's indenting encoder is pure
+Python (about 10× slower than its C encoder), and nobody reads a 100,000-number array indented."""
+
+
 def to_json(trace: ArrayTrace, indent: int | None = 2) -> str:
-    return json.dumps(to_dict(trace), indent=indent, ensure_ascii=False)
+    big = sum(int(np.size(v)) for v in trace.values) > COMPACT_PAST
+    return json.dumps(to_dict(trace), indent=None if big else indent, ensure_ascii=False)
