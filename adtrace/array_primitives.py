@@ -62,6 +62,9 @@ class ArrayPrimitive(Primitive):
     """Each vjp read off the index form: 'ā_ij = Σ_i ȳ_i·b_j' (the chain rule on one element)."""
     elements: Callable[..., Elements] | None = None
     """The operation on object arrays of scalar nodes (engine/arrays/elements.py), for --elements."""
+    tangent_rule: str = ""
+    """The JVP of an operation that is neither elementwise nor linear nor a matrix product, over $t (the
+    argument's tangent), $a and $y: 'Σ $t ⊙ softmax($a)' for logsumexp (the others follow from the table)."""
     elementwise: Primitive | None = None
     """The scalar primitive this one applies element by element, if it does."""
     linear: bool = False
@@ -441,6 +444,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             "(a tie shares it equally)",
             vjp=(lambda g, y, a: _keep(g, a, axis) * _ties(a, y, axis),),
             rules=(f"$g·[$a = {name}]",), rules_latex=(f"$g \\cdot [$a = \\{name}]",),
+            tangent_rule=f"Σ $t·[$a = {name}]",
             jvp=lambda t, y, a: np.sum(t[0] * _ties(a, y, axis), axis=axis),
             index_form=f"y = {name}_{sub} a_{sub}",
             index_rules=(f"∂y/∂a_{sub} = 1 where a_{sub} is the {name}imum, else 0",),
@@ -453,6 +457,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             explain="nudging one factor scales the product by the product of the others",
             vjp=(lambda g, y, a: _keep(g, a, axis) * _prod_others(a, axis),),
             rules=("$g·∏ of the others",), rules_latex=("$g \\cdot \\prod_{j \\ne i} a_j",),
+            tangent_rule="Σ $t·∏ of the others",
             jvp=lambda t, y, a: np.sum(t[0] * _prod_others(a, axis), axis=axis),
             index_form=f"y = Π_{sub} a_{sub}", index_rules=(f"∂y/∂a_{sub} = Π_(j≠{sub}) a_j",),
             elements=_reduce_elements(lambda s, u: s * u, axis),
@@ -465,6 +470,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             explain="∂ log Σ exp(a_j) / ∂a_i = exp(a_i)/Σ exp(a_j): the softmax of a",
             vjp=(lambda g, y, a: _keep(g, a, axis) * np.exp(a - _keep(y, a, axis)),),
             rules=("$g·softmax($a)",), rules_latex=("$g \\cdot \\operatorname{softmax}($a)",),
+            tangent_rule="Σ $t ⊙ softmax($a)",
             jvp=lambda t, y, a: np.sum(t[0] * np.exp(a - _keep(y, a, axis)), axis=axis),
             index_form=f"y = log Σ_{sub} exp(a_{sub})", index_rules=(f"ā_{sub} = ȳ·exp(a_{sub} - y)",),
             elements=_logsumexp_elements(axis),
@@ -476,7 +482,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         **common, domain="the norm's derivative is undefined at the zero vector",
         explain="‖a‖ = sqrt(Σ a_i²), so ∂‖a‖/∂a_i = a_i/‖a‖",
         vjp=(lambda g, y, a: _keep(g, a, axis) * a / _keep(y, a, axis),),
-        rules=("$g·$a/$y",), rules_latex=("$g \\cdot $a / $y",),
+        rules=("$g·$a/$y",), rules_latex=("$g \\cdot $a / $y",), tangent_rule="Σ $a ⊙ $t / $y",
         jvp=lambda t, y, a: np.sum(t[0] * a, axis=axis) / y,
         index_form=f"y = sqrt(Σ_{sub} a_{sub}²)", index_rules=(f"ā_{sub} = ȳ·a_{sub}/y",),
         elements=lambda a: np.frompyfunc(lambda x: x.apply(BY_NAME["sqrt"]), 1, 1)(
@@ -502,7 +508,7 @@ def _softmax_prim(axis: int) -> ArrayPrimitive:
         Notation("\\operatorname{softmax}($a)", ATOM, (0,)),
         rule="softmax rule", reads="the softmax of $a",
         explain="∂y_i/∂a_j = y_i·(δ_ij - y_j): the Jacobian is diag(y) - y·yᵀ, applied without building it",
-        vjp=(vjp,), rules=("$y ⊙ ($g - Σ($g ⊙ $y))",),
+        vjp=(vjp,), rules=("$y ⊙ ($g - Σ($g ⊙ $y))",), tangent_rule="$y ⊙ ($t - Σ($t ⊙ $y))",
         rules_latex=("$y \\odot ($g - \\sum ($g \\odot $y))",),
         jvp=lambda t, y, a: y * (t[0] - np.sum(t[0] * y, axis=axis, keepdims=True)),
         index_form="y_i = exp(a_i)/Σ_j exp(a_j)",

@@ -67,12 +67,10 @@ def dot_label(label: str) -> str:
     return label.rstrip("0123456789") + "\u0307" + label[len(label.rstrip("0123456789")) :]
 
 
-def jvp_text(definition: str) -> str:
-    return f"the JVP of {definition} (each argument's tangent through its rule)"
-
-
 def tangent_title(name: str | None) -> str:
-    return f"Forward mode: tangents with ẋ = 1 on {name}" if name else "Forward mode: tangents from the seeds"
+    if not name:
+        return "Forward mode: tangents from the seeds"
+    return f"Forward mode: tangents seeded with ones on {name} (each its elements' derivatives, added up)"
 
 
 def gradient_intro(output: str, shape: str) -> str:

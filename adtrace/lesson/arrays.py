@@ -354,16 +354,51 @@ def tangent_section(trace: ArrayTrace, tpass: Any, digits: int) -> Section:
 
     def step(k: int) -> Step:
         i = order[k]
-        return Step(
-            "tangent",
-            i,
-            Sym(aw.dot_label(trace.label(i))),
-            (Line("symbols", Formula(aw.jvp_text(show(g.definition(i))), aw.jvp_text(show(g.definition(i), "latex")))),
-             Line("value", matrix(tpass.tangents[i], digits))),
-        )  # fmt: skip
+        lines = (Line("symbols", tangent_rule(trace, tpass, i)), Line("value", matrix(tpass.tangents[i], digits)))
+        return Step("tangent", i, Sym(aw.dot_label(trace.label(i))), lines)
 
     title = aw.tangent_title(tpass.input)
     return Section("tangent", title, (Block("steps", steps=Lazy(len(order), step)),))
+
+
+def tangent_rule(trace: ArrayTrace, tpass: Any, i: int) -> Formula:
+    """ẇ5 = ẇ1 @ w2: how a tangent flows forward through node i (its JVP), over the labels; an argument
+    whose tangent is 0 in this pass (no path from the seeded input) is left out."""
+    g = trace.graph
+    node = g.nodes[i]
+    prim = trace.prim(i)
+    moving = [k for k, a in enumerate(node.args) if not g.nodes[a].is_const and np.any(tpass.tangents[a])]
+    if not moving:
+        return Formula("0", "0")
+    dots: dict[str, Expr] = {trace.label(node.args[k]): Sym(aw.dot_label(trace.label(node.args[k]))) for k in moving}
+    if prim.elementwise is not None:
+        mapping: dict[str, Expr] = {ARG_NAMES[k]: g.operand(a, trace.notation) for k, a in enumerate(node.args)}
+        scalar = prim.elementwise
+        parts = [
+            _times(aw.dot_label(trace.label(node.args[k])), simplify(substitute(partial_rule(scalar, k), mapping)))
+            for k in moving
+        ]
+        return _joined(parts)
+    if prim.tangent_rule:
+        names = {"t": aw.dot_label(trace.label(node.args[0])), "a": trace.label(node.args[0]), "y": trace.label(i)}
+        text = Template(prim.tangent_rule).safe_substitute(names)
+        return Formula(text, "\\text{" + text.replace("Σ", "sum of") + "}")
+    definition = g.definition(i, trace.notation)
+    if prim.linear:
+        moved = substitute(definition, dots)
+        return Formula(show(moved), show(moved, "latex"))
+    terms = [substitute(definition, {trace.label(node.args[k]): dots[trace.label(node.args[k])]}) for k in moving]
+    return _joined([Formula(show(t), show(t, "latex")) for t in terms])
+
+
+def _joined(parts: list[Formula]) -> Formula:
+    """Terms added, a negative one subtracted: ẇ11 - ẇ6."""
+    plain, latex = parts[0].plain, parts[0].latex
+    for part in parts[1:]:
+        neg = part.plain.startswith("-")
+        plain += f" - {part.plain[1:]}" if neg else f" + {part.plain}"
+        latex += f" - {part.latex[1:]}" if neg else f" + {part.latex}"
+    return Formula(plain, latex)
 
 
 def result_section(trace: ArrayTrace, digits: int) -> Section:
