@@ -65,7 +65,7 @@ class ArrayTrace(_EngineArrayTrace):
         digits = int(options.get("digits", 4))
         explain = bool(options.get("explain", False))
         pieces: Iterator[str]
-        if fmt == "markdown":
+        if fmt in ("md", "markdown"):
             pieces = iter_arrays_markdown(self, digits, str(options.get("math", "dollars")), explain=explain)
         elif fmt == "json":
             pieces = iter([to_json(self) + "\n"])

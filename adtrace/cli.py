@@ -357,6 +357,7 @@ def main(
                 raise OptionError("--quiz and --worksheet can't be combined with --step, --delay or --graph")
             common: dict[str, Any] = {"seed": _parse_seed(seed), "mode": mode, "notation": notation}
             common["outputs"] = _csv(outputs)
+            common["elements"] = elements
             common.update(max_nodes=max_nodes, max_iterations=max_iterations, max_depth=max_depth)
             _practice(out, err, source, args, practice, common, symbolic, digits, fmt, output_paths, quiet)
             return
@@ -470,6 +471,10 @@ def _practice(
     else:
         sheets.append((" ".join(source.split()), source, dict(parse_assignments(args))))
     traces = [(title, src, trace(src, values, symbolic=symbolic, **common)) for title, src, values in sheets]
+    if any(getattr(found, "is_arrays", False) for _, _, found in traces):
+        raise OptionError(
+            "--quiz and --worksheet ask for scalar adjoints: add --elements to practise on an array program"
+        )
     for _, _, found in traces:
         for warning in found.warnings:
             err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
@@ -496,6 +501,10 @@ def _retrace(source: str, common: dict[str, Any], values: dict[str, float]) -> T
     """The same program at other input values (the quiz checks formulas there)."""
     from .api import trace
 
+    if common.get("elements"):  # the quiz's values are the elements': put them back into their arrays
+        from .engine.arrays.elements import regroup
+
+        values = regroup(values)
     return trace(source, values, symbolic=False, **common)
 
 

@@ -309,3 +309,44 @@ def test_sample_gradients_match_sympy(name: str) -> None:
     for k, array in syms.items():
         expected = np.array([float(sympy.diff(f, s).subs(at)) for s in array.ravel()]).reshape(array.shape)
         np.testing.assert_allclose(found.gradient[k], expected, rtol=1e-10, atol=1e-12, err_msg=f"{name}: {k}")
+
+
+def test_quiz_on_arrays_asks_for_the_element_level(tmp_path: Any) -> None:
+    run = _cli("sum(x**2)", "x=[1,2]", "--quiz")
+    assert run.returncode == 2 and "add --elements" in run.stderr
+    quiz = subprocess.run(
+        [sys.executable, "-m", "adtrace", "sum(x**2)", "x=[1,2]", "--quiz", "--elements"],
+        input="1\n1\n2\n4\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert quiz.returncode == 0 and "Score:" in quiz.stdout
+
+
+@pytest.mark.parametrize("suffix", ["md", "json", "txt"])
+def test_array_exports_are_written_whole(tmp_path: Any, suffix: str) -> None:
+    target = tmp_path / f"t.{suffix}"
+    run = _cli("--sample", "mlp", "-o", str(target), "-q")
+    assert run.returncode == 0, run.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "loss" in text and (suffix != "json" or json.loads(text)["arrays"] is True)
+
+
+@pytest.mark.parametrize(("source", "shapes"), CASES[:10], ids=[c[0] for c in CASES[:10]])
+def test_vjps_match_pytorch_where_installed(source: str, shapes: dict[str, Any]) -> None:
+    torch_module = pytest.importorskip("torch")
+    values = _values(shapes)
+    found = trace(source, values)
+    leaves = {k: torch_module.tensor(v, dtype=torch_module.float64, requires_grad=True) for k, v in values.items()}
+    env = {**leaves, "sum": torch_module.sum, "np": torch_module, "sin": torch_module.sin}
+    code = source.replace("np.outer", "np.outer").replace("A.sum(axis=0)", "A.sum(dim=0)")
+    out = _torch_eval(code, env)
+    out.backward()
+    for name, leaf in leaves.items():
+        np.testing.assert_allclose(found.gradient[name], leaf.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def _torch_eval(code: str, env: dict[str, Any]) -> Any:
+    """The test's own fixed expressions (never user input) in PyTorch, as the oracle."""
+    return eval(code, {"__builtins__": {}}, env)

@@ -208,3 +208,22 @@ def dependence(mapping: ElementMap, graph: Graph, node: int, arg: int) -> Array:
             if j >= start:  # made by this node's rule: look further back
                 stack.extend(graph.nodes[j].args)
     return pattern
+
+
+def regroup(values: dict[str, float]) -> dict[str, Any]:
+    """Element values back into arrays: {'x[0]': 1, 'x[1]': 2, 'c': 3} → {'x': array([1., 2.]), 'c': 3.0}."""
+    arrays: dict[str, dict[tuple[int, ...], float]] = {}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        head, bracket, rest = name.partition("[")
+        if not bracket:
+            out[name] = value
+            continue
+        arrays.setdefault(head, {})[tuple(int(k) for k in rest.rstrip("]").split(","))] = value
+    for head, cells in arrays.items():
+        shape = tuple(max(index[k] for index in cells) + 1 for k in range(len(next(iter(cells)))))
+        array = np.zeros(shape)
+        for index, value in cells.items():
+            array[index] = value
+        out[head] = array
+    return out
