@@ -350,3 +350,19 @@ def test_vjps_match_pytorch_where_installed(source: str, shapes: dict[str, Any])
 def _torch_eval(code: str, env: dict[str, Any]) -> Any:
     """The test's own fixed expressions (never user input) in PyTorch, as the oracle."""
     return eval(code, {"__builtins__": {}}, env)
+
+
+def test_array_programs_run_loops_calls_and_branches_once_each() -> None:
+    source = "def f(v):\n    return sum(v*v)\ns = 0\nfor row in W:\n    s = s + f(row)\nwhile s < 100:\n    s = s*2\ns"
+    found = trace(source, W=[[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(found.gradient["W"], 4 * 2 * np.array([[1.0, 2.0], [3.0, 4.0]]))
+    graph = found.graph
+    ops = [graph.nodes[i].prim.name for i in graph.numbered]
+    assert ops.count("index") == 2 and ops.count("sum") == 2  # a row per iteration; a condition adds no nodes
+    assert [b.taken for b in graph.branches] == [True, True, False] and all(
+        isinstance(v, float) for b in graph.branches for v in b.values
+    )
+    first_row = next(i for i in graph.numbered if graph.nodes[i].prim.name == "index")
+    assert graph.loops(first_row)[0].iteration == 1  # taken inside its own iteration
+    text = found.to_text(width=100)
+    assert "the branches this run took" in text and "for loop (line 4) iteration 2" in text

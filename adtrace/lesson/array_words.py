@@ -19,6 +19,7 @@ REVERSE_INTRO = (
     "as the operation itself."
 )
 RESULT = "Result: the gradient"
+MADE_IN = "made in"
 SPARSITY = "The Jacobians of the array nodes, and their sparsity"
 SPARSITY_INTRO = (
     "The derivative of a vector with respect to a vector is a matrix: ■ marks an element of the node that "

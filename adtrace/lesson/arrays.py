@@ -21,10 +21,11 @@ from ..engine.simplify import simplify
 from ..expr import ARG_LETTERS, Apply, Const, Expr, Sym, latex_name, number, partial_rule, show, substitute
 from ..primitives import ARG_NAMES, ATOM
 from . import array_words as aw
-from .build import visible
+from . import words
+from .build import branches, visible
 from .lazy import Lazy
 from .math import Formula, Math, Matrix, Sum, bar
-from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step
+from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step, Words
 
 Array = Any
 SHOWN = 6
@@ -62,6 +63,9 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 def build_arrays(trace: ArrayTrace, digits: int = 4, *, explain: bool = False) -> Lesson:
     sections = [tape_section(trace, digits)]
+    decided = branches(trace, digits)  # type: ignore[arg-type]
+    if decided is not None:
+        sections.append(decided)
     for rpass in trace.reverse:
         sections.append(reverse_section(trace, rpass, digits, explain, len(trace.reverse) > 1))
     for tpass in trace.forward:
@@ -100,16 +104,28 @@ def tape_section(trace: ArrayTrace, digits: int) -> Section:
         node = g.nodes[i]
         what = node.name or "" if node.is_input else show(g.definition(i))
         name = node.name if node.name and not node.is_input else ""
-        cells = (
+        cells: tuple[Words, ...] = (
             (trace.label(i),),
             (name,),
             (shape_text(trace.shape(i)),),
             (what,),
             (matrix(trace.values[i], digits),),
         )
+        if where:
+            context = g.context(i)
+            cells += ((words.context_words(context.call, [(lp.kind, lp.line, lp.iteration) for lp in context.loops]),),)
         return Step("forward", i, Sym(trace.label(i)), cells=cells, uses=node.args)
 
-    columns = (Column("node"), Column("name"), Column("shape"), Column("definition"), Column("value"))
+    where = len(g.contexts) > 1  # a program with loops or calls: say where each node was made
+    columns: tuple[Column, ...] = (
+        Column("node"),
+        Column("name"),
+        Column("shape"),
+        Column("definition"),
+        Column("value"),
+    )
+    if where:
+        columns += (Column(aw.MADE_IN),)
     table = Block("table", steps=Lazy(len(order), row), columns=columns, what="nodes")
     return Section("forward", aw.TAPE, (Block("notes", (Note("text", (aw.TAPE_INTRO,)),)), table))
 
