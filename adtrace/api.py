@@ -128,10 +128,10 @@ def trace(
         elements=elements,
         **named_values,
     )
-    if getattr(found, "is_arrays", False):
+    if not isinstance(found, _EngineTrace):
         from .api_arrays import ArrayTrace  # numpy is loaded only for array programs
 
-        return ArrayTrace.of(found)  # type: ignore[arg-type,return-value]
+        return ArrayTrace.of(found)  # type: ignore[return-value]  # documented: an array program's trace
     return Trace.of(found)
 
 
