@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -69,6 +69,48 @@ class ArrayPrimitive(Primitive):
     """The scalar primitive this one applies element by element, if it does."""
     linear: bool = False
     """Whether the operation only moves, copies or adds elements (indexing, reshape, sum): its JVP is itself."""
+    vjp_code: Callable[[Site, int], str] | None = None
+    """The VJP into argument k as numpy code that adtrace reads back (the adjoint program): code(site, k)."""
+
+
+class Site(NamedTuple):
+    """Where a VJP is written as code: the names of the result's adjoint, the result and the arguments (their
+    code), with their shapes (a rule's code depends on them: a vector's transpose, the axes to sum over)."""
+
+    g: str
+    y: str
+    args: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    out: tuple[int, ...]
+
+
+def shape_code(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def unbroadcast_code(code: str, shape: tuple[int, ...], to: tuple[int, ...]) -> str:
+    """np.sum over the axes broadcasting copied along, as code: the adjoint of a copy is a sum."""
+    for _ in range(len(shape) - len(to)):
+        code = f"np.sum({code}, axis=0)"
+    shape = shape[len(shape) - len(to) :]
+    axes = [k for k, n in enumerate(to) if n == 1 and shape[k] != 1]
+    for k in reversed(axes):
+        code = f"np.sum({code}, axis={k})"
+    if axes:
+        code = f"np.reshape({code}, {shape_code(to)})"
+    if not to and shape:
+        code = f"np.sum({code})"
+    return code
+
+
+def _spread(code: str, to: tuple[int, ...], keep: tuple[int, ...]) -> str:
+    """A reduction's adjoint copied back over the array it reduced: reshaped to `keep` (1 on the reduced
+    axes), times ones of the array's shape."""
+    return (
+        f"np.reshape({code}, {shape_code(keep)})*np.ones({shape_code(to)})"
+        if keep
+        else f"{code}*np.ones({shape_code(to)})"
+    )
 
 
 def _unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
@@ -292,6 +334,7 @@ MATMUL = ArrayPrimitive(
         "∂y_ik/∂b_jk = a_ij, so b̄_jk = Σ_i a_ij·ȳ_ik: that is (Aᵀ·Ȳ)_jk",
     ),
     elements=_matmul_elements,
+    vjp_code=lambda s, k: _matmul_code(s, k),
 )
 
 
@@ -323,6 +366,7 @@ OUTER = ArrayPrimitive(
     index_form="y_ij = a_i·b_j",
     index_rules=("ā_i = Σ_j ȳ_ij·b_j", "b̄_j = Σ_i ȳ_ij·a_i"),
     elements=_outer_elements,
+    vjp_code=lambda s, k: _outer_code(s, k),
 )
 
 
@@ -413,7 +457,11 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         assert t[0] is not None
         return np.asarray(REDUCTIONS[name](t[0], axis))
 
-    common: dict[str, Any] = {"rule": f"{name} rule", "reads": f"the {name} of $a over {over}"}
+    common: dict[str, Any] = {
+        "rule": f"{name} rule",
+        "reads": f"the {name} of $a over {over}",
+        "vjp_code": _reduction_code(name, axis),
+    }
     if name == "sum":
         return ArrayPrimitive(
             name, 1, _np(lambda a: np.sum(a, axis=axis)), _no_grad, (), plain, code,
@@ -513,7 +561,7 @@ def _softmax_prim(axis: int) -> ArrayPrimitive:
         jvp=lambda t, y, a: y * (t[0] - np.sum(t[0] * y, axis=axis, keepdims=True)),
         index_form="y_i = exp(a_i)/Σ_j exp(a_j)",
         index_rules=("ā_j = Σ_i ȳ_i·y_i·(δ_ij - y_j) = y_j·(ȳ_j - Σ_i ȳ_i·y_i)",),
-        elements=_softmax_elements(axis),
+        elements=_softmax_elements(axis), vjp_code=_softmax_code(axis),
     )  # fmt: skip
 
 
@@ -539,6 +587,7 @@ TRANSPOSE = ArrayPrimitive(
     index_rules=("ā_ij = ȳ_ji",),
     elements=lambda a: np.transpose(a),
     linear=True,
+    vjp_code=lambda s, k: f"{s.g}.T",
 )
 
 
@@ -554,6 +603,7 @@ def _reshape(shape: tuple[int, ...]) -> ArrayPrimitive:
         rules_latex=("\\operatorname{reshape}($g)",),
         jvp=lambda t, y, a: np.reshape(t[0], shape), index_form="y (flat) = a (flat)",
         index_rules=("ā (flat) = ȳ (flat)",), elements=lambda a: np.reshape(a, shape), linear=True,
+        vjp_code=lambda s, k: f"np.reshape({s.g}, {shape_code(s.shapes[0])})",
     )  # fmt: skip
 
 
@@ -587,6 +637,7 @@ def _index(key: Key) -> ArrayPrimitive:
         rules_latex=(f"$g \\text{{ placed at [{text}] in zeros}}",),
         jvp=lambda t, y, a: t[0][key], index_form=f"y = a[{text}]",
         index_rules=(f"ā[{text}] = ȳ, and 0 elsewhere",), elements=lambda a: a[key], linear=True,
+        vjp_code=_index_code(key),
     )  # fmt: skip
 
 
@@ -619,7 +670,7 @@ def _join(name: str, n: int, axis: int) -> ArrayPrimitive:
         jvp=lambda t, y, *args: join([np.zeros(np.shape(a)) if d is None else d for d, a in zip(t, args, strict=True)],
                                      axis=axis),
         index_form="y = [a, b, …] side by side", index_rules=("each piece's adjoint is its part of ȳ",) * n,
-        elements=lambda *e: join(e, axis=axis), linear=True,
+        elements=lambda *e: join(e, axis=axis), linear=True, vjp_code=_join_code(name, axis),
     )  # fmt: skip
 
 
@@ -655,3 +706,103 @@ NAMED = ("matmul", "outer", "transpose", "sum", "mean", "max", "min", "prod", "l
 """Every array operation that is not elementwise (the rules card and the tests walk this)."""
 
 __all__ = ["ADD", "NEG", "ArrayPrimitive", "elementwise", "variant"]
+
+
+# -- each VJP as numpy code, for the adjoint program ------------------------------------------------------------
+
+
+def _matmul_code(s: Site, k: int) -> str:
+    (a, b), (sa, sb) = s.args, s.shapes
+    if len(sa) == 1 and len(sb) == 1:
+        return f"{s.g}*{b}" if k == 0 else f"{s.g}*{a}"
+    if k == 0:
+        return f"np.outer({s.g}, {b})" if len(sb) == 1 else f"{b} @ {s.g}" if len(sa) == 1 else f"{s.g} @ {b}.T"
+    return f"np.outer({a}, {s.g})" if len(sa) == 1 else f"{a}.T @ {s.g}"
+
+
+def _outer_code(s: Site, k: int) -> str:
+    return f"{s.g} @ {s.args[1]}" if k == 0 else f"{s.g}.T @ {s.args[0]}"
+
+
+def _kept(shape: tuple[int, ...], axis: int | None) -> tuple[int, ...]:
+    """The reduced shape with its axis kept as 1 (numpy's keepdims), () for a reduction of everything."""
+    if axis is None:
+        return ()
+    return tuple(1 if k == axis % len(shape) else n for k, n in enumerate(shape))
+
+
+def _reduction_code(name: str, axis: int | None) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        (a,), (shape,) = s.args, s.shapes
+        keep = _kept(shape, axis)
+        ax = "" if axis is None else f", axis={axis}"
+
+        def kept(x: str) -> str:
+            return f"np.reshape({x}, {shape_code(keep)})" if keep else x
+
+        if name == "sum":
+            return _spread(s.g, shape, keep)
+        if name == "mean":
+            return f"{_spread(s.g, shape, keep)}/{int(np.prod(shape) if axis is None else shape[axis])}"
+        if name in ("max", "min"):
+            gap = f"{kept(s.y)} - {a}" if name == "max" else f"{a} - {kept(s.y)}"
+            mask = f"(1 - np.sign({gap}))"
+            return f"{kept(s.g)}*{mask}/{kept(f'np.sum({mask}{ax})')}"
+        if name == "prod":
+            return f"{kept(s.g)}*{kept(s.y)}/{a}"
+        if name == "logsumexp":
+            return f"{kept(s.g)}*np.exp({a} - {kept(s.y)})"
+        return f"{kept(s.g)}*{a}/{kept(s.y)}"  # norm
+
+    return code
+
+
+def _softmax_code(axis: int) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        keep = _kept(s.out, axis)
+        return f"{s.y}*({s.g} - np.reshape(np.sum({s.g}*{s.y}, axis={axis}), {shape_code(keep)}))"
+
+    return code
+
+
+def _index_code(key: Key) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        (shape,) = s.shapes
+        if len(shape) == 1 and len(key) == 1:
+            (item,) = key
+            n = shape[0]
+            if isinstance(item, int):
+                return f"{s.g}*np.eye({n})[{item % n}]"
+            start, stop, step = item.indices(n)
+            if step == 1:
+                parts = [f"np.zeros({start})"] if start else []
+                parts.append(s.g)
+                parts += [f"np.zeros({n - stop})"] if stop < n else []
+                return f"np.concatenate([{', '.join(parts)}])" if len(parts) > 1 else s.g
+        if len(shape) == 2 and all(isinstance(i, int) or i == slice(None) for i in key):
+            m, n = shape
+            rows, cols = (*key, slice(None))[:2]
+            if isinstance(rows, int) and isinstance(cols, int):
+                return f"{s.g}*np.outer(np.eye({m})[{rows % m}], np.eye({n})[{cols % n}])"
+            if isinstance(rows, int):
+                return f"np.outer(np.eye({m})[{rows % m}], {s.g})"
+            if isinstance(cols, int):
+                return f"np.outer({s.g}, np.eye({n})[{cols % n}])"
+        picked = np.arange(int(np.prod(shape))).reshape(shape)[key].ravel()
+        select = np.zeros((int(np.prod(shape)), picked.size))
+        select[picked, np.arange(picked.size)] = 1.0
+        literal = "[" + ", ".join("[" + ", ".join(f"{v:g}" for v in row) + "]" for row in select) + "]"
+        return f"np.reshape(np.array({literal}) @ np.reshape({s.g}, (-1,)), {shape_code(shape)})"
+
+    return code
+
+
+def _join_code(name: str, axis: int) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        lead = ":, " * (axis % len(s.out))
+        if name == "stack":
+            return f"{s.g}[{lead}{k}]"
+        start = sum(shape[axis] for shape in s.shapes[:k])
+        return f"{s.g}[{lead}{start}:{start + s.shapes[k][axis]}]"
+
+    return code

@@ -366,3 +366,43 @@ def test_array_programs_run_loops_calls_and_branches_once_each() -> None:
     assert graph.loops(first_row)[0].iteration == 1  # taken inside its own iteration
     text = found.to_text(width=100)
     assert "the branches this run took" in text and "for loop (line 4) iteration 2" in text
+
+
+def _code_cases() -> list[tuple[Any, list[Any]]]:
+    rng = np.random.default_rng(1)
+    n = rng.normal
+    cases: list[tuple[Any, list[Any]]] = [
+        (ap.MATMUL, [n(size=(2, 3)), n(size=3)]),
+        (ap.MATMUL, [n(size=3), n(size=(3, 2))]),
+        (ap.MATMUL, [n(size=(2, 3)), n(size=(3, 4))]),
+        (ap.MATMUL, [n(size=3), n(size=3)]),
+        (ap.OUTER, [n(size=2), n(size=3)]),
+        (ap.TRANSPOSE, [n(size=(2, 3))]),
+        (ap.variant("reshape", (3, 2)), [n(size=(2, 3))]),
+        (ap.variant("softmax", (-1,)), [n(size=4)]),
+        (ap.variant("softmax", (1,)), [n(size=(2, 3))]),
+        (ap.variant("concatenate", (2, 0)), [n(size=2), n(size=3)]),
+        (ap.variant("concatenate", (2, 1)), [n(size=(2, 2)), n(size=(2, 1))]),
+        (ap.variant("stack", (2, 1)), [n(size=3), n(size=3)]),
+    ]
+    for name in ("sum", "mean", "max", "min", "prod", "logsumexp", "norm"):
+        cases += [(ap.variant(name, axis), [n(size=(2, 3))]) for axis in ((), (0,), (1,))]
+    for key in [(1,), (("slice", 1, None, None),), (("slice", None, -1, None),), (("slice", None, None, 2),)]:
+        cases.append((ap.variant("index", key), [n(size=5)]))
+    for key in [(1,), (("slice", None, None, None), 0), (0, 2), (("slice", 1, None, None), ("slice", None, 2, None))]:
+        cases.append((ap.variant("index", key), [n(size=(2, 3))]))
+    return cases
+
+
+@pytest.mark.parametrize(("prim", "args"), _code_cases(), ids=lambda c: getattr(c, "name", ""))
+def test_each_vjp_as_code_computes_the_vjp(prim: Any, args: list[Any]) -> None:
+    rng = np.random.default_rng(2)
+    y = prim.evaluate(*args)
+    g = rng.normal(size=np.shape(y))
+    names = tuple(f"a{i}" for i in range(len(args)))
+    site = ap.Site("g", "y", names, tuple(np.shape(a) for a in args), np.shape(y))
+    for k in range(prim.arity):
+        code = prim.vjp_code(site, k)
+        env = {"np": np, "g": g, "y": y, **dict(zip(names, args, strict=True))}
+        got = eval(code, {"__builtins__": {}}, env)
+        np.testing.assert_allclose(got, prim.vjp[k](g, y, *args), rtol=1e-12, atol=1e-12, err_msg=code)
