@@ -57,7 +57,13 @@ class Running(NamedTuple):
     shown: int
 
 
-Math = Expr | Partial | Prod | Sum | Titled | Running
+class Matrix(NamedTuple):
+    """A matrix of formulas, row by row: [[a, b], [c, d]] in plain text, a bmatrix in LaTeX (the Hessian)."""
+
+    rows: tuple[tuple[Expr, ...], ...]
+
+
+Math = Expr | Partial | Prod | Sum | Titled | Running | Matrix
 
 
 def bar(label: str) -> str:
@@ -104,6 +110,11 @@ def show(math: Math, fmt: Format = "plain") -> str:
         return sep.join(_factor(f, fmt) for f in math.factors)
     if isinstance(math, Running):
         return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
+    if isinstance(math, Matrix):
+        if fmt == "latex":
+            body = " \\\\ ".join(" & ".join(show_expr(e, fmt) for e in row) for row in math.rows)
+            return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
+        return "[" + ", ".join("[" + ", ".join(show_expr(e, fmt) for e in row) + "]" for row in math.rows) + "]"
     if isinstance(math, Titled):
         sep = "\\ " if fmt == "latex" else " "
         return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"
