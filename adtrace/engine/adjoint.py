@@ -24,7 +24,7 @@ import math
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..expr import BAR, Apply, Const, Expr, Sym, fold, partial_rule, show, substitute
+from ..expr import BAR, Apply, Const, Expr, Sym, fold, partial_rule, show, substitute, symbols
 from ..primitives import ARG_NAMES, BY_NAME, CONSTANTS, PYTHON_DEFS
 from .graph import ascii_label
 from .trace import Trace
@@ -79,14 +79,14 @@ def _lines(trace: Trace, runs: list[Sweep]) -> Iterator[str]:
     source = " ".join(line.strip() for line in graph.source.splitlines() if line.strip())
     yield f"# description: the adjoint program of {_short(source)}, written by adtrace"
     if trace.inputs:
-        yield "# values: " + " ".join(f"{name}={repr(float(v))}" for name, v in trace.inputs.items())
+        yield "# values: " + " ".join(f"{name}={float(v)!r}" for name, v in trace.inputs.items())
     yield f"# outputs: {','.join(names)}"
     yield "#"
     yield "# Reverse-mode AD as a program: the forward statements (the tape), then the reverse pass, one line per"
     yield "# chain-rule term (parent adjoint times local partial, summed with +=). It reads its inputs"
-    yield f"# ({', '.join(graph.inputs) or 'none'}) and ends with the gradient. Trace it with adtrace -f FILE (the values and"
-    yield "# outputs above apply), or run it in Python with the inputs defined first."
-    if graph.is_program and (graph.branches or any(graph.loops(i) for i in graph.numbered) or graph.notes):
+    yield f"# ({', '.join(graph.inputs) or 'none'}) and ends with the gradient. Trace it with adtrace -f FILE (the"
+    yield "# values and outputs above apply), or run it in Python with the inputs defined first."
+    if graph.is_program and (graph.branches or any(graph.loops(i) for i in graph.numbered)):
         yield "# It is the program of the path taken: loops unrolled as they ran at these values, the branches"
         yield "# that ran (an input nearby may take another path, with another adjoint program)."
     imports = sorted(_functions(body) - _BUILTINS - set(PYTHON_DEFS) | _constants(body))
@@ -176,14 +176,23 @@ def _reverse(trace: Trace, sweep: Sweep) -> Iterator[_Line]:
     if rest:
         names = " = ".join(_adjoint(trace, j, sweep) for j in rest)
         yield _Line(f"{names} = 0.0  # every other adjoint starts at 0")
+    constant = dict.fromkeys(numbered, True)  # whether an adjoint is a number here, the same at every input
     for j in reversed(numbered):
         for p, pos in graph.parents[j]:
-            yield _term(trace, sweep, p, pos, j)
-    for name, node in result_names(trace, sweep).items():
-        yield _Line(f"{node} = {name}")
+            line, partial = _term(trace, sweep, p, pos, j)
+            if not constant[p] or symbols(partial):
+                constant[j] = False
+            yield line
+    keep = "  # + 0*{x}: this derivative is a constant, and an output adtrace traces must depend on an input"
+    for (name, result), i in zip(result_names(trace, sweep).items(), graph.inputs.values(), strict=True):
+        if constant[i]:
+            x = _name(trace.label(i))
+            yield _Line(f"{result} = {name} + 0*{x}" + keep.format(x=x))
+        else:
+            yield _Line(f"{result} = {name}")
 
 
-def _term(trace: Trace, sweep: Sweep, p: int, pos: int, j: int) -> _Line:
+def _term(trace: Trace, sweep: Sweep, p: int, pos: int, j: int) -> tuple[_Line, Expr]:
     """The edge p → j as one statement: w̄j += w̄p·∂wp/∂wj, the partial from the scalar rule of p's primitive.
 
     This is where a rule is looked up per primitive and per edge: an array primitive (a matrix product, a
@@ -203,7 +212,8 @@ def _term(trace: Trace, sweep: Sweep, p: int, pos: int, j: int) -> _Line:
     pl, jl = trace.label(p), trace.label(j)
     rule = parent.prim.rule
     comment = f"{_adjoint_label(jl)} += {_adjoint_label(pl)}·∂{pl}/∂{jl}, {rule}"
-    return _Line(f"{_adjoint(trace, j, sweep)} += {show(contribution, 'python')}  # {comment}", (contribution,))
+    line = f"{_adjoint(trace, j, sweep)} += {show(contribution, 'python')}  # {comment}"
+    return _Line(line, (contribution,)), partial
 
 
 def _tidy(expr: Expr) -> Expr:

@@ -34,8 +34,8 @@ from rich.console import Console
 from rich.terminal_theme import MONOKAI, TerminalTheme
 
 from ..engine.trace import Trace
-from ..lesson.model import Lesson
 from ..errors import ExportError, UnknownFormatError
+from ..lesson.model import Lesson
 
 Theme = Literal["light", "dark"]
 
