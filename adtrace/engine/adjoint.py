@@ -21,11 +21,12 @@ vector–Jacobian product would be another rule looked up there (see `_term`).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
 from ..expr import BAR, Apply, Const, Expr, Sym, fold, partial_rule, show, substitute, symbols
-from ..primitives import ARG_NAMES, BY_NAME, CONSTANTS, PYTHON_DEFS
+from ..primitives import ARG_NAMES, BY_NAME, CONSTANTS, PRIMITIVES, PYTHON_DEFS
 from .graph import ascii_label
 from .trace import Trace
 
@@ -264,17 +265,10 @@ def _number(value: float) -> str:
 
 
 def _functions(lines: list[_Line]) -> set[str]:
-    """The Python names of the functions the program calls."""
-    found: set[str] = set()
-    for line in lines:
-        for formula in line.code:
-            fold(formula, lambda leaf: None, lambda node, args: _called(node, found))
-    return found
-
-
-def _called(node: Apply, found: set[str]) -> None:
-    if node.prim.functions and node.prim.token is None:
-        found.add(node.prim.functions[0])
+    """The Python names of the functions the program calls (inside a folded constant's text too: sin(0.5))."""
+    text = " ".join(show(formula, "python") for line in lines for formula in line.code)
+    names = {p.functions[0] for p in PRIMITIVES if p.functions and p.token is None}
+    return {name for name in names if re.search(rf"(?<![\w.]){name}\(", text)}
 
 
 def _constants(lines: list[_Line]) -> set[str]:
@@ -284,6 +278,4 @@ def _constants(lines: list[_Line]) -> set[str]:
 
 
 def _uses(text: str, name: str) -> bool:
-    import re
-
     return re.search(rf"(?<![\w.]){name}(?![\w(])", text) is not None
