@@ -32,7 +32,7 @@ def test_hessian_matches_differences_of_the_gradient(source: str, point: dict[st
     assert h.matrix is not None and h.symmetric
     for xi in point:
         for xj in point:
-            numeric = central_difference(lambda p: trace(source, p).gradient[xi], point, xj)
+            numeric = central_difference(lambda p, xi=xi: trace(source, p).gradient[xi], point, xj)
             assert h.matrix[xi][xj] == pytest.approx(numeric, rel=1e-5, abs=1e-6)
             assert h.matrix[xi][xj] == pytest.approx(h.matrix[xj][xi], rel=1e-12, abs=1e-14)
 
