@@ -170,16 +170,20 @@ def _reverse(trace: Trace, sweep: Sweep) -> Iterator[_Line]:
         seeds = ", ".join(f"{trace.label(j)} = {v:g}" for j, v in sweep.seeds.items())
         yield _Line("")
         yield _Line(f"# the reverse pass from the seed {seeds}: adjoints from the outputs back to the inputs")
-    for j, seed in sweep.seeds.items():
-        label = trace.label(j)
-        yield _Line(f"{_adjoint(trace, j, sweep)} = {_number(seed)}  # seed: {_adjoint_label(label)} = {seed:g}")
-    rest = [j for j in reversed(numbered) if j not in sweep.seeds]
-    if rest:
-        names = " = ".join(_adjoint(trace, j, sweep) for j in rest)
-        yield _Line(f"{names} = 0.0  # every other adjoint starts at 0")
     constant = dict.fromkeys(numbered, True)  # whether an adjoint is a number here, the same at every input
     for j in reversed(numbered):
-        for p, pos in graph.parents[j]:
+        label = trace.label(j)
+        edges = graph.parents[j]
+        if j in sweep.seeds:
+            seed = sweep.seeds[j]
+            said = f"seed: {_adjoint_label(label)} = {seed:g}" + (", then its terms" if edges else "")
+            yield _Line(f"{_adjoint(trace, j, sweep)} = {_number(seed)}  # {said}")
+        elif edges:
+            terms = " + ".join(f"{_adjoint_label(trace.label(p))}·∂{trace.label(p)}/∂{label}" for p, _ in edges)
+            yield _Line(f"{_adjoint(trace, j, sweep)} = 0.0  # {_adjoint_label(label)} = {terms}, a term at a time")
+        else:
+            yield _Line(f"{_adjoint(trace, j, sweep)} = 0.0  # no parents: nothing computed from {label} reaches here")
+        for p, pos in edges:
             line, partial = _term(trace, sweep, p, pos, j)
             if not constant[p] or symbols(partial):
                 constant[j] = False
