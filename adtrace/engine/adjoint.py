@@ -83,10 +83,10 @@ def _lines(trace: Trace, runs: list[Sweep]) -> Iterator[str]:
         yield "# values: " + " ".join(f"{name}={float(v)!r}" for name, v in trace.inputs.items())
     yield f"# outputs: {','.join(names)}"
     yield "#"
-    yield "# Reverse-mode AD as a program: the forward statements (the tape), then the reverse pass, one line per"
-    yield "# chain-rule term (parent adjoint times local partial, summed with +=). It reads its inputs"
-    yield f"# ({', '.join(graph.inputs) or 'none'}) and ends with the gradient. Trace it with adtrace -f FILE (the"
-    yield "# values and outputs above apply), or run it in Python with the inputs defined first."
+    yield "# Reverse mode as a program: the tape (the forward statements), then the reverse pass, one line per"
+    yield "# chain-rule term (parent adjoint times local partial, summed with +=)."
+    yield "# Trace it with adtrace -f FILE (the values and outputs above apply); run it in Python with the"
+    yield f"# inputs ({', '.join(graph.inputs) or 'none'}) defined first."
     if graph.is_program and (graph.branches or any(graph.loops(i) for i in graph.numbered)):
         yield "# It is the program of the path taken: loops unrolled as they ran at these values, the branches"
         yield "# that ran (an input nearby may take another path, with another adjoint program)."
@@ -151,6 +151,8 @@ def _forward(trace: Trace) -> Iterator[_Line]:
             continue
         formula = Apply(node.prim, tuple(_operand(trace, a) for a in node.args))
         where = [f"line {graph.line(i)}"] if graph.is_program and "\n" in graph.source.strip() else []
+        where += [f"{lp.kind} iteration {lp.iteration}" for lp in graph.loops(i)]
+        where += [graph.call(i) or ""] if graph.call(i) else []
         if node.name:
             where.append(node.name)
         comment = f"  # {', '.join(where)}" if where else ""
