@@ -44,6 +44,9 @@ class Hessian(NamedTuple):
     """Whether H equals its transpose up to rounding."""
     closed: dict[str, dict[str, Expr]] | None
     """Input → input → the second derivative in closed form, where the symbolic layer is there."""
+    where: dict[str, list[tuple[str, Expr]]] | None = None
+    """Input xi → the named intermediates its row of `closed` uses ('where ū9 = …'), in let order: each row
+    is the Jacobian row of one gradient entry, a reverse pass of its own, so its names are its own."""
 
 
 def hessian(trace: Trace, vector: Mapping[str, float] | None = None, *, symbolic: bool | None = None) -> Hessian:
@@ -104,19 +107,25 @@ def _one(trace: Trace, sweep: Sweep, vector: Mapping[str, float] | None, symboli
     if v is not None:
         tangents = found.forward[0].tangents
         hvp = {x: tangents[out_nodes[x]] for x in inputs}
-        return Hessian(output, program, found, gradient, None, v, hvp, 0.0, True, _closed(found, gradient))
+        return Hessian(output, program, found, gradient, None, v, hvp, 0.0, True, *_closed(found, gradient))
     columns = {p.input: p.tangents for p in found.forward}
     matrix = {xi: {xj: columns[xj][out_nodes[xi]] for xj in inputs} for xi in inputs}
     asymmetry = max((abs(matrix[a][b] - matrix[b][a]) for a in inputs for b in inputs), default=0.0)
     scale = max((abs(h) for row in matrix.values() for h in row.values()), default=0.0)
     symmetric = asymmetry <= 1e-9 * max(scale, 1e-300) or asymmetry == 0.0
-    return Hessian(output, program, found, gradient, matrix, None, None, asymmetry, symmetric, _closed(found, gradient))
+    closed = _closed(found, gradient)
+    return Hessian(output, program, found, gradient, matrix, None, None, asymmetry, symmetric, *closed)
 
 
-def _closed(found: Trace, gradient: dict[str, str]) -> dict[str, dict[str, Expr]] | None:
-    """The Hessian in closed form: the symbolic layer's Jacobian of the gradient (rows ∂/∂xi of ∂z/∂xi)."""
+def _closed(
+    found: Trace, gradient: dict[str, str]
+) -> tuple[dict[str, dict[str, Expr]] | None, dict[str, list[tuple[str, Expr]]] | None]:
+    """The Hessian in closed form: the symbolic layer's Jacobian of the gradient (row xi: ∂/∂xj of ∂z/∂xi),
+    with each row's named intermediates."""
     sym = found.symbolic
     if sym is None:
-        return None
+        return None, None
     jacobian = sym.jacobian
-    return {x: dict(jacobian[name]) for x, name in gradient.items()}
+    closed = {x: dict(jacobian[name]) for x, name in gradient.items()}
+    where = {x: sym.bindings(closed[x].values(), sym.units[name]) for x, name in gradient.items()}
+    return closed, where

@@ -14,7 +14,7 @@ from functools import partial
 from ..engine.hessian import Hessian
 from ..engine.symbolic import rounded
 from ..engine.trace import Trace
-from ..expr import Sym, number
+from ..expr import Sym, number, symbols
 from . import words
 from .build import _lazy, _section, decomposition, forward, header
 from .math import BAR, DOT, Matrix, Partial, Titled, dot, num
@@ -118,11 +118,29 @@ def _hvp(h: Hessian, digits: int) -> Section:
 
 
 def _closed(h: Hessian, digits: int) -> list[Block]:
+    """The upper triangle (H is symmetric), row by row, each row with the named intermediates it uses."""
     if h.closed is None or h.matrix is None:
         return []
-    steps = [
-        Step("closed_form", None, Sym(f"∂²{h.output}/∂{a}∂{b}"), (Line("closed", rounded(formula, digits)),))
-        for a, row in h.closed.items()
-        for b, formula in row.items()
-    ]
-    return [Block("notes", (Note("text", (words.HESSIAN_CLOSED,)),)), Block("steps", steps=Steps.of(steps))]
+    inputs = list(h.closed)
+    blocks = [Block("notes", (Note("text", (words.HESSIAN_CLOSED,)),))]
+    for k, a in enumerate(inputs):
+        row = h.closed[a]
+        shown = inputs[k:] if h.symmetric else inputs
+        steps = [
+            Step("closed_form", None, Sym(f"∂²{h.output}/∂{a}∂{b}"), (Line("closed", rounded(row[b], digits)),))
+            for b in shown
+        ]
+        used = {n for b in shown for n in symbols(row[b])}
+        bindings = (h.where or {}).get(a, [])
+        for name, formula in reversed(bindings):  # let order: a name's own formula may use earlier ones
+            if name in used:
+                used.update(symbols(formula))
+        steps += [
+            Step("closed_form", None, Sym(name), (Line("closed", rounded(formula, digits)),), prefix="where")
+            for name, formula in bindings
+            if name in used
+        ]
+        blocks.append(Block("steps", steps=Steps.of(steps)))
+    if h.symmetric and len(inputs) > 1:
+        blocks.append(Block("notes", (Note("aside", (words.HESSIAN_CLOSED_REST,)),)))
+    return blocks

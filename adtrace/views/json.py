@@ -237,4 +237,5 @@ def hessian_dict(h: Hessian) -> dict[str, Any]:
     }
     if h.closed is not None:
         out["hessian_symbolic"] = {a: {b: show(f, "code") for b, f in row.items()} for a, row in h.closed.items()}
+        out["hessian_symbolic_where"] = {a: _where(bindings) for a, bindings in (h.where or {}).items()}
     return out
