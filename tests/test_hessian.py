@@ -7,13 +7,16 @@ against the matrix; the seed example's trace as a golden file; bad input as one-
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
 import sympy
 from conftest import central_difference, check_golden
+from generated import programs
+from hypothesis import HealthCheck, assume, given, settings
 
-from adtrace import trace
+from adtrace import AdtraceError, trace
 from adtrace.cli import main
 from adtrace.engine.hessian import hessian, hessians
 from adtrace.samples import all_samples
@@ -160,3 +163,36 @@ def test_closed_form_evaluates_to_the_numbers(sample: Any) -> None:
                 env[name] = evaluate(formula, env)
             for xj, formula in row.items():
                 assert evaluate(formula, env) == pytest.approx(h.matrix[xi][xj], rel=1e-9, abs=1e-12)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@given(programs(max_inputs=3, max_statements=3))
+def test_random_programs_match_sympy(program: Any) -> None:
+    from generated import Tree
+    from sympy_expr import FUNCTIONS, no_delta
+
+    def to_sympy(tree: Tree, env: dict[str, Any]) -> Any:
+        if tree[0] == "var":
+            return env[tree[1]]
+        if tree[0] == "const":
+            return sympy.Rational(repr(tree[1]))
+        return FUNCTIONS[tree[1]](*(to_sympy(a, env) for a in tree[2]))
+
+    try:
+        h = hessian(trace(program.source, program.inputs))
+    except AdtraceError:
+        assume(False)
+        raise
+    assert h.matrix is not None
+    symbols = {name: sympy.Symbol(name, real=True) for name in program.inputs}
+    env: dict[str, Any] = dict(symbols)
+    for name, tree in program.statements:
+        env[name] = to_sympy(tree, env)
+    point = {symbols[name]: sympy.Float(repr(v), 30) for name, v in program.inputs.items()}
+    for xi in h.matrix:
+        for xj in h.matrix:
+            second = no_delta(sympy.diff(env["z"], symbols[xi], symbols[xj]))
+            expected = complex(second.subs(point).evalf(25))
+            assume(expected.imag == 0 and math.isfinite(expected.real))
+            got = h.matrix[xi][xj]
+            assert math.isclose(got, expected.real, rel_tol=1e-7, abs_tol=1e-8), (xi, xj, got, expected, program.source)

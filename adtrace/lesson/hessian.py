@@ -142,5 +142,6 @@ def _closed(h: Hessian, digits: int) -> list[Block]:
         ]
         blocks.append(Block("steps", steps=Steps.of(steps)))
     if h.symmetric and len(inputs) > 1:
-        blocks.append(Block("notes", (Note("aside", (words.HESSIAN_CLOSED_REST,)),)))
+        named = any(h.where.values()) if h.where else False
+        blocks.append(Block("notes", (Note("aside", (words.hessian_closed_rest(named),)),)))
     return blocks

@@ -690,7 +690,12 @@ def hvp_cost(vector: str) -> str:
 
 
 HESSIAN_CLOSED = "In closed form (the symbolic layer differentiates the gradient's formulas, simplified):"
-HESSIAN_CLOSED_REST = (
-    "The entries below the diagonal are the same by symmetry (each row's 'where' names are its own: every row "
-    "is a reverse pass over the adjoint program of its own)."
-)
+
+
+def hessian_closed_rest(named: bool) -> str:
+    said = "The entries below the diagonal are the same, by symmetry."
+    if named:
+        said += (
+            " Each row's 'where' names are its own: every row is a reverse pass of its own over the adjoint program."
+        )
+    return said
