@@ -99,7 +99,7 @@ def test_json_keys(runner: Any) -> None:
 def test_markdown_shows_a_matrix(runner: Any) -> None:
     done = runner.invoke(main, [SEED, "x1=2", "x2=3", "--hessian", "--format", "md"])
     assert done.exit_code == 0, done.output
-    assert "\\begin{bmatrix}" in done.stdout
+    assert "\\begin{bmatrix}" in done.stdout and "\\frac{\\partial^2 z}{\\partial x_{1} \\partial x_{2}}" in done.stdout
 
 
 def test_hvp_trace_says_what_it_costs(runner: Any) -> None:

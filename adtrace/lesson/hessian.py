@@ -14,10 +14,10 @@ from functools import partial
 from ..engine.hessian import Hessian
 from ..engine.symbolic import rounded
 from ..engine.trace import Trace
-from ..expr import Sym, number, symbols
+from ..expr import Sym, latex_name, number, symbols
 from . import words
 from .build import _lazy, _section, decomposition, forward, header
-from .math import BAR, DOT, Matrix, Partial, Titled, dot, num
+from .math import BAR, DOT, Matrix, Named, Partial, Titled, dot, num, second
 from .model import Block, Column, Lesson, Line, Note, Section, Step, Steps, Words
 from .passes import tangent_step
 
@@ -107,7 +107,12 @@ def _hvp(h: Hessian, digits: int) -> Section:
     assert h.hvp is not None and h.vector is not None
     vector = ", ".join(f"{x} = {number(v, digits)}" for x, v in h.vector.items())
     steps = [
-        Step("closed_form", None, Sym(f"(H·v)[{x}]"), (Line("value", num(value, digits)),))
+        Step(
+            "closed_form",
+            None,
+            Named(f"(H·v)[{x}]", f"(H v)_{{{latex_name(x)}}}"),
+            (Line("value", num(value, digits)),),
+        )
         for x, value in h.hvp.items()
     ]
     blocks = [
@@ -127,8 +132,7 @@ def _closed(h: Hessian, digits: int) -> list[Block]:
         row = h.closed[a]
         shown = inputs[k:] if h.symmetric else inputs
         steps = [
-            Step("closed_form", None, Sym(f"∂²{h.output}/∂{a}∂{b}"), (Line("closed", rounded(row[b], digits)),))
-            for b in shown
+            Step("closed_form", None, second(h.output, a, b), (Line("closed", rounded(row[b], digits)),)) for b in shown
         ]
         used = {n for b in shown for n in symbols(row[b])}
         bindings = (h.where or {}).get(a, [])

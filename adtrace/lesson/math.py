@@ -63,7 +63,21 @@ class Matrix(NamedTuple):
     rows: tuple[tuple[Expr, ...], ...]
 
 
-Math = Expr | Partial | Prod | Sum | Titled | Running | Matrix
+class Named(NamedTuple):
+    """A symbol with its own LaTeX: ∂²z/∂x1∂x2 is \\frac{\\partial^2 z}{\\partial x_{1} \\partial x_{2}}."""
+
+    plain: str
+    latex: str
+
+
+def second(num: str, a: str, b: str) -> Named:
+    """∂²num/∂a∂b (∂²num/∂a² when a is b)."""
+    den = f"\\partial {latex_name(a)}^2" if a == b else f"\\partial {latex_name(a)} \\partial {latex_name(b)}"
+    plain = f"∂²{num}/∂{a}²" if a == b else f"∂²{num}/∂{a}∂{b}"
+    return Named(plain, f"\\frac{{\\partial^2 {latex_name(num)}}}{{{den}}}")
+
+
+Math = Expr | Partial | Prod | Sum | Titled | Running | Matrix | Named
 
 
 def bar(label: str) -> str:
@@ -110,6 +124,8 @@ def show(math: Math, fmt: Format = "plain") -> str:
         return sep.join(_factor(f, fmt) for f in math.factors)
     if isinstance(math, Running):
         return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
+    if isinstance(math, Named):
+        return math.latex if fmt == "latex" else math.plain
     if isinstance(math, Matrix):
         if fmt == "latex":
             body = " \\\\ ".join(" & ".join(show_expr(e, fmt) for e in row) for row in math.rows)
