@@ -113,7 +113,8 @@ def trace(
     max_nodes: int = MAX_NODES_DEFAULT,
     max_iterations: int = MAX_ITERATIONS_DEFAULT,
     max_depth: int = MAX_DEPTH_DEFAULT,
-    **named_values: float | int | str,
+    elements: bool = False,
+    **named_values: Any,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
 
@@ -140,8 +141,13 @@ def trace(
         max_nodes=max_nodes,
         max_iterations=max_iterations,
         max_depth=max_depth,
+        elements=elements,
         **named_values,
     )
+    if getattr(found, "is_arrays", False):
+        from .api_arrays import ArrayTrace  # numpy is loaded only for array programs
+
+        return ArrayTrace.of(found)  # type: ignore[arg-type,return-value]
     return Trace.of(found)
 
 

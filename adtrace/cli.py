@@ -114,15 +114,29 @@ def _parse_seed(text: str | None) -> float | dict[str, float] | None:
         from .language.values import constant_value
 
         return constant_value(text, "the seed")
-    seeds: dict[str, float] = {}
-    for part in text.split(","):
+    seeds: dict[str, Any] = {}
+    for part in _top_level_commas(text):
         name, eq, value = part.partition("=")
         if not eq or not name.strip():
             raise OptionError(f"--seed takes NAME=VALUE pairs separated by commas, like f=1,g=0 (got '{part}')")
-        from .language.values import constant_value
+        from .language.values import array_value, constant_value
 
-        seeds[name.strip()] = constant_value(value, name.strip())
+        if value.lstrip().startswith("["):
+            seeds[name.strip()] = array_value(value, name.strip())
+        else:
+            seeds[name.strip()] = constant_value(value, name.strip())
     return seeds
+
+
+def _top_level_commas(text: str) -> list[str]:
+    """'y=[1,0],g=1' → ['y=[1,0]', 'g=1']: commas inside brackets belong to the array."""
+    parts, depth, start = [], 0, 0
+    for k, ch in enumerate(text):
+        depth += (ch == "[") - (ch == "]")
+        if ch == "," and depth == 0:
+            parts.append(text[start:k])
+            start = k + 1
+    return [*parts, text[start:]]
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -254,6 +268,7 @@ def _practice_options(command: _F) -> _F:
     help="With --step: advance automatically every SECONDS (projector demos); implies --step.",
 )
 @click.option("--explain", is_flag=True, help="Explain every step in words (also for `adtrace rules`).")
+@click.option("--elements", is_flag=True, help="Array programs: take the arrays apart, one scalar per node.")
 @click.option(
     "--graph", "graph_only", is_flag=True, help="Print only the drawing of the graph (with -o x.svg: the picture)."
 )
@@ -307,6 +322,7 @@ def main(
     adjoint_program: bool,
     hessian: bool,
     hvp: str | None,
+    elements: bool,
     **practice: Any,
 ) -> None:
     """Trace reverse-mode automatic differentiation of EXPRESSION at NAME=VALUE inputs.
@@ -383,7 +399,16 @@ def main(
             max_nodes=max_nodes,
             max_iterations=max_iterations,
             max_depth=max_depth,
+            elements=elements,
         )
+        if second and getattr(result, "is_arrays", False):
+            raise OptionError(
+                "the adjoint program and the Hessian of an array program's array level are not there yet: add "
+                "--elements for those of its scalar elements"
+            )
+        if getattr(result, "is_arrays", False):
+            _show_arrays(result, out, err, fmt, targets, output_paths, quiet, digits, explain, max_rows, step)
+            return
         for note in result.graph.notes:
             err.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
         for warning in result.warnings:
@@ -712,6 +737,47 @@ def _show(
     from .views.terminal import print_trace
 
     print_trace(out, result, digits, explain=explain, max_rows=max_rows)
+
+
+def _show_arrays(
+    result: Any,
+    out: Console,
+    err: Console,
+    fmt: str | None,
+    targets: list[tuple[str, str]],
+    output_paths: tuple[str, ...],
+    quiet: bool,
+    digits: int,
+    explain: bool,
+    max_rows: int,
+    step: bool,
+) -> None:
+    """The array level of an array program: the terminal, markdown and JSON views, and those exports."""
+    for note in result.graph.notes:
+        err.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
+    for warning in result.warnings:
+        err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
+    if step:
+        raise OptionError(
+            "--step on an array program's array level is not there yet: add --elements to step through it"
+        )
+    for path, path_fmt in targets:
+        result.save(path, path_fmt, digits=digits, explain=explain, max_rows=max_rows)
+        if not quiet:
+            err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+    if fmt in (None, "text"):
+        if not quiet:
+            result.print_to(out, digits, explain=explain, max_rows=max_rows)
+    elif fmt == "json":
+        click.echo(result.to_json())
+    elif fmt in ("md", "markdown"):
+        click.echo(result.to_markdown(digits, explain=explain), nl=False)
+    elif fmt == "txt":
+        click.echo(result.to_text(digits=digits, explain=explain, max_rows=max_rows), nl=False)
+    else:
+        raise OptionError(
+            f"--format {fmt} is not there yet for an array program's array level: use text, json or markdown"
+        )
 
 
 def _has_termios() -> bool:

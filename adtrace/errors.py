@@ -99,6 +99,10 @@ class OptionError(AdtraceError):
     """An option's value (a seed, an output name, a mode) does not fit the expression."""
 
 
+class ShapeError(AdtraceError):
+    """Arrays whose shapes don't fit the operation: `W @ x` with different inner sizes, an index out of range."""
+
+
 class EvaluationError(AdtraceError):
     """A node's value or local partial is undefined or not finite (log(-1), 1/0, exp(1000))."""
 

@@ -142,7 +142,10 @@ def latex_name(name: str) -> str:
             return "\\bar " + inner
         return f"\\overline{{{inner}}}"
     match = re.fullmatch(r"([^\W\d_]+?)_?(-?\d+)", base)  # v-1: Griewank's input labels
-    if match:
+    element = re.fullmatch(r"(.+)\[(-?\d+(?:,-?\d+)*)\]", base)  # an array's element: W[0,2] → W_{0,2}
+    if element:
+        text = _subscript(latex_name(element.group(1)), element.group(2))
+    elif match:
         letters, digits = match.groups()
         text = _subscript(_latex_letters(letters), digits if digits.isascii() else _ascii_tex(digits))
     elif "_" in base:  # loss_total → loss with the subscript total, as LaTeX reads an underscore
@@ -285,10 +288,12 @@ def _show_apply(node: Apply, args: list[tuple[str, int]], fmt: Format) -> tuple[
         need = notation.arg_prec[k]
         if prec < need or (k > 0 and need > 0 and text.startswith("-")):
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
-        parts["ab"[k]] = text
+        parts[ARG_LETTERS[k] if k < len(ARG_LETTERS) else f"a{k}"] = text
     return Template(notation.template).substitute(parts), notation.prec
 
 
+ARG_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+"""How a template names its arguments: $a, $b, … (an array join of many arrays uses them all)."""
 _NUMERIC = re.compile(r"-?(?:(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?|inf)")
 
 

@@ -25,6 +25,11 @@ class Sample:
     values: tuple[str, ...]
     outputs: tuple[str, ...]
 
+    @property
+    def arrays(self) -> bool:
+        """Whether the sample is an array program (an input's value is an array: x=[1,2,3])."""
+        return any("=[" in v for v in self.values)
+
 
 def samples_dir() -> Path:
     """The packaged copy in a wheel, or the repository's samples/ in a source checkout."""

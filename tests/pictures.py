@@ -36,6 +36,7 @@ loss = (y - t)^2"""
 
 def sample_trace(name: str, **options: object) -> Trace:
     s = get(name)
+    options.setdefault("elements", s.arrays)  # an array sample's views are tested at its element level
     return trace(s.source, parse_assignments(s.values), outputs=list(s.outputs) or None, **options)  # type: ignore[arg-type]
 
 

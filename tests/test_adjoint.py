@@ -17,20 +17,29 @@ from hypothesis import HealthCheck, assume, given, settings
 
 from adtrace import AdtraceError, trace
 from adtrace.cli import main
-from adtrace.engine.adjoint import adjoint_program, gradient_names
+from adtrace.engine.adjoint import adjoint_program, gradient_names, python_name
 from adtrace.samples import all_samples
 
 SEED = "x1*x2 + sin(x1)"
 
 
+def sample_trace(sample: Any) -> Any:
+    """A sample's trace; an array program's at the element level (--elements), the one with an adjoint program."""
+    from adtrace.language.values import parse_assignments
+
+    values, outputs = parse_assignments(list(sample.values)), list(sample.outputs) or None
+    t = trace(sample.source, values, outputs=outputs)
+    return trace(sample.source, values, outputs=outputs, elements=True) if getattr(t, "is_arrays", False) else t
+
+
 def _retraced(t: Any) -> dict[str, float]:
     program = adjoint_program(t)
-    again = trace(program, dict(t.inputs), outputs=gradient_names(t))
+    again = trace(program, {python_name(x): v for x, v in t.inputs.items()}, outputs=gradient_names(t))
     return again.outputs
 
 
 def _executed(t: Any) -> dict[str, float]:
-    scope: dict[str, Any] = {name: float(v) for name, v in t.inputs.items()}
+    scope: dict[str, Any] = {python_name(name): float(v) for name, v in t.inputs.items()}
     exec(compile(adjoint_program(t), "<adjoint program>", "exec"), scope)  # generated code only
     return {name: float(scope[name]) for name in gradient_names(t)}
 
@@ -88,9 +97,7 @@ def test_a_program_with_a_branch_says_it_is_the_path_taken() -> None:
 
 @pytest.mark.parametrize("sample", all_samples(), ids=lambda s: s.name)
 def test_every_sample(sample: Any) -> None:
-    from adtrace.language.values import parse_assignments
-
-    t = trace(sample.source, parse_assignments(list(sample.values)), outputs=list(sample.outputs) or None)
+    t = sample_trace(sample)
     if t.symbolic_only:
         pytest.skip("a symbolic sample has no numbers to compare")
     expected = _expected(t)

@@ -15,9 +15,11 @@ import sympy
 from conftest import central_difference, check_golden
 from generated import programs
 from hypothesis import HealthCheck, assume, given, settings
+from test_adjoint import sample_trace
 
 from adtrace import AdtraceError, trace
 from adtrace.cli import main
+from adtrace.engine.adjoint import python_name
 from adtrace.engine.hessian import hessian, hessians
 from adtrace.samples import all_samples
 
@@ -129,36 +131,42 @@ def test_bad_input_is_one_line(runner: Any, args: list[str], said: str) -> None:
 
 @pytest.mark.parametrize("sample", all_samples(), ids=lambda s: s.name)
 def test_every_sample_against_differences(sample: Any) -> None:
-    from adtrace.language.values import parse_assignments
-
-    outputs = list(sample.outputs) or None
-    t = trace(sample.source, parse_assignments(list(sample.values)), outputs=outputs)
+    """Differences of the gradient of the sample itself; for an array sample (at the element level) of the
+    gradient its adjoint program computes, the straight-line program of its elements."""
     if sample.name == "piecewise":  # a branch on x == 3: a difference across it is not the path's derivative
         pytest.skip("the point sits on a branch's edge")
+    t = sample_trace(sample)
+    elements = any(python_name(x) != x for x in t.graph.inputs)
     for output, h in hessians(t).items():
         assert h.matrix is not None and h.symmetric
-        for xi in t.inputs:
-            for xj in t.inputs:
-                numeric = central_difference(
-                    lambda p, xi=xi, o=output: trace(sample.source, p, outputs=outputs).jacobian[o][xi],
-                    dict(t.inputs),
-                    xj,
-                )
-                assert h.matrix[xi][xj] == pytest.approx(numeric, rel=1e-5, abs=1e-6)
+        for xj, at in t.inputs.items():  # one central difference of the whole gradient per input
+            step = 1e-6 * max(1.0, abs(at))
+            up = _gradient(sample, h, output, elements, {**t.inputs, xj: at + step})
+            down = _gradient(sample, h, output, elements, {**t.inputs, xj: at - step})
+            for xi in t.inputs:
+                numeric = (up[xi] - down[xi]) / (2 * step)
+                assert h.matrix[xi][xj] == pytest.approx(numeric, rel=1e-5, abs=1e-6), (output, xi, xj)
+
+
+def _gradient(sample: Any, h: Any, output: str, elements: bool, point: dict[str, float]) -> dict[str, float]:
+    if not elements:
+        return dict(trace(sample.source, point, outputs=list(sample.outputs) or None, symbolic=False).jacobian[output])
+    values = {python_name(x): v for x, v in point.items()}
+    found = trace(h.program, values, outputs=list(h.gradient.values()), symbolic=False).outputs
+    return {x: found[name] for x, name in h.gradient.items()}
 
 
 @pytest.mark.parametrize("sample", all_samples(), ids=lambda s: s.name)
 def test_closed_form_evaluates_to_the_numbers(sample: Any) -> None:
     from adtrace.expr import evaluate
-    from adtrace.language.values import parse_assignments
 
-    t = trace(sample.source, parse_assignments(list(sample.values)), outputs=list(sample.outputs) or None)
+    t = sample_trace(sample)
     for h in hessians(t).values():
         if h.closed is None:
             continue  # the symbolic layer is left out past its node limit
         assert h.matrix is not None and h.where is not None
         for xi, row in h.closed.items():
-            env = dict(t.inputs)
+            env = {python_name(x): v for x, v in t.inputs.items()}
             for name, formula in h.where[xi]:
                 env[name] = evaluate(formula, env)
             for xj, formula in row.items():
@@ -196,3 +204,14 @@ def test_random_programs_match_sympy(program: Any) -> None:
             assume(expected.imag == 0 and math.isfinite(expected.real))
             got = h.matrix[xi][xj]
             assert math.isclose(got, expected.real, rel_tol=1e-7, abs_tol=1e-8), (xi, xj, got, expected, program.source)
+
+
+def test_array_programs_at_the_element_level(runner: Any) -> None:
+    refused = runner.invoke(main, ["--sample", "rosenbrock", "--hessian"])
+    assert refused.exit_code == 2 and "--elements" in refused.output and "Traceback" not in refused.output
+    done = runner.invoke(main, ["--sample", "rosenbrock", "--hessian", "--elements", "--format", "json"])
+    assert done.exit_code == 0, done.output
+    h = json.loads(done.stdout)["hessian"]
+    x = [1.3, 0.7, 0.8, 1.9, 1.2]  # the sample's values: H of Rosenbrock is tridiagonal
+    assert h["x[0]"]["x[0]"] == pytest.approx(1200 * x[0] ** 2 - 400 * x[1] + 2)
+    assert h["x[0]"]["x[1]"] == pytest.approx(-400 * x[0]) and h["x[0]"]["x[2]"] == 0

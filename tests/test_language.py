@@ -107,7 +107,7 @@ ERRORS = [
     ("import os", "adtrace doesn't support importing os", UnsupportedError),
     ("y = x if x > 0", "needs 'else'", ParseError),
     ("a, b = x, y", "adtrace doesn't support assigning several names", UnsupportedError),
-    ("y = x[0]", "adtrace doesn't support indexing", UnsupportedError),
+    ("x[0] = y", "adtrace doesn't support assigning into an array", UnsupportedError),
     ("y = 'text' + x", "adtrace doesn't support strings", UnsupportedError),
     ("y = Value(x)", "Value(2.0) declares an input", UnsupportedError),
     ("y = x.frobnicate()", "unknown method '.frobnicate()'", AdtraceError),

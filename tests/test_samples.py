@@ -24,7 +24,7 @@ def test_there_are_enough_samples() -> None:
 def test_sample_gradient_matches_finite_differences(sample: Sample) -> None:
     values = parse_assignments(sample.values)
     outputs = list(sample.outputs) or None
-    t = trace(sample.source, values, outputs=outputs, mode="both")
+    t = trace(sample.source, values, outputs=outputs, mode="both", elements=sample.arrays)
     graph = t.graph
     point = dict(t.inputs)  # with the values a program declares (a = Value(-4.0))
     for k, out in enumerate(graph.outputs):

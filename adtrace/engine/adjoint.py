@@ -47,6 +47,14 @@ class Sweep(NamedTuple):
     """Appended to every adjoint name of this sweep ('' with one sweep; '_f' for output f of several)."""
 
 
+def python_name(name: str) -> str:
+    """A name as a Python identifier adtrace reads as one name: x[0] → x_0 and W[1,2] → W_1_2 (the elements of
+    an array program taken apart, --elements), c@2 → c_2; a plain name stays as it is."""
+    if name.isidentifier():
+        return name
+    return re.sub(r"\W+", "_", ascii_label(name).replace("]", "")).strip("_") or "x"
+
+
 def gradient_names(trace: Trace) -> list[str]:
     """The names the adjoint program gives its results, in order: dz_dx1, dz_dx2 (one per input and sweep)."""
     return [name for sweep in sweeps(trace) for name in result_names(trace, sweep).values()]
@@ -60,7 +68,7 @@ def sweeps(trace: Trace) -> list[Sweep]:
         passes = [({o.node: 1.0}, o.name) for o in trace.graph.outputs]
     several = len(passes) > 1
     return [
-        Sweep(seeds, output, f"_{ascii_label(output)}" if several and output is not None else "")
+        Sweep(seeds, output, f"_{python_name(output)}" if several and output is not None else "")
         for seeds, output in passes
     ]
 
@@ -80,13 +88,13 @@ def _lines(trace: Trace, runs: list[Sweep]) -> Iterator[str]:
     source = " ".join(line.strip() for line in graph.source.splitlines() if line.strip())
     yield f"# description: the adjoint program of {_short(source)}, written by adtrace"
     if trace.inputs:
-        yield "# values: " + " ".join(f"{name}={float(v)!r}" for name, v in trace.inputs.items())
+        yield "# values: " + " ".join(f"{python_name(name)}={float(v)!r}" for name, v in trace.inputs.items())
     yield f"# outputs: {','.join(names)}"
     yield "#"
     yield "# Reverse mode as a program: the tape (the forward statements), then the reverse pass, one line per"
     yield "# chain-rule term (parent adjoint times local partial, summed with +=)."
     yield "# Trace it with adtrace -f FILE (the values and outputs above apply); run it in Python with the"
-    yield f"# inputs ({', '.join(graph.inputs) or 'none'}) defined first."
+    yield f"# inputs ({', '.join(python_name(x) for x in graph.inputs) or 'none'}) defined first."
     if graph.is_program and (graph.branches or any(graph.loops(i) for i in graph.numbered)):
         yield "# It is the program of the path taken: loops unrolled as they ran at these values, the branches"
         yield "# that ran (an input nearby may take another path, with another adjoint program)."
@@ -147,7 +155,7 @@ def _forward(trace: Trace) -> Iterator[_Line]:
         node = graph.nodes[i]
         label = _name(trace.label(i))
         if node.is_input:
-            yield _Line(f"{label} = {node.name}")
+            yield _Line(f"{label} = {python_name(node.name or '')}")
             continue
         formula = Apply(node.prim, tuple(_operand(trace, a) for a in node.args))
         where = [f"line {graph.line(i)}"] if graph.is_program and "\n" in graph.source.strip() else []
@@ -158,8 +166,8 @@ def _forward(trace: Trace) -> Iterator[_Line]:
         comment = f"  # {', '.join(where)}" if where else ""
         yield _Line(f"{label} = {show(formula, 'python')}{comment}", (formula,))
     for out in graph.outputs:
-        if _name(out.name) != _name(trace.label(out.node)):
-            yield _Line(f"{_name(out.name)} = {_name(trace.label(out.node))}")
+        if python_name(out.name) != _name(trace.label(out.node)):
+            yield _Line(f"{python_name(out.name)} = {_name(trace.label(out.node))}")
 
 
 def _reverse(trace: Trace, sweep: Sweep) -> Iterator[_Line]:
@@ -260,8 +268,8 @@ def result_names(trace: Trace, sweep: Sweep) -> dict[str, str]:
     """Adjoint name → result name: dz_dx1 for ∂z/∂x1 (vjp_x1 for a seed vector's product)."""
     out = {}
     for name, i in trace.graph.inputs.items():
-        x = _name(name)
-        result = f"d{_name(ascii_label(sweep.output))}_d{x}" if sweep.output is not None else f"vjp_{x}"
+        x = python_name(name)
+        result = f"d{python_name(sweep.output)}_d{x}" if sweep.output is not None else f"vjp_{x}"
         out[_adjoint(trace, i, sweep)] = result
     return out
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from itertools import accumulate
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
 from ..errors import EvaluationError, NameResolutionError, OptionError, Span
 from ..expr import Apply, Const, Expr, Sym, show
@@ -177,6 +177,12 @@ class Graph:
     ('CND#1'), each → node index. Their ASCII spellings (`ascii_label`) are read too."""
     is_program: bool = False
     """Whether the interpreter ran the program (control flow, calls, Python-only syntax)."""
+    arrays: bool = False
+    """Whether this is an array program's tape (engine/arrays): nodes are array primitives, and a constant's
+    `const` is its numpy value."""
+    elements: Any = None
+    """For the element level of an array program (--elements): the engine/arrays/elements.ElementMap that ties
+    each array node to its scalar nodes (the Lesson's Jacobian-sparsity section reads it)."""
 
     def context_id(self, i: int) -> int:
         """Node i's index into `contexts` (0, TOP, for a straight-line program)."""

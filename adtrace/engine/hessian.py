@@ -16,7 +16,7 @@ from typing import NamedTuple
 from ..errors import OptionError
 from ..expr import Expr
 from ..language.parser import suggest
-from .adjoint import Sweep, adjoint_program, result_names, sweeps
+from .adjoint import Sweep, adjoint_program, python_name, result_names, sweeps
 from .trace import Trace
 
 MAX_INPUTS = 50
@@ -92,10 +92,11 @@ def _one(trace: Trace, sweep: Sweep, vector: Mapping[str, float] | None, symboli
     program = adjoint_program(trace, [sweep])
     names = result_names(trace, sweep)
     gradient = dict(zip(inputs, names.values(), strict=True))
-    seed = dict(v) if v is not None else None
+    py = {x: python_name(x) for x in inputs}  # x[0] → x_0: an element's name in the adjoint program
+    seed = {py[x]: value for x, value in v.items()} if v is not None else None
     found = run(
         program,
-        dict(trace.inputs),
+        {py[x]: value for x, value in trace.inputs.items()},
         outputs=list(gradient.values()),
         mode="forward",
         seed=seed,
@@ -107,18 +108,18 @@ def _one(trace: Trace, sweep: Sweep, vector: Mapping[str, float] | None, symboli
     if v is not None:
         tangents = found.forward[0].tangents
         hvp = {x: tangents[out_nodes[x]] for x in inputs}
-        return Hessian(output, program, found, gradient, None, v, hvp, 0.0, True, *_closed(found, gradient))
+        return Hessian(output, program, found, gradient, None, v, hvp, 0.0, True, *_closed(found, gradient, py))
     columns = {p.input: p.tangents for p in found.forward}
-    matrix = {xi: {xj: columns[xj][out_nodes[xi]] for xj in inputs} for xi in inputs}
+    matrix = {xi: {xj: columns[py[xj]][out_nodes[xi]] for xj in inputs} for xi in inputs}
     asymmetry = max((abs(matrix[a][b] - matrix[b][a]) for a in inputs for b in inputs), default=0.0)
     scale = max((abs(h) for row in matrix.values() for h in row.values()), default=0.0)
     symmetric = asymmetry <= 1e-9 * max(scale, 1e-300) or asymmetry == 0.0
-    closed = _closed(found, gradient)
+    closed = _closed(found, gradient, py)
     return Hessian(output, program, found, gradient, matrix, None, None, asymmetry, symmetric, *closed)
 
 
 def _closed(
-    found: Trace, gradient: dict[str, str]
+    found: Trace, gradient: dict[str, str], py: dict[str, str]
 ) -> tuple[dict[str, dict[str, Expr]] | None, dict[str, list[tuple[str, Expr]]] | None]:
     """The Hessian in closed form: the symbolic layer's Jacobian of the gradient (row xi: ∂/∂xj of ∂z/∂xi),
     with each row's named intermediates."""
@@ -126,6 +127,6 @@ def _closed(
     if sym is None:
         return None, None
     jacobian = sym.jacobian
-    closed = {x: dict(jacobian[name]) for x, name in gradient.items()}
+    closed = {x: {xj: jacobian[name][py[xj]] for xj in gradient} for x, name in gradient.items()}
     where = {x: sym.bindings(closed[x].values(), sym.units[name]) for x, name in gradient.items()}
     return closed, where

@@ -70,15 +70,12 @@ def interpret(
     symbolic trace, refused at the first branch that needs it)."""
     locator = Locator(source)
     program = pg.parse_program(source, tokens, locator)
+    if program.arrays or any(not isinstance(v, float) for v in values.values()):
+        from .arrays.run import interpret_arrays  # numpy is loaded only for array programs
+
+        return interpret_arrays(source, program, values, outputs, limits)[0]
     run = _Interpreter(source, locator, program, values, limits)
-    old = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(old, 60 * limits.max_depth + 20 * pg.MAX_NESTING + 2000))
-    try:
-        run.block(program.body)
-    except _Return:  # (the parser allows return only in a function)
-        pass
-    finally:
-        sys.setrecursionlimit(old)
+    run.run()
     return run.finish(outputs)
 
 
@@ -118,6 +115,17 @@ class _Interpreter:
         """The condition being decided (an error on an unknown value names it)."""
         self.line_starts = [0, *(k + 1 for k, c in enumerate(source) if c == "\n")]
         """Where each line starts (a program is small: the interpreter's statements are its lines)."""
+
+    def run(self) -> None:
+        """Run the program's statements (calls nest on Python's stack: its limit is raised to fit)."""
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(max(old, 60 * self.limits.max_depth + 20 * pg.MAX_NESTING + 2000))
+        try:
+            self.block(self.program.body)
+        except _Return:  # (the parser allows return only in a function)
+            pass
+        finally:
+            sys.setrecursionlimit(old)
 
     # -- helpers ---------------------------------------------------------------------------------------
     def span(self, first: int, last: int | None = None) -> Span:

@@ -62,6 +62,7 @@ def trace(
     max_nodes: int = MAX_NODES_DEFAULT,
     max_iterations: int = MAX_ITERATIONS_DEFAULT,
     max_depth: int = MAX_DEPTH_DEFAULT,
+    elements: bool = False,
     **named_values: float | int | str,
 ) -> Trace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
@@ -111,6 +112,18 @@ def trace(
     )
     given = {**{k: v for k, v in graph.declared.items() if k in graph.inputs}, **given}
     warnings = list(graph.warnings)
+    if graph.arrays:
+        from .arrays import elements as element_level  # numpy is loaded only for array programs
+        from .arrays.trace import trace_arrays
+
+        array_trace = trace_arrays(graph, given, seed, mode, notation, tuple(warnings))
+        if not elements:
+            return array_trace  # type: ignore[return-value]
+        graph, given = element_level.expand(graph, array_trace.values, min(max_nodes, element_level.ELEMENT_LIMIT))
+        seed = _element_seeds(seed, graph)
+        warnings = list(graph.warnings)
+    elif elements:
+        raise OptionError("--elements takes an array program apart into scalars: this program has no arrays")
     if any(name not in given for name in graph.inputs) and (symbolic or not given):
         known = _check_inputs(graph, given, warnings, allow_missing=True)
         return _symbolic_trace(graph, known, seed, mode, notation, tuple(warnings))
@@ -159,6 +172,24 @@ def trace(
         for o, x, f, r, size in (result.cancellations() if mode == "both" else [])
     ]
     return dataclasses.replace(result, warnings=(*warnings, *explained)) if explained else result
+
+
+def _element_seeds(seed: Seed | None, graph: Graph) -> Seed | None:
+    """An array seed on the element level: y=[1, 0] seeds y[0] with 1 and y[1] with 0."""
+    if seed is None or not isinstance(seed, Mapping):
+        return seed
+    out: dict[str, float] = {}
+    for name, value in seed.items():
+        if isinstance(value, (int, float)):
+            out[name] = float(value)
+            continue
+        import numpy as np
+
+        from .arrays.elements import element_name
+
+        for index, v in np.ndenumerate(np.asarray(value, dtype=float)):
+            out[element_name(name, index)] = float(v)
+    return out
 
 
 def _symbolic_trace(
@@ -269,6 +300,8 @@ def _checked_seed(seed: object) -> Seed | None:
         for name, value in seed.items():
             if not isinstance(name, str):
                 raise OptionError(f"a seed's names must be strings (output or input names), not {name!r}"[:200])
+            if isinstance(value, (list, tuple)) or hasattr(value, "__array__"):
+                continue  # an array's seed: the array trace checks its shape and values
             _seed_number(value, name)
         return seed
     _seed_number(seed)

@@ -8,6 +8,8 @@ so graph.py and interpreter.py need not know each other's callers.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..errors import LimitError
 from ..language.lexer import PROGRAM_OPERATORS, PROGRAM_WORDS, Locator, Tokens, tokenize
 from ..language.parser import free_names, run
@@ -18,7 +20,7 @@ from .graph import Graph, Limits, _Lowering, _UsedBeforeAssigned
 def build(
     source: str,
     outputs: list[str] | None = None,
-    values: dict[str, float] | None = None,
+    values: dict[str, Any] | None = None,
     limits: Limits | None = None,
 ) -> Graph:
     """Parse and lower a program; `outputs` names the outputs (default: the last statement, or the
@@ -31,7 +33,12 @@ def build(
     tokens = tokenize(source)
     limits = limits or Limits()
     kinds = tokens.kinds
-    if any(kinds[t] == "str" or t in PROGRAM_OPERATORS or t in PROGRAM_WORDS for t in kinds) or _shadows(tokens):
+    arrays = values is not None and any(not isinstance(v, float) for v in values.values())
+    if (
+        arrays
+        or any(kinds[t] == "str" or t in PROGRAM_OPERATORS or t in PROGRAM_WORDS for t in kinds)
+        or _shadows(tokens)
+    ):
         return _program(source, tokens, outputs, values, limits)
     locator = Locator(source)
     lowering = _Lowering(source, locator, free_names(tokens))

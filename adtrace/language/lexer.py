@@ -24,7 +24,7 @@ _TOKENS = re.compile(
     (?:[ \t\r\f\v]+ | \#[^\n]*)*+                  # space and comments before a token: skipped, and
                                                   # possessively, so a comment is never split into tokens
     (
-        \*\*=? | //=? | [-+*/%<>=!]=? | [\^(),;:\[\]{}\n]   # an operator, punctuation, a newline
+        \*\*=? | //=? | [-+*/%<>=!@]=? | [\^(),;:\[\]{}\n]   # an operator, punctuation, a newline
       | [^\W\d_]\w*+(?!['"])                           # a name: a letter, then letters, digits, _
       | (?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?           # a number
       | (?:[rRbBuUfF]{1,2}(?=['"]))?                     # a string (a name before a quote is its prefix):
@@ -65,6 +65,8 @@ PROGRAM_OPERATORS = frozenset(
         "**=",
         "//=",
         "%=",
+        "@",
+        "@=",
     )
 )
 """The rest of the Python subset's punctuation (language/program.py): a program using any of them, or a keyword,
@@ -74,7 +76,13 @@ KEYWORDS = frozenset(
     "global if import in is lambda nonlocal not or pass raise return try while with yield".split()
 )
 """Python's keywords (language/program.py gives each a meaning or an error of its own)."""
-PROGRAM_WORDS = KEYWORDS | {"print", "Value", "tensor", "range"}
+ARRAY_FUNCTIONS = frozenset(
+    "sum mean prod dot matmul outer norm reshape concatenate stack logsumexp softmax zeros ones eye len array "
+    "asarray transpose".split()
+)
+"""Functions with numpy's meaning on arrays (adtrace/array_primitives.py defines them; `max`, `min` of one
+array reduce, of two act elementwise): a program calling one is an array program."""
+PROGRAM_WORDS = KEYWORDS | {"print", "Value", "tensor", "range"} | ARRAY_FUNCTIONS
 """Names that make a program one for the interpreter (with PROGRAM_OPERATORS and strings): defined here, not
 in program.py, so a straight line never imports the statement parser."""
 

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 from ..errors import AdtraceError, ArityError, NameResolutionError, ParseError, UnsupportedError
 from ..primitives import CONSTANTS, FUNCTIONS, INFIX, PREFIX, Primitive
-from .lexer import KEYWORDS, Locator, Tokens, bad_character, describe
+from .lexer import ARRAY_FUNCTIONS, KEYWORDS, Locator, Tokens, bad_character, describe
 
 # -- the tree -------------------------------------------------------------------------------------------
 # Expressions and statements are named tuples with token indices (`first`, `last`, or `tok`), which a
@@ -93,14 +93,45 @@ class IfExp(NamedTuple):
 
 
 class List(NamedTuple):
-    """`[a, b, c]`: only what a `for` loop iterates over."""
+    """`[a, b, c]` (or a tuple `(a, b)`): what a `for` loop iterates over, or an array literal (numpy's
+    meaning: `[a, b] + [c]` adds elementwise)."""
 
     items: tuple[Expr, ...]
     first: int
     last: int
 
 
-Expr = Num | Name | Bool | Op | Call | Declare | Compare | Logic | IfExp | List
+class ArrayCall(NamedTuple):
+    """An operation with numpy's meaning on arrays: `sum(x)`, `x.mean(axis=0)`, `W @ x` (matmul), `W.T`
+    (transpose), `np.dot(a, b)`, `len(x)`, `x.shape`; a method's receiver is its first argument."""
+
+    name: str
+    args: tuple[Expr, ...]
+    kwargs: tuple[tuple[str, Expr], ...]
+    first: int
+    last: int
+
+
+class Slice(NamedTuple):
+    """`start:stop:step` inside `[ ]`, each part optional."""
+
+    start: Expr | None
+    stop: Expr | None
+    step: Expr | None
+    first: int
+    last: int
+
+
+class Index(NamedTuple):
+    """`x[0]`, `x[1:]`, `W[i, j]`, `W[:, 0]`: numpy's basic indexing."""
+
+    value: Expr
+    items: tuple[Expr | Slice, ...]
+    first: int
+    last: int
+
+
+Expr = Num | Name | Bool | Op | Call | Declare | Compare | Logic | IfExp | List | ArrayCall | Index
 
 
 class Assign(NamedTuple):
@@ -191,6 +222,9 @@ class Program(NamedTuple):
     """Inputs declared with their value (`a = Value(-4.0)`)."""
     notes: tuple[str, ...]
     """Skipped lines and shadowed constants, said once each."""
+    arrays: bool = False
+    """Whether the program uses array syntax (indexing, `@`, an array function, an array literal): it is run
+    on the array tape (engine/arrays)."""
 
 
 # -- the language ---------------------------------------------------------------------------------------
@@ -246,6 +280,8 @@ class _Parser:
         """Names imported from a module (Value, grad, exp, …)."""
         self.functions: set[str] = set()
         self.depth = 0
+        self.arrays = False
+        """Whether array syntax was met (Program.arrays)."""
 
     # -- errors --------------------------------------------------------------------------------------
     def error(self, message: str, first: int, last: int | None = None) -> ParseError:
@@ -290,7 +326,7 @@ class _Parser:
         body, at = self.block(lines, 0, 0, in_function=False, in_loop=False)
         assert at == len(lines)
         inputs, declared = _inputs(body)
-        return Program(self.source, body, inputs, declared, tuple(dict.fromkeys(self.notes)))
+        return Program(self.source, body, inputs, declared, tuple(dict.fromkeys(self.notes)), self.arrays)
 
     def block(
         self, lines: list[_Line], at: int, indent: int, *, in_function: bool, in_loop: bool
@@ -433,11 +469,18 @@ class _Parser:
             )
         if texts[header[2]] != "in":
             raise self.error(usage, header[2])
+        arrays = self.arrays
         iterable = self.expression(header[3:-1], after="in", what="what to loop over")
-        if not isinstance(iterable, List) and not (isinstance(iterable, Call) and iterable.function == "range"):
-            raise self.unsupported(
-                "this loop", header[3], ": loop over range(…) or a list [a, b, c] (the values must be known)"
-            )
+        if isinstance(iterable, List) and not _array_syntax(iterable.items):
+            self.arrays = arrays  # a list looped over is a list, not an array literal
+        elif not (isinstance(iterable, Call) and iterable.function == "range"):
+            if isinstance(iterable, (Num, Bool, Compare, Logic)):
+                raise self.unsupported(
+                    "this loop",
+                    header[3],
+                    ": loop over range(…), a list [a, b, c] or an array (the values must be known)",
+                )
+            self.arrays = True  # a loop over an array's elements or rows
         return texts[header[1]], header[1], iterable
 
     def def_header(self, header: list[int]) -> tuple[str, tuple[tuple[str, int], ...]]:
@@ -526,6 +569,8 @@ class _Parser:
             what = texts[at + 1]
             self.notes.append(f"line {self.line_of(first)}: a line reading .{what} skipped: the trace shows them")
             return Skip(what, first)
+        if len(toks) > 1 and texts[toks[1]] == "@=":
+            raise self.unsupported("'@='", toks[1], f": write {head} = {head} @ …")
         if len(toks) > 1 and texts[toks[1]] in _AUGMENTED:
             if self.kinds[head] != "name" or head in KEYWORDS:
                 raise self.error(f"only a plain name can be updated with '{texts[toks[1]]}'", first)
@@ -564,6 +609,12 @@ class _Parser:
                 raise self.unsupported("assigning several names at once", piece[1], ": assign each on its own")
             if len(piece) > 1 and texts[piece[1]] == ":":
                 raise self.unsupported("type annotations", piece[1])
+            if len(piece) > 1 and texts[piece[1]] == "[":
+                raise self.unsupported(
+                    "assigning into an array",
+                    piece[1],
+                    ": make a new one instead (concatenate, stack, or + on a slice)",
+                )
             if len(piece) != 1 or self.kinds[name] != "name" or name in KEYWORDS:
                 if name in KEYWORDS:
                     raise self.error(f"can't assign to '{name}': it is a keyword", piece[0])
@@ -702,11 +753,17 @@ class _Parser:
                 lhs = Compare(tuple(ops), tuple(operands), first, self.stream[self.pos - 1])
                 continue
             binary = _BINARY.get(text)
+            if text == "@":  # matmul binds as * does, as in Python
+                binary = _BINARY["*"]
             if binary is None or binary[0] < min_bp:
                 break
             self.pos += 1
             rhs = self.operand(binary[1], text)
-            lhs = Op(binary[2], (lhs, rhs), first, self.stream[self.pos - 1])
+            if text == "@":
+                self.arrays = True
+                lhs = ArrayCall("matmul", (lhs, rhs), (), first, self.stream[self.pos - 1])
+            else:
+                lhs = Op(binary[2], (lhs, rhs), first, self.stream[self.pos - 1])
         self.depth -= 1
         return lhs
 
@@ -746,8 +803,18 @@ class _Parser:
             if self.text == ")":
                 raise self.error("empty parentheses: put an expression inside", self.tok)
             inner = self.operand(0, "(")
-            if self.text == ",":
-                raise self.unsupported("tuples", self.tok)
+            if self.text == ",":  # a tuple: numpy reads it as it reads a list
+                parts = [inner]
+                while self.text == ",":
+                    self.pos += 1
+                    if self.text == ")":
+                        break
+                    parts.append(self.operand(0, ","))
+                if self.text != ")":
+                    raise self.error(f"expected ',' or ')' in the tuple, found {describe(self.text)}", self.tok)
+                self.pos += 1
+                self.arrays = True
+                return self.postfix(List(tuple(parts), first, self.stream[self.pos - 1]), first)
             if self.text != ")":
                 col = self.locate.column(first)
                 raise self.error(
@@ -765,7 +832,8 @@ class _Parser:
                 elif self.text != "]":
                     raise self.error(f"expected ',' or ']' in the list, found {describe(self.text)}", self.tok)
             self.pos += 1
-            return List(tuple(items), first, self.stream[self.pos - 1])
+            self.arrays = True
+            return self.postfix(List(tuple(items), first, self.stream[self.pos - 1]), first)
         if kind == "name":
             if text in ("True", "False"):
                 self.pos += 1
@@ -803,9 +871,14 @@ class _Parser:
             if name in FUNCTIONS:
                 raise self.error(f"'{name}' is a function: write {name}(…) with its argument in parentheses", first)
             return Name(name, first)
-        args, kwargs, last = self.arguments(name)
+        args, kwargs, last = self.arguments(name, keep=name not in _CALL_WORDS)
         if name in _CALL_WORDS:
-            return self.declare(name, args, kwargs, first, last)
+            return self.declare(name, args, [(k, t) for k, t, _ in kwargs], first, last)
+        if (name in ARRAY_FUNCTIONS or (name in ("max", "min") and (len(args) == 1 or kwargs))) and (
+            dotted or name not in self.functions
+        ):
+            self.arrays = True
+            return ArrayCall(name, tuple(args), tuple((k, v) for k, _, v in kwargs), first, last)
         if name == "range" and not dotted:
             if not 1 <= len(args) <= 3:
                 raise ArityError(
@@ -814,6 +887,8 @@ class _Parser:
             return Call("range", tuple(args), first, last)
         if kwargs:
             raise self.unsupported("keyword arguments", kwargs[0][1])
+        if name == "linalg" and dotted:
+            raise NameResolutionError("unknown function 'np.linalg'", self.locate.span(first), self.source)
         if not dotted and name in self.functions:
             return Call(name, tuple(args), first, last)
         prim = FUNCTIONS.get(name) or FUNCTIONS.get(_SYNONYMS.get(name, ""))
@@ -832,16 +907,22 @@ class _Parser:
             )
         return Op(prim, tuple(args), first, last)
 
-    def arguments(self, name: str) -> tuple[list[Expr], list[tuple[str, int]], int]:
+    def arguments(self, name: str, keep: bool = True) -> tuple[list[Expr], list[tuple[str, int, Expr]], int]:
+        """A call's arguments, positional and keyword (`keep`: parse a keyword's value; a declaration's,
+        requires_grad=True or label='a', is skipped)."""
         open_at = self.tok
         self.pos += 1
         args: list[Expr] = []
-        kwargs: list[tuple[str, int]] = []
+        kwargs: list[tuple[str, int, Expr]] = []
         while self.text != ")":
             if self.kinds.get(self.text) == "name" and self.peek() == "=":
-                kwargs.append((self.text, self.tok))
+                word, at = self.text, self.tok
                 self.pos += 2
-                self.skip_argument()
+                if keep:
+                    kwargs.append((word, at, self.operand(0, "=")))
+                else:
+                    kwargs.append((word, at, Bool(True, at)))
+                    self.skip_argument()
             else:
                 args.append(self.operand(0, "("))
             if self.text == ",":
@@ -884,8 +965,12 @@ class _Parser:
         return Declare(value, first, last)
 
     def postfix(self, expr: Expr, first: int) -> Expr:
-        """Method calls on a value: `x.relu()`, `(b + a).tanh()`, `x.exp()`."""
-        while self.text == ".":
+        """Method calls on a value (`x.relu()`, `(b + a).tanh()`, `x.sum(axis=0)`), an array's attributes
+        (`W.T`, `x.shape`) and indexing (`x[0]`, `W[:, 1:]`)."""
+        while self.text in (".", "["):
+            if self.text == "[":
+                expr = self.index(expr, first)
+                continue
             self.pos += 1
             method = self.text
             if self.kinds.get(method) != "name":
@@ -894,13 +979,21 @@ class _Parser:
             if method in ("data", "grad", "item"):
                 raise self.unsupported(f"'.{method}' in a calculation", self.stream[self.pos - 1])
             if self.text != "(":
+                if method in _ATTRIBUTES:
+                    self.arrays = True
+                    expr = ArrayCall(_ATTRIBUTES[method], (expr,), (), first, self.stream[self.pos - 1])
+                    continue
                 raise self.unsupported(
                     f"the attribute '.{method}'", self.stream[self.pos - 1], ": call a method, x.exp()"
                 )
             args, kwargs, last = self.arguments(method)
+            prim = FUNCTIONS.get(method) or FUNCTIONS.get(_SYNONYMS.get(method, ""))
+            if method in ARRAY_METHODS and (kwargs or prim is None or len(args) + 1 != prim.arity):
+                self.arrays = True
+                expr = ArrayCall(method, (expr, *args), tuple((k, v) for k, _, v in kwargs), first, last)
+                continue
             if kwargs:
                 raise self.unsupported("keyword arguments", kwargs[0][1])
-            prim = FUNCTIONS.get(method) or FUNCTIONS.get(_SYNONYMS.get(method, ""))
             if prim is None:
                 raise NameResolutionError(f"unknown method '.{method}()'", self.locate.span(first, last), self.source)
             if len(args) + 1 != prim.arity:
@@ -911,11 +1004,58 @@ class _Parser:
                     self.source,
                 )
             expr = Op(prim, (expr, *args), first, last)
-        if self.text == "[":
-            raise self.unsupported("indexing with [ ]", self.tok, ": use ( ) for grouping")
         if self.text == "(" and isinstance(expr, Name):
             raise self.error(f"missing operator before '(': write '{expr.name}*(' to multiply", self.tok)
         return expr
+
+    def index(self, value: Expr, first: int) -> Index:
+        """`value[item, …]`, each item an expression or a slice `start:stop:step`."""
+        open_at = self.tok
+        self.pos += 1
+        items: list[Expr | Slice] = []
+        while True:
+            start = self.tok
+            parts: list[Expr | None] = [None]
+            colons = 0
+            while True:
+                if self.text not in (":", ",", "]"):
+                    parts[-1] = self.operand(0, "[")
+                if self.text == ":" and colons < 2:
+                    colons += 1
+                    parts.append(None)
+                    self.pos += 1
+                    continue
+                break
+            if colons:
+                parts += [None] * (3 - len(parts))
+                items.append(Slice(parts[0], parts[1], parts[2], start, self.stream[self.pos - 1]))
+            elif parts[0] is None:
+                raise self.error(f"expected an index inside '[ ]', found {describe(self.text)}", self.tok)
+            else:
+                items.append(parts[0])
+            if self.text == ",":
+                self.pos += 1
+                continue
+            if self.text != "]":
+                col = self.locate.column(open_at)
+                raise self.error(
+                    f"expected ']' to close the '[' at column {col}, found {describe(self.text)}", self.tok
+                )
+            self.pos += 1
+            break
+        self.arrays = True
+        return Index(value, tuple(items), first, self.stream[self.pos - 1])
+
+
+_ATTRIBUTES = {"T": "transpose", "shape": "shape", "size": "size", "ndim": "ndim"}
+"""An array's attributes (no call): `W.T` is its transpose."""
+ARRAY_METHODS = frozenset("sum mean prod max min dot matmul reshape transpose flatten".split())
+"""Methods with numpy's meaning (`x.sum()`, `x.dot(y)`); `x.max(y)` of two values stays the scalar max."""
+
+
+def _array_syntax(items: tuple[Expr, ...]) -> bool:
+    """Whether any of a list's items is itself array syntax (a list of lists is a matrix)."""
+    return any(isinstance(item, (List, ArrayCall, Index)) for item in items)
 
 
 _SYNONYMS = {"fabs": "abs", "maximum": "max", "minimum": "min", "power": "pow", "arctan": "atan", "absolute": "abs"}
@@ -948,6 +1088,13 @@ def _inputs(body: tuple[Stmt, ...]) -> tuple[dict[str, int], dict[str, float]]:
                     inputs[name] = item.tok
             elif isinstance(item, (Op, Call, List)):
                 stack.extend(reversed(item.args if not isinstance(item, List) else item.items))
+            elif isinstance(item, ArrayCall):
+                stack.extend(reversed([*item.args, *(v for _, v in item.kwargs)]))
+            elif isinstance(item, Index):
+                parts: list[Expr | None] = [item.value]
+                for part in item.items:
+                    parts += [part.start, part.stop, part.step] if isinstance(part, Slice) else [part]
+                stack.extend(reversed([p for p in parts if p is not None]))
             elif isinstance(item, (Compare, Logic)):
                 stack.extend(reversed(item.operands))
             elif isinstance(item, IfExp):

@@ -83,6 +83,12 @@ def _sections(trace: Trace, digits: int, explain: bool, terms: bool) -> list[Sec
             )
         )
     sections.append(result(trace, digits))
+    if trace.graph.elements is not None:  # the element level of an array program: its Jacobians' sparsity
+        from .arrays import sparsity_section
+
+        sparsity = sparsity_section(trace.graph)
+        if sparsity is not None:
+            sections.append(sparsity)
     sections.append(_section("why_seeds", words.WHY_SEEDS, Block("notes", why_seeds(trace, digits))))
     if trace.mode == "both":
         sections.append(modes(trace, digits))

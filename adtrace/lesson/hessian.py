@@ -17,7 +17,7 @@ from ..engine.trace import Trace
 from ..expr import Sym, latex_name, number, symbols
 from . import words
 from .build import _lazy, _section, decomposition, forward, header
-from .math import BAR, DOT, Matrix, Named, Partial, Titled, dot, num, second
+from .math import BAR, DOT, Formula, Matrix, Partial, Titled, dot, num
 from .model import Block, Column, Lesson, Line, Note, Section, Step, Steps, Words
 from .passes import tangent_step
 
@@ -31,6 +31,13 @@ def tangent_name(variable: str) -> str:
         letter, digits, suffix, version = match.groups()
         return f"{letter[:-1]}{letter[-1]}{DOT}{BAR}{digits}{suffix}{version or ''}"
     return dot(variable)
+
+
+def second(num: str, a: str, b: str) -> Formula:
+    """∂²num/∂a∂b, or ∂²num/∂a² on the diagonal, in both formats."""
+    den = f"\\partial {latex_name(a)}^2" if a == b else f"\\partial {latex_name(a)} \\partial {latex_name(b)}"
+    plain = f"∂²{num}/∂{a}²" if a == b else f"∂²{num}/∂{a}∂{b}"
+    return Formula(plain, f"\\frac{{\\partial^2 {latex_name(num)}}}{{{den}}}")
 
 
 def build_hessian(h: Hessian, original: Trace, digits: int = 4, *, explain: bool = False) -> Lesson:
@@ -83,7 +90,7 @@ def _matrix(h: Hessian, digits: int) -> Section:
         return Step("jacobian_row", None, Partial(h.output, xi), cells=cells)
 
     columns = (Column("H"), *(Column(f"∂/∂{x}", "right") for x in inputs))
-    matrix = Matrix(tuple(tuple(num(h.matrix[a][b], digits) for b in inputs) for a in inputs))
+    matrix = Matrix(tuple(tuple(number(h.matrix[a][b], digits) for b in inputs) for a in inputs))
     blocks = [
         Block("notes", (Note("aside", (words.hessian_caption(h.output),)),)),
         Block("table", steps=Steps(len(rows), row), columns=columns, what="rows"),
@@ -110,7 +117,7 @@ def _hvp(h: Hessian, digits: int) -> Section:
         Step(
             "closed_form",
             None,
-            Named(f"(H·v)[{x}]", f"(H v)_{{{latex_name(x)}}}"),
+            Formula(f"(H·v)[{x}]", f"(H v)_{{{latex_name(x)}}}"),
             (Line("value", num(value, digits)),),
         )
         for x, value in h.hvp.items()

@@ -57,27 +57,22 @@ class Running(NamedTuple):
     shown: int
 
 
-class Matrix(NamedTuple):
-    """A matrix of formulas, row by row: [[a, b], [c, d]] in plain text, a bmatrix in LaTeX (the Hessian)."""
-
-    rows: tuple[tuple[Expr, ...], ...]
-
-
-class Named(NamedTuple):
-    """A symbol with its own LaTeX: ∂²z/∂x1∂x2 is \\frac{\\partial^2 z}{\\partial x_{1} \\partial x_{2}}."""
+class Formula(NamedTuple):
+    """A formula the lesson wrote out itself, in both formats: an array rule (w̄5 = w̄6·w2ᵀ), a shape."""
 
     plain: str
     latex: str
 
 
-def second(num: str, a: str, b: str) -> Named:
-    """∂²num/∂a∂b (∂²num/∂a² when a is b)."""
-    den = f"\\partial {latex_name(a)}^2" if a == b else f"\\partial {latex_name(a)} \\partial {latex_name(b)}"
-    plain = f"∂²{num}/∂{a}²" if a == b else f"∂²{num}/∂{a}∂{b}"
-    return Named(plain, f"\\frac{{\\partial^2 {latex_name(num)}}}{{{den}}}")
+class Matrix(NamedTuple):
+    """An array's numbers as shown: nested tuples of printed numbers (a vector is one tuple, a scalar a str).
+
+    Plain text reads as numpy writes lists, [[1, 2], [3, 4]]; LaTeX is a bmatrix (a vector a row)."""
+
+    rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...]
 
 
-Math = Expr | Partial | Prod | Sum | Titled | Running | Matrix | Named
+Math = Expr | Partial | Prod | Sum | Titled | Running | Formula | Matrix
 
 
 def bar(label: str) -> str:
@@ -115,6 +110,10 @@ def seed_num(value: float) -> Const:
 
 def show(math: Math, fmt: Format = "plain") -> str:
     """Print a lesson formula; `Expr` leaves go through the one formula printer (expr.show)."""
+    if isinstance(math, Formula):
+        return math.latex if fmt == "latex" else math.plain
+    if isinstance(math, Matrix):
+        return _matrix(math.rows, fmt)
     if isinstance(math, Sum):
         parts = [show(t, fmt) for t in math.terms]
         joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
@@ -124,13 +123,6 @@ def show(math: Math, fmt: Format = "plain") -> str:
         return sep.join(_factor(f, fmt) for f in math.factors)
     if isinstance(math, Running):
         return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
-    if isinstance(math, Named):
-        return math.latex if fmt == "latex" else math.plain
-    if isinstance(math, Matrix):
-        if fmt == "latex":
-            body = " \\\\ ".join(" & ".join(show_expr(e, fmt) for e in row) for row in math.rows)
-            return f"\\begin{{bmatrix}} {body} \\end{{bmatrix}}"
-        return "[" + ", ".join("[" + ", ".join(show_expr(e, fmt) for e in row) + "]" for row in math.rows) + "]"
     if isinstance(math, Titled):
         sep = "\\ " if fmt == "latex" else " "
         return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"
@@ -140,6 +132,21 @@ def show(math: Math, fmt: Format = "plain") -> str:
             return f"\\frac{{\\partial {top.strip()}}}{{\\partial {name(math.den, fmt)}}}"
         return f"∂{top}/∂{math.den}"
     return show_expr(math, fmt)
+
+
+def _matrix(rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...], fmt: Format) -> str:
+    if isinstance(rows, str):
+        return rows
+    if fmt == "plain":
+        return "[" + ", ".join(r if isinstance(r, str) else _matrix(r, fmt) for r in rows) + "]"
+    if all(isinstance(r, str) for r in rows):
+        return "\\begin{bmatrix}" + " & ".join(_tex_cell(str(r)) for r in rows) + "\\end{bmatrix}"
+    lines = [" & ".join(_tex_cell(c) for c in r) for r in rows]
+    return "\\begin{bmatrix}" + " \\cr ".join(lines) + "\\end{bmatrix}"  # \cr: markdown eats a \\
+
+
+def _tex_cell(text: str) -> str:
+    return "\\cdots" if text == "…" else "\\vdots" if text == "⋮" else text
 
 
 def name(label: str, fmt: Format = "plain") -> str:

@@ -1,0 +1,90 @@
+"""Every sentence of an array program's lesson (lesson/arrays.py), in one place, as words.py is for scalars."""
+
+from __future__ import annotations
+
+TITLE = "Reverse-mode AD on arrays"
+ARRAY_LEVEL = (
+    "array level: each node is a whole array, and each reverse step a vector–Jacobian product "
+    "(--elements shows the same program one scalar per node)"
+)
+TAPE = "The tape: array nodes, their shapes and values"
+TAPE_INTRO = (
+    "Each operation on arrays is one node, in the order the program ran it; its value is an array "
+    "(numpy's meaning: * and + act elementwise and broadcast, @ is the matrix product)."
+)
+REVERSE = "Reverse pass: vector–Jacobian products"
+REVERSE_INTRO = (
+    "Each adjoint has the shape of its node. A parent hands its adjoint back through a rule (the "
+    "vector–Jacobian product): the full local Jacobian is never built, since the rule costs about as much "
+    "as the operation itself."
+)
+RESULT = "Result: the gradient"
+SPARSITY = "The Jacobians of the array nodes, and their sparsity"
+SPARSITY_INTRO = (
+    "The derivative of a vector with respect to a vector is a matrix: ■ marks an element of the node that "
+    "depends on an element of its argument, · one that does not. Finding ∂y_i/∂x_j boils down to tracking "
+    "how y_i depends on x_j, and most of these matrices are mostly ·."
+)
+
+
+def reverse_of(output: str) -> str:
+    return f"Reverse pass for {output}: vector–Jacobian products"
+
+
+def seed_aside(shape: str) -> str:
+    what = "the output itself: ∂out/∂out = 1" if shape == "scalar" else f"ones of the output's shape ({shape})"
+    return f"the seed: {what}"
+
+
+def shape_product(result: str, left: str, right: str) -> str:
+    return f"[{result} = {left}·{right}]"
+
+
+def shape_only(result: str) -> str:
+    return f"[shape {result}]"
+
+
+def broadcast(label: str, shape: str, used: str) -> str:
+    return (
+        f"{label} ({shape}) was broadcast to {used}: a copy's adjoint is a sum, so the rule's result is added up "
+        "over the axes it was copied along"
+    )
+
+
+def index_form(label: str, form: str, rule: str) -> str:
+    said = f"In index form, {label}: {form}"
+    return f"{said}; {rule}." if rule else f"{said}."
+
+
+def jacobian_size(parent: str, arg: str, n_parent: int, n_arg: int) -> str:
+    return (
+        f"The local Jacobian ∂{parent}/∂{arg} would be {n_parent}×{n_arg} = {n_parent * n_arg:,} numbers; the "
+        f"vector–Jacobian product gives the {n_arg:,} that matter, without building it."
+    )
+
+
+def dot_label(label: str) -> str:
+    return label.rstrip("0123456789") + "\u0307" + label[len(label.rstrip("0123456789")) :]
+
+
+def jvp_text(definition: str) -> str:
+    return f"the JVP of {definition} (each argument's tangent through its rule)"
+
+
+def tangent_title(name: str | None) -> str:
+    return f"Forward mode: tangents with ẋ = 1 on {name}" if name else "Forward mode: tangents from the seeds"
+
+
+def gradient_intro(output: str, shape: str) -> str:
+    if shape == "scalar":
+        return f"Each input's gradient has the input's shape: ∂{output}/∂W is a matrix when W is."
+    return f"{output} is an array ({shape}): these are the adjoints of the first pass's seed."
+
+
+def pattern_caption(node: str, arg: str, nonzero: int, total: int, definition: str) -> str:
+    return f"{node} = {definition}: ∂{node}/∂{arg} has {nonzero} of {total} entries that can be nonzero."
+
+
+def worked(target: str, parts: list[str], numbers: list[str], value: str) -> str:
+    more = " + …" if len(parts) >= 4 else ""
+    return f"On these numbers: {target} = {' + '.join(parts)}{more} = {' + '.join(numbers)}{more} = {value}."
