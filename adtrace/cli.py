@@ -235,6 +235,22 @@ def _practice_options(command: _F) -> _F:
     show_default=True,
     help="Number nodes w1… or, as Griewank & Walther do, v-1, v0, v1…",
 )
+@click.option(
+    "--adjoint-program",
+    is_flag=True,
+    help="Print the adjoint program: the tape, then one line per chain-rule term, as code adtrace and Python run "
+    "(-o adjoint.py writes it; with --format json it is the key adjoint_program).",
+)
+@click.option(
+    "--hessian",
+    is_flag=True,
+    help="Trace the Hessian of the (scalar) output: forward mode over the adjoint program, one tangent pass per input.",
+)
+@click.option(
+    "--hvp",
+    metavar="VECTOR",
+    help="With --hessian: one Hessian-vector product H·v in one tangent pass, v as x1=1,x2=0 (missing inputs 0).",
+)
 @click.option("--sample", "sample_name", help="Run one of the shipped samples by name.")
 @click.option("--list-samples", is_flag=True, help="List the shipped samples and exit.")
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal width to lay out for (default: the terminal's).")
@@ -303,6 +319,9 @@ def main(
     max_nodes: int,
     max_iterations: int,
     max_depth: int,
+    adjoint_program: bool,
+    hessian: bool,
+    hvp: str | None,
     elements: bool,
     **practice: Any,
 ) -> None:
@@ -352,7 +371,10 @@ def main(
             source = args.pop(0)
         else:
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
+        second = _second_derivatives(adjoint_program, hessian, hvp, step, delay, graph_only, fmt)
         if any(practice[k] for k in _PRACTICE):
+            if second:
+                raise OptionError("--adjoint-program, --hessian and --hvp can't be combined with --quiz or --worksheet")
             if step or delay is not None or graph_only:
                 raise OptionError("--quiz and --worksheet can't be combined with --step, --delay or --graph")
             common: dict[str, Any] = {"seed": _parse_seed(seed), "mode": mode, "notation": notation}
@@ -380,6 +402,11 @@ def main(
             max_depth=max_depth,
             elements=elements,
         )
+        if second and getattr(result, "is_arrays", False):
+            raise OptionError(
+                "the adjoint program and the Hessian of an array program's array level are not there yet: add "
+                "--elements for those of its scalar elements"
+            )
         if getattr(result, "is_arrays", False):
             _show_arrays(result, out, err, fmt, targets, output_paths, quiet, digits, explain, max_rows, step)
             return
@@ -395,6 +422,9 @@ def main(
             "explain": explain,
             "max_rows": max_rows,
         }
+        if second:
+            _second(result, out, err, targets, options, fmt, quiet, adjoint_program, hessian, hvp, symbolic)
+            return
         for path, path_fmt in targets:
             _export().save(result, path, path_fmt, **options)
             if not quiet:
@@ -418,6 +448,121 @@ def main(
         message = f"internal error: {type(bug).__name__}: {bug} (please report it; ADTRACE_DEBUG=1 shows where)"
         err.print(Text(AdtraceError(message).message), soft_wrap=True)  # one line, whatever the width
         sys.exit(1)
+
+
+def _second_derivatives(
+    adjoint_program: bool,
+    hessian: bool,
+    hvp: str | None,
+    step: bool,
+    delay: float | None,
+    graph_only: bool,
+    fmt: str | None,
+) -> bool:
+    """Whether the adjoint program or a Hessian is asked for, and the options are ones that go with it."""
+    if hvp is not None and not hessian:
+        raise OptionError("--hvp gives a Hessian-vector product: add --hessian")
+    if not (adjoint_program or hessian):
+        return False
+    if adjoint_program and hessian:
+        raise OptionError("--adjoint-program prints the program and --hessian traces it: pick one")
+    if step or delay is not None or graph_only:
+        raise OptionError("--adjoint-program and --hessian print on their own: leave out --step, --delay and --graph")
+    allowed = ("text", "json", "txt") if adjoint_program else ("text", "json", "md", "markdown", "txt")
+    if fmt is not None and fmt not in allowed:
+        what = "--adjoint-program" if adjoint_program else "--hessian"
+        raise OptionError(f"{what} goes with --format {', '.join(a for a in allowed if a != 'markdown')}, not {fmt}")
+    return True
+
+
+def _parse_vector(text: str) -> dict[str, float]:
+    """'x1=1,x2=0' → {'x1': 1.0, 'x2': 0.0} (the --hvp vector)."""
+    from .language.values import constant_value
+
+    vector: dict[str, float] = {}
+    for part in text.split(","):
+        name, eq, value = part.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise OptionError(f"--hvp takes NAME=VALUE pairs separated by commas, like x1=1,x2=0 (got '{part}')")
+        if name.strip() in vector:
+            raise OptionError(f"--hvp gives {name.strip()} twice")
+        vector[name.strip()] = constant_value(value, name.strip())
+    return vector
+
+
+def _second(
+    result: Trace,
+    out: Console,
+    err: Console,
+    targets: list[tuple[str, str]],
+    options: dict[str, Any],
+    fmt: str | None,
+    quiet: bool,
+    adjoint_program: bool,
+    hessian: bool,
+    hvp: str | None,
+    symbolic: bool | None,
+) -> None:
+    """--adjoint-program and --hessian: the program, or the traced Hessian, on stdout and in the -o files."""
+    from pathlib import Path
+
+    from .engine import adjoint as adjoint_lib
+    from .views import json as json_view
+
+    digits = options["digits"]
+    if adjoint_program:
+        program = adjoint_lib.adjoint_program(result)
+        for path, path_fmt in targets:
+            if path_fmt == "py" or path_fmt == "txt":
+                _export().write_atomic(Path(path), iter([program]))
+            else:
+                _export().save(result, path, path_fmt, **options)
+            if not quiet:
+                err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+        if fmt == "json":
+            click.echo(json_view.to_json(result, adjoint_program=program))
+        elif not quiet or fmt is not None:
+            if out.is_terminal and not out.no_color and out.color_system is not None:
+                from rich.syntax import Syntax
+
+                out.print(Syntax(program.rstrip("\n"), "python", theme="ansi_light", word_wrap=False), crop=False)
+            else:
+                click.echo(program, nl=False)
+        return
+    from .engine import hessian as hessian_lib
+    from .lesson.hessian import build_hessian
+
+    vector = _parse_vector(hvp) if hvp is not None else None
+    if vector is not None:
+        found = hessian_lib.hessian(result, vector, symbolic=symbolic)
+        found_all = None
+    elif fmt == "json" and len(adjoint_lib.sweeps(result)) > 1:
+        found_all = hessian_lib.hessians(result, symbolic=symbolic)
+        found = next(iter(found_all.values()))
+    else:
+        found = hessian_lib.hessian(result, symbolic=symbolic)
+        found_all = {found.output: found}
+    lesson = build_hessian(found, result, digits, explain=options["explain"])
+    for path, path_fmt in targets:
+        if path_fmt == "json":
+            text = json_view.to_json(result, hessians=found_all, hvp=found if vector is not None else None)
+            _export().write_atomic(Path(path), iter([text + "\n"]))
+        elif path_fmt in ("md", "txt"):
+            _export().write_atomic(Path(path), _export().lesson_pieces(lesson, found.trace, path_fmt, **options))
+        else:
+            raise OptionError(f"--hessian writes .md, .txt and .json files, not .{path_fmt} ('{path}')")
+        if not quiet:
+            err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+    if fmt == "json":
+        click.echo(json_view.to_json(result, hessians=found_all, hvp=found if vector is not None else None))
+    elif fmt in ("md", "markdown", "txt"):
+        for piece in _export().lesson_pieces(lesson, found.trace, "md" if fmt == "markdown" else fmt, **options):
+            click.echo(piece, nl=False)
+    elif not quiet:
+        from .views.terminal import pieces
+
+        for piece in pieces(lesson, found.trace, options["max_rows"]):
+            out.print(piece, soft_wrap=True, crop=False)
 
 
 _PRACTICE = "quiz quiz_forward quiz_partials random_exercise level exercise worksheet answers count".split()

@@ -35,6 +35,7 @@ from rich.terminal_theme import MONOKAI, TerminalTheme
 
 from ..engine.trace import Trace
 from ..errors import ExportError, UnknownFormatError
+from ..lesson.model import Lesson
 
 Theme = Literal["light", "dark"]
 
@@ -46,10 +47,12 @@ FORMATS: dict[str, str] = {
     "txt": "the terminal trace as plain text, without colour",
     "json": "the JSON contract, indented",
     "graph-svg": "the graph alone as a picture (an .svg file with --graph)",
+    "py": "the adjoint program: the reverse pass as code that adtrace and Python both run",
 }
 ALIASES = {"markdown": "md", "htm": "html", "text": "txt", "svg": "terminal-svg"}
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".svg": "terminal-svg", ".txt": "txt"}
 EXTENSIONS[".json"] = "json"
+EXTENSIONS[".py"] = "py"
 THEMES: tuple[Theme, ...] = ("light", "dark")
 DEFAULT_WIDTH = 100
 
@@ -169,6 +172,10 @@ def iter_export(
 
         _check_theme(theme)
         yield from iter_html(trace, digits, theme)
+    elif fmt == "py":
+        from ..engine.adjoint import adjoint_program
+
+        yield adjoint_program(trace)
     elif fmt == "graph-svg":
         from .graph_svg import graph_svg
 
@@ -347,6 +354,26 @@ def _text(trace: Trace, digits: int, width: int, explain: bool = False, max_rows
     buffer = io.StringIO()
     console = _console(width, buffer, colour=False, record=False)
     for part in pieces(build(trace, digits, explain=explain), trace, max_rows):
+        console.print(part, soft_wrap=True, crop=False)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def lesson_pieces(lesson: Lesson, trace: Trace, fmt: str, **options: object) -> Iterator[str]:
+    """A lesson other than the trace's own (a Hessian's) as markdown or plain text, in pieces."""
+    if fmt == "md":
+        from .markdown import iter_markdown
+
+        yield from iter_markdown(trace, lesson.digits, options.get("math", "dollars"), lesson=lesson)  # type: ignore[arg-type]
+        return
+    from .terminal import pieces
+
+    width = options.get("width") or DEFAULT_WIDTH
+    max_rows = options.get("max_rows")
+    buffer = io.StringIO()
+    console = _console(width, buffer, colour=False, record=False)  # type: ignore[arg-type]
+    for part in pieces(lesson, trace, 200 if max_rows is None else max_rows):  # type: ignore[arg-type]
         console.print(part, soft_wrap=True, crop=False)
         yield buffer.getvalue()
         buffer.seek(0)
