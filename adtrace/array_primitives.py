@@ -243,6 +243,7 @@ def _elementwise(prim: Primitive) -> ArrayPrimitive:
         plain,
         prim.code,
         prim.latex,
+        python=prim.python,
         rule=f"{prim.rule}, elementwise",
         reads=prim.reads,
         explain=prim.explain,

@@ -402,12 +402,9 @@ def main(
             max_depth=max_depth,
             elements=elements,
         )
-        if second and getattr(result, "is_arrays", False):
-            raise OptionError(
-                "the adjoint program and the Hessian of an array program's array level are not there yet: add "
-                "--elements for those of its scalar elements"
-            )
-        if getattr(result, "is_arrays", False):
+        if second and hessian and getattr(result, "is_arrays", False):
+            result = _hessian_elements(result, err, max_nodes)
+        if getattr(result, "is_arrays", False) and not second:
             _show_arrays(result, out, err, fmt, targets, output_paths, quiet, digits, explain, max_rows, step)
             return
         for note in result.graph.notes:
@@ -476,18 +473,31 @@ def _second_derivatives(
 
 
 def _parse_vector(text: str) -> dict[str, float]:
-    """'x1=1,x2=0' → {'x1': 1.0, 'x2': 0.0} (the --hvp vector)."""
-    from .language.values import constant_value
+    """'x1=1,x2=0' → {'x1': 1.0, 'x2': 0.0} (the --hvp vector); an array input's part is an array, 'x=[1,0]',
+    given as its elements (x[0], x[1]: the Hessian of an array program is its elements')."""
+    from .language.values import array_value, constant_value
 
     vector: dict[str, float] = {}
-    for part in text.split(","):
+    for part in _top_level_commas(text):
         name, eq, value = part.partition("=")
         if not eq or not name.strip() or not value.strip():
             raise OptionError(f"--hvp takes NAME=VALUE pairs separated by commas, like x1=1,x2=0 (got '{part}')")
         if name.strip() in vector:
             raise OptionError(f"--hvp gives {name.strip()} twice")
-        vector[name.strip()] = constant_value(value, name.strip())
+        if value.lstrip().startswith("["):
+            from .engine.arrays.elements import element_name
+
+            for index, v in _ndenumerate(array_value(value, name.strip())):
+                vector[element_name(name.strip(), index)] = v
+        else:
+            vector[name.strip()] = constant_value(value, name.strip())
     return vector
+
+
+def _ndenumerate(array: Any) -> list[tuple[tuple[int, ...], float]]:
+    import numpy as np
+
+    return [(tuple(int(k) for k in index), float(v)) for index, v in np.ndenumerate(array)]
 
 
 def _second(
@@ -515,11 +525,17 @@ def _second(
         for path, path_fmt in targets:
             if path_fmt == "py" or path_fmt == "txt":
                 _export().write_atomic(Path(path), iter([program]))
+            elif getattr(result, "is_arrays", False):
+                result.save(path, path_fmt, **options)
             else:
                 _export().save(result, path, path_fmt, **options)
             if not quiet:
                 err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
-        if fmt == "json":
+        if fmt == "json" and getattr(result, "is_arrays", False):
+            from .views.arrays import to_json as arrays_json
+
+            click.echo(arrays_json(result, adjoint_program=program))  # type: ignore[arg-type]
+        elif fmt == "json":
             click.echo(json_view.to_json(result, adjoint_program=program))
         elif not quiet or fmt is not None:
             if out.is_terminal and not out.no_color and out.color_system is not None:
@@ -746,6 +762,28 @@ def _show(
     from .views.terminal import print_trace
 
     print_trace(out, result, digits, explain=explain, max_rows=max_rows)
+
+
+HESSIAN_ELEMENTS = 200
+"""The most input elements an array program's Hessian is computed for (one tangent pass each)."""
+
+
+def _hessian_elements(result: Any, err: Console, max_nodes: int) -> Trace:
+    """An array program's Hessian is its elements': forward mode over the element level's adjoint program,
+    one tangent pass per input element (the JSON puts them back into arrays)."""
+    from .api import trace
+
+    count = sum(int(v.size) for v in result.inputs.values())
+    if count > HESSIAN_ELEMENTS:
+        raise OptionError(
+            f"--hessian of an array program takes one tangent pass per input element: {count:,} elements is more "
+            f"than {HESSIAN_ELEMENTS} (use --hvp for one Hessian-vector product)"
+        )
+    from .lesson.array_words import HESSIAN_OF_ELEMENTS
+
+    err.print(Text(f"note: {HESSIAN_OF_ELEMENTS}", style="dim"), soft_wrap=True)
+    outputs = [o.name for o in result.graph.outputs]
+    return trace(result.source, dict(result.inputs), outputs=outputs, elements=True, max_nodes=max_nodes)
 
 
 def _show_arrays(

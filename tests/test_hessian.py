@@ -206,12 +206,20 @@ def test_random_programs_match_sympy(program: Any) -> None:
             assert math.isclose(got, expected.real, rel_tol=1e-7, abs_tol=1e-8), (xi, xj, got, expected, program.source)
 
 
-def test_array_programs_at_the_element_level(runner: Any) -> None:
-    refused = runner.invoke(main, ["--sample", "rosenbrock", "--hessian"])
-    assert refused.exit_code == 2 and "--elements" in refused.output and "Traceback" not in refused.output
-    done = runner.invoke(main, ["--sample", "rosenbrock", "--hessian", "--elements", "--format", "json"])
-    assert done.exit_code == 0, done.output
-    h = json.loads(done.stdout)["hessian"]
+def test_array_programs_hessian_is_their_elements(runner: Any) -> None:
+    """--hessian of an array program runs on its elements (one tangent pass per element), said in a note; the
+    JSON puts the entries back into arrays: hessian[x][x] has shape x.shape + x.shape."""
     x = [1.3, 0.7, 0.8, 1.9, 1.2]  # the sample's values: H of Rosenbrock is tridiagonal
-    assert h["x[0]"]["x[0]"] == pytest.approx(1200 * x[0] ** 2 - 400 * x[1] + 2)
-    assert h["x[0]"]["x[1]"] == pytest.approx(-400 * x[0]) and h["x[0]"]["x[2]"] == 0
+    for extra in ([], ["--elements"]):
+        done = runner.invoke(main, ["--sample", "rosenbrock", "--hessian", "--format", "json", *extra])
+        assert done.exit_code == 0, done.output
+        h = json.loads(done.stdout)["hessian"]["x"]["x"]
+        assert len(h) == 5 and all(len(row) == 5 for row in h)
+        assert h[0][0] == pytest.approx(1200 * x[0] ** 2 - 400 * x[1] + 2)
+        assert h[0][1] == pytest.approx(-400 * x[0]) and h[0][2] == 0 and h[1][0] == h[0][1]
+    shown = runner.invoke(main, ["--sample", "rosenbrock", "--hessian"])
+    assert shown.exit_code == 0 and "one tangent pass per input element" in shown.output
+    hvp = runner.invoke(main, ["--sample", "rosenbrock", "--hessian", "--hvp", "x=[1,0,0,0,0]", "--format", "json"])
+    assert json.loads(hvp.stdout)["hvp"]["x"][:2] == pytest.approx([h[0][0], h[1][0]])
+    big = runner.invoke(main, ["sum(x**3)", "x=" + str([1.0] * 201).replace(" ", ""), "--hessian"])
+    assert big.exit_code == 2 and "more than 200" in big.output

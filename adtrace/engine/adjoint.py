@@ -57,6 +57,10 @@ def python_name(name: str) -> str:
 
 def gradient_names(trace: Trace) -> list[str]:
     """The names the adjoint program gives its results, in order: dz_dx1, dz_dx2 (one per input and sweep)."""
+    if getattr(trace, "is_arrays", False):
+        from .arrays import adjoint as arrays  # an array program's: numpy code
+
+        return arrays.gradient_names(trace)  # type: ignore[arg-type]
     return [name for sweep in sweeps(trace) for name in result_names(trace, sweep).values()]
 
 
@@ -76,6 +80,10 @@ def sweeps(trace: Trace) -> list[Sweep]:
 def adjoint_program(trace: Trace, runs: list[Sweep] | None = None) -> str:
     """The adjoint program of a trace (of its `sweeps`, unless `runs` names others), as text ending in a
     newline."""
+    if getattr(trace, "is_arrays", False):
+        from .arrays import adjoint as arrays  # an array program's: numpy code, one VJP per line
+
+        return arrays.adjoint_program(trace)  # type: ignore[arg-type]
     return "".join(f"{line}\n" for line in _lines(trace, sweeps(trace) if runs is None else runs))
 
 
@@ -216,7 +224,7 @@ def _term(trace: Trace, sweep: Sweep, p: int, pos: int, j: int) -> tuple[_Line, 
     graph = trace.graph
     parent = graph.nodes[p]
     mapping = {ARG_NAMES[m]: _operand(trace, a) for m, a in enumerate(parent.args)}
-    partial = _tidy(substitute(partial_rule(parent.prim, pos), mapping))
+    partial = tidy(substitute(partial_rule(parent.prim, pos), mapping))
     adjoint: Expr = Sym(_adjoint(trace, p, sweep))
     if _is(partial, 1.0):
         contribution = adjoint
@@ -231,7 +239,7 @@ def _term(trace: Trace, sweep: Sweep, p: int, pos: int, j: int) -> tuple[_Line, 
     return _Line(line, (contribution,)), partial
 
 
-def _tidy(expr: Expr) -> Expr:
+def tidy(expr: Expr) -> Expr:
     """A partial as a textbook writes it, with no change to its value: 2*w1**(2 - 1) is 2*w1, and a
     sub-formula of plain numbers is its value (exactly: repr of the float)."""
     return fold(expr, lambda leaf: leaf, _tidy_apply)

@@ -103,6 +103,7 @@ def _one(trace: Trace, sweep: Sweep, vector: Mapping[str, float] | None, symboli
         symbolic=symbolic,
         max_nodes=max(1_000_000, 8 * len(trace.graph.nodes)),
     )
+    assert isinstance(found, Trace)  # the adjoint program of a scalar trace is a scalar program
     output = sweep.output if sweep.output is not None else "seedᵀ·outputs"
     out_nodes = {x: found.graph.outputs[k].node for k, x in enumerate(inputs)}
     if v is not None:

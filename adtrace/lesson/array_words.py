@@ -87,3 +87,9 @@ def pattern_caption(node: str, arg: str, nonzero: int, total: int, definition: s
 def worked(target: str, parts: list[str], numbers: list[str], value: str) -> str:
     more = " + …" if len(parts) >= 4 else ""
     return f"On these numbers: {target} = {' + '.join(parts)}{more} = {' + '.join(numbers)}{more} = {value}."
+
+
+HESSIAN_OF_ELEMENTS = (
+    "the Hessian of an array program is traced on its elements (as --elements shows them): forward mode over "
+    "the adjoint program, one tangent pass per input element"
+)

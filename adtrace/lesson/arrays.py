@@ -130,6 +130,15 @@ def tape_section(trace: ArrayTrace, digits: int) -> Section:
     return Section("forward", aw.TAPE, (Block("notes", (Note("text", (aw.TAPE_INTRO,)),)), table))
 
 
+def _operand(trace: ArrayTrace, i: int) -> Expr:
+    """A node inside a rule: its label, a scalar constant as typed, an array constant by its text (zeros(2)):
+    an array is no number the simplifier could fold."""
+    node = trace.graph.nodes[i]
+    if node.is_const and np.ndim(node.const):
+        return Sym(node.name or "")
+    return trace.graph.operand(i, trace.notation)
+
+
 def rule_text(trace: ArrayTrace, p: int, pos: int, adj: str, fmt: str) -> str:
     """The VJP rule of edge (p, pos) over the nodes' labels: w̄6·w2ᵀ (plain) or its LaTeX."""
     formula = rule(trace, p, pos, adj)
@@ -143,7 +152,7 @@ def rule(trace: ArrayTrace, p: int, pos: int, adj: str) -> Formula:
     prim = trace.prim(p)
     args = g.nodes[p].args
     if prim.elementwise is not None:
-        mapping: dict[str, Expr] = {ARG_NAMES[k]: g.operand(a, trace.notation) for k, a in enumerate(args)}
+        mapping: dict[str, Expr] = {ARG_NAMES[k]: _operand(trace, a) for k, a in enumerate(args)}
         local = simplify(substitute(partial_rule(prim.elementwise, pos), mapping))
         return _times(adj, local)
     plain_names = {"g": adj, "y": trace.label(p)}
@@ -388,7 +397,7 @@ def tangent_rule(trace: ArrayTrace, tpass: Any, i: int) -> Formula:
         return Formula("0", "0")
     dots: dict[str, Expr] = {trace.label(node.args[k]): Sym(aw.dot_label(trace.label(node.args[k]))) for k in moving}
     if prim.elementwise is not None:
-        mapping: dict[str, Expr] = {ARG_NAMES[k]: g.operand(a, trace.notation) for k, a in enumerate(node.args)}
+        mapping: dict[str, Expr] = {ARG_NAMES[k]: _operand(trace, a) for k, a in enumerate(node.args)}
         scalar = prim.elementwise
         parts = [
             _times(aw.dot_label(trace.label(node.args[k])), simplify(substitute(partial_rule(scalar, k), mapping)))

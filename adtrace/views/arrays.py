@@ -143,6 +143,10 @@ COMPACT_PAST = 10_000
 Python (about 10× slower than its C encoder), and nobody reads a 100,000-number array indented."""
 
 
-def to_json(trace: ArrayTrace, indent: int | None = 2) -> str:
+def to_json(trace: ArrayTrace, indent: int | None = 2, *, adjoint_program: str | None = None) -> str:
+    """The array JSON contract; with `adjoint_program` its text too (the key of the scalar contract)."""
+    data = to_dict(trace)
+    if adjoint_program is not None:
+        data["adjoint_program"] = adjoint_program
     big = sum(int(np.size(v)) for v in trace.values) > COMPACT_PAST
-    return json.dumps(to_dict(trace), indent=None if big else indent, ensure_ascii=False)
+    return json.dumps(data, indent=None if big else indent, ensure_ascii=False)

@@ -223,7 +223,21 @@ def to_json(
     if hvp is not None and hvp.hvp is not None and hvp.vector is not None:
         data["hvp"] = dict(hvp.hvp)
         data["hvp_vector"] = dict(hvp.vector)
+    if trace.graph.elements is not None:  # an array program's elements: its Hessian as nested lists again
+        from ..engine.arrays.elements import regroup_matrix
+
+        for key in ("hessian", "hvp", "hvp_vector"):
+            if isinstance(data.get(key), dict):
+                data[key] = (regroup_matrix if key == "hessian" else _lists)(trace.graph.elements, data[key])
+        if "hessians" in data:
+            data["hessians"] = {k: regroup_matrix(trace.graph.elements, v) for k, v in data["hessians"].items()}
     return json.dumps(data, indent=indent, ensure_ascii=False)
+
+
+def _lists(mapping: Any, vector: dict[str, float]) -> dict[str, Any]:
+    from ..engine.arrays.elements import regroup
+
+    return {k: v.tolist() if hasattr(v, "tolist") else v for k, v in regroup(vector).items()}
 
 
 def hessian_dict(h: Hessian) -> dict[str, Any]:

@@ -227,3 +227,19 @@ def regroup(values: dict[str, float]) -> dict[str, Any]:
             array[index] = value
         out[head] = array
     return out
+
+
+def regroup_matrix(mapping: ElementMap, matrix: dict[str, dict[str, float]]) -> dict[str, dict[str, Any]]:
+    """A matrix over element names (a Hessian: x[0] → W[1,2] → number) as input → input → nested list of
+    shape input_shape + input_shape (a float where both are scalars)."""
+    tape, values = mapping.tape, mapping.values
+    out: dict[str, dict[str, Any]] = {}
+    for a, i in tape.inputs.items():
+        out[a] = {}
+        for b, j in tape.inputs.items():
+            block = np.zeros(values[i].shape + values[j].shape)
+            for ia in np.ndindex(*values[i].shape):
+                for jb in np.ndindex(*values[j].shape):
+                    block[ia + jb] = matrix[element_name(a, ia)][element_name(b, jb)]
+            out[a][b] = float(block) if block.ndim == 0 else block.tolist()
+    return out
