@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from rich.console import Console, ConsoleOptions, RenderResult
 
+    from .engine.hessian import Hessian
     from .engine.pipeline import Seed
     from .engine.trace import Mode, Notation
 
@@ -71,6 +72,21 @@ class Trace(_EngineTrace):
         from .views.export import save
 
         return save(self, path, format, **options)
+
+    def adjoint_program(self) -> str:
+        """The adjoint program: the tape, then one line per chain-rule term, in Python syntax that adtrace reads
+        back (`adtrace -f`) and Python runs with the inputs defined (see docs/guide.md#the-adjoint-program)."""
+        from .engine.adjoint import adjoint_program
+
+        return adjoint_program(self)
+
+    def hessian(self, hvp: Mapping[str, float] | None = None) -> Hessian:
+        """The Hessian of the (one, scalar) output by forward mode over the adjoint program, or with `hvp` (a
+        vector, input → number) one Hessian–vector product: `.matrix`, `.hvp`, `.symmetric`, `.closed`, and
+        `.trace`, the traced adjoint program."""
+        from .engine.hessian import hessian
+
+        return hessian(self, hvp)
 
     def _repr_html_(self) -> str:
         """Jupyter shows a Trace as the web lesson, interactive in the notebook (its ids are its own, so two
@@ -128,10 +144,10 @@ def trace(
         elements=elements,
         **named_values,
     )
-    if getattr(found, "is_arrays", False):
+    if not isinstance(found, _EngineTrace):
         from .api_arrays import ArrayTrace  # numpy is loaded only for array programs
 
-        return ArrayTrace.of(found)  # type: ignore[arg-type,return-value]
+        return ArrayTrace.of(found)  # type: ignore[return-value]  # documented: an array program's trace
     return Trace.of(found)
 
 

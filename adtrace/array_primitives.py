@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cache, reduce
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -62,10 +62,55 @@ class ArrayPrimitive(Primitive):
     """Each vjp read off the index form: 'ā_ij = Σ_i ȳ_i·b_j' (the chain rule on one element)."""
     elements: Callable[..., Elements] | None = None
     """The operation on object arrays of scalar nodes (engine/arrays/elements.py), for --elements."""
+    tangent_rule: str = ""
+    """The JVP of an operation that is neither elementwise nor linear nor a matrix product, over $t (the
+    argument's tangent), $a and $y: 'Σ $t ⊙ softmax($a)' for logsumexp (the others follow from the table)."""
     elementwise: Primitive | None = None
     """The scalar primitive this one applies element by element, if it does."""
     linear: bool = False
     """Whether the operation only moves, copies or adds elements (indexing, reshape, sum): its JVP is itself."""
+    vjp_code: Callable[[Site, int], str] | None = None
+    """The VJP into argument k as numpy code that adtrace reads back (the adjoint program): code(site, k)."""
+
+
+class Site(NamedTuple):
+    """Where a VJP is written as code: the names of the result's adjoint, the result and the arguments (their
+    code), with their shapes (a rule's code depends on them: a vector's transpose, the axes to sum over)."""
+
+    g: str
+    y: str
+    args: tuple[str, ...]
+    shapes: tuple[tuple[int, ...], ...]
+    out: tuple[int, ...]
+
+
+def shape_code(shape: tuple[int, ...]) -> str:
+    return "(" + ", ".join(map(str, shape)) + ("," if len(shape) == 1 else "") + ")"
+
+
+def unbroadcast_code(code: str, shape: tuple[int, ...], to: tuple[int, ...]) -> str:
+    """np.sum over the axes broadcasting copied along, as code: the adjoint of a copy is a sum."""
+    for _ in range(len(shape) - len(to)):
+        code = f"np.sum({code}, axis=0)"
+    shape = shape[len(shape) - len(to) :]
+    axes = [k for k, n in enumerate(to) if n == 1 and shape[k] != 1]
+    for k in reversed(axes):
+        code = f"np.sum({code}, axis={k})"
+    if axes:
+        code = f"np.reshape({code}, {shape_code(to)})"
+    if not to and shape:
+        code = f"np.sum({code})"
+    return code
+
+
+def _spread(code: str, to: tuple[int, ...], keep: tuple[int, ...]) -> str:
+    """A reduction's adjoint copied back over the array it reduced: reshaped to `keep` (1 on the reduced
+    axes), times ones of the array's shape."""
+    return (
+        f"np.reshape({code}, {shape_code(keep)})*np.ones({shape_code(to)})"
+        if keep
+        else f"{code}*np.ones({shape_code(to)})"
+    )
 
 
 def _unbroadcast(g: Array, shape: tuple[int, ...]) -> Array:
@@ -108,34 +153,44 @@ def _step(a: Array) -> Array:
     return np.where(a > 0, 1.0, np.where(a < 0, 0.0, 0.5))
 
 
-_PARTIALS: dict[str, Callable[..., tuple[Array, ...]]] = {
-    "add": lambda a, b, y: (1.0, 1.0),
-    "sub": lambda a, b, y: (1.0, -1.0),
-    "mul": lambda a, b, y: (b, a),
-    "div": lambda a, b, y: (1.0 / b, -y / b),
-    "neg": lambda a, y: (-1.0,),
-    "sin": lambda a, y: (np.cos(a),),
-    "cos": lambda a, y: (-np.sin(a),),
-    "exp": lambda a, y: (y,),
-    "log": lambda a, y: (1.0 / a,),
-    "sqrt": lambda a, y: (0.5 / y,),
-    "tanh": lambda a, y: (1.0 - y * y,),
-    "sigmoid": lambda a, y: (y * (1.0 - y),),
-    "relu": lambda a, y: (_step(a),),
-    "max": lambda a, b, y: (_step(a - b), _step(b - a)),
-    "min": lambda a, b, y: (_step(b - a), _step(a - b)),
+def _pow_base(a: Array, b: Array, y: Array) -> Array:
+    """∂(a^b)/∂a = b·a^(b-1), 0 where b = 0 (as the scalar table)."""
+    return np.where(b == 0, 0.0, b * np.power(a, b - 1.0))
+
+
+def _pow_exponent(a: Array, b: Array, y: Array) -> Array:
+    """∂(a^b)/∂b = a^b·log(a) for a > 0, its limit 0 at a = 0 (b > 0), undefined for a < 0 (as the scalar table)."""
+    return np.where(a > 0, y * np.log(np.where(a > 0, a, 1.0)), np.where((a == 0) & (b > 0), 0.0, np.nan))
+
+
+_PARTIALS: dict[str, tuple[Callable[..., Array], ...]] = {
+    "add": (lambda a, b, y: 1.0, lambda a, b, y: 1.0),
+    "sub": (lambda a, b, y: 1.0, lambda a, b, y: -1.0),
+    "mul": (lambda a, b, y: b, lambda a, b, y: a),
+    "div": (lambda a, b, y: 1.0 / b, lambda a, b, y: -y / b),
+    "pow": (_pow_base, _pow_exponent),
+    "neg": (lambda a, y: -1.0,),
+    "sin": (lambda a, y: np.cos(a),),
+    "cos": (lambda a, y: -np.sin(a),),
+    "exp": (lambda a, y: y,),
+    "log": (lambda a, y: 1.0 / a,),
+    "sqrt": (lambda a, y: 0.5 / y,),
+    "tanh": (lambda a, y: 1.0 - y * y,),
+    "sigmoid": (lambda a, y: y * (1.0 - y),),
+    "relu": (lambda a, y: _step(a),),
+    "max": (lambda a, b, y: _step(a - b), lambda a, b, y: _step(b - a)),
+    "min": (lambda a, b, y: _step(b - a), lambda a, b, y: _step(a - b)),
 }
-"""Local partials elementwise, in numpy, where the scalar table's are plain formulas (the rest are vectorized)."""
+"""Each argument's local partial elementwise, in numpy, called as (*args, y), where the scalar table's are
+plain formulas (the rest are vectorized); one function per argument, so a VJP computes only its own."""
 
 
-def _vectorized(prim: Primitive) -> tuple[Callable[..., Array], Callable[..., tuple[Array, ...]]]:
+def _vectorized(prim: Primitive) -> tuple[Callable[..., Array], tuple[Callable[..., Array], ...]]:
     value = np.vectorize(prim.evaluate, otypes=[float])
-    each = [np.vectorize(lambda *a, k=k: prim.grad(*a)[k], otypes=[float]) for k in range(prim.arity)]
-
-    def partials(*args: Array) -> tuple[Array, ...]:
-        return tuple(f(*args) for f in each)
-
-    return value, partials
+    each = tuple(
+        np.vectorize(lambda *a, k=k: prim.grad(*a)[k], otypes=[float]) for k in range(prim.arity)
+    )  # called as (*args, y): the scalar grad's own order
+    return value, each
 
 
 def _rule_of(partial: str) -> str:
@@ -163,16 +218,15 @@ def _elementwise(prim: Primitive) -> ArrayPrimitive:
 
     def vjp(k: int) -> Callable[..., Array]:
         def rule(g: Array, y: Array, *args: Array) -> Array:
-            return _unbroadcast(np.asarray(g * local(*args, y)[k], dtype=float), np.shape(args[k]))
+            return _unbroadcast(np.asarray(g * local[k](*args, y), dtype=float), np.shape(args[k]))
 
         return rule
 
     def jvp(tangents: Sequence[Array | None], y: Array, *args: Array) -> Array:
-        parts = local(*args, y)
-        total = np.zeros(np.shape(y))
-        for t, d in zip(tangents, parts, strict=True):
+        total: Array = np.zeros(np.shape(y))
+        for k, t in enumerate(tangents):
             if t is not None:
-                total = total + d * t
+                total = total + local[k](*args, y) * t
         return total
 
     plain = prim.plain
@@ -189,6 +243,7 @@ def _elementwise(prim: Primitive) -> ArrayPrimitive:
         plain,
         prim.code,
         prim.latex,
+        python=prim.python,
         rule=f"{prim.rule}, elementwise",
         reads=prim.reads,
         explain=prim.explain,
@@ -222,12 +277,16 @@ def _as_matrices(a: Array, b: Array) -> tuple[Array, Array]:
     return (a[None, :] if a.ndim == 1 else a), (b[:, None] if b.ndim == 1 else b)
 
 
-def _matmul_grad(g: Array, a: Array, b: Array) -> tuple[Array, Array]:
+def _matmul_grad(g: Array, a: Array, b: Array, pos: int) -> Array:
+    """Ā = Ȳ·Bᵀ (pos 0) or B̄ = Aᵀ·Ȳ (pos 1), vectors read as numpy reads them; a vector times a vector's
+    adjoint is an outer product, which numpy's own `outer` makes fastest."""
+    if a.ndim == 2 and b.ndim == 1:
+        return np.outer(g, b) if pos == 0 else a.T @ g
+    if a.ndim == 1 and b.ndim == 2:
+        return b @ g if pos == 0 else np.outer(a, g)
     a2, b2 = _as_matrices(a, b)
-    g2 = g.reshape(a2.shape[0], b2.shape[1]) if a.ndim + b.ndim < 4 else g
-    da = g2 @ b2.T
-    db = a2.T @ g2
-    return da.reshape(a.shape), db.reshape(b.shape)
+    g2 = np.reshape(g, (a2.shape[0], b2.shape[1]))
+    return np.reshape(g2 @ b2.T, a.shape) if pos == 0 else np.reshape(a2.T @ g2, b.shape)
 
 
 def _matmul_elements(a: Elements, b: Elements) -> Elements:
@@ -266,7 +325,7 @@ MATMUL = ArrayPrimitive(
     rule="matrix product rule",
     reads="the matrix product of $a and $b",
     explain="each y_ik is a sum of products a_ij·b_jk: nudging a_ij moves y_ik by b_jk, for every k",
-    vjp=(lambda g, y, a, b: _matmul_grad(g, a, b)[0], lambda g, y, a, b: _matmul_grad(g, a, b)[1]),
+    vjp=(lambda g, y, a, b: _matmul_grad(g, a, b, 0), lambda g, y, a, b: _matmul_grad(g, a, b, 1)),
     rules=("$g·$bᵀ", "$aᵀ·$g"),
     rules_latex=("$g \\cdot $b^{\\top}", "$a^{\\top} \\cdot $g"),
     jvp=lambda t, y, a, b: (t[0] @ b if t[0] is not None else 0.0) + (a @ t[1] if t[1] is not None else 0.0),
@@ -276,6 +335,7 @@ MATMUL = ArrayPrimitive(
         "∂y_ik/∂b_jk = a_ij, so b̄_jk = Σ_i a_ij·ȳ_ik: that is (Aᵀ·Ȳ)_jk",
     ),
     elements=_matmul_elements,
+    vjp_code=lambda s, k: _matmul_code(s, k),
 )
 
 
@@ -307,6 +367,7 @@ OUTER = ArrayPrimitive(
     index_form="y_ij = a_i·b_j",
     index_rules=("ā_i = Σ_j ȳ_ij·b_j", "b̄_j = Σ_i ȳ_ij·a_i"),
     elements=_outer_elements,
+    vjp_code=lambda s, k: _outer_code(s, k),
 )
 
 
@@ -397,7 +458,11 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         assert t[0] is not None
         return np.asarray(REDUCTIONS[name](t[0], axis))
 
-    common: dict[str, Any] = {"rule": f"{name} rule", "reads": f"the {name} of $a over {over}"}
+    common: dict[str, Any] = {
+        "rule": f"{name} rule",
+        "reads": f"the {name} of $a over {over}",
+        "vjp_code": _reduction_code(name, axis),
+    }
     if name == "sum":
         return ArrayPrimitive(
             name, 1, _np(lambda a: np.sum(a, axis=axis)), _no_grad, (), plain, code,
@@ -428,6 +493,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             "(a tie shares it equally)",
             vjp=(lambda g, y, a: _keep(g, a, axis) * _ties(a, y, axis),),
             rules=(f"$g·[$a = {name}]",), rules_latex=(f"$g \\cdot [$a = \\{name}]",),
+            tangent_rule=f"Σ $t·[$a = {name}]",
             jvp=lambda t, y, a: np.sum(t[0] * _ties(a, y, axis), axis=axis),
             index_form=f"y = {name}_{sub} a_{sub}",
             index_rules=(f"∂y/∂a_{sub} = 1 where a_{sub} is the {name}imum, else 0",),
@@ -440,6 +506,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             explain="nudging one factor scales the product by the product of the others",
             vjp=(lambda g, y, a: _keep(g, a, axis) * _prod_others(a, axis),),
             rules=("$g·∏ of the others",), rules_latex=("$g \\cdot \\prod_{j \\ne i} a_j",),
+            tangent_rule="Σ $t·∏ of the others",
             jvp=lambda t, y, a: np.sum(t[0] * _prod_others(a, axis), axis=axis),
             index_form=f"y = Π_{sub} a_{sub}", index_rules=(f"∂y/∂a_{sub} = Π_(j≠{sub}) a_j",),
             elements=_reduce_elements(lambda s, u: s * u, axis),
@@ -452,6 +519,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             explain="∂ log Σ exp(a_j) / ∂a_i = exp(a_i)/Σ exp(a_j): the softmax of a",
             vjp=(lambda g, y, a: _keep(g, a, axis) * np.exp(a - _keep(y, a, axis)),),
             rules=("$g·softmax($a)",), rules_latex=("$g \\cdot \\operatorname{softmax}($a)",),
+            tangent_rule="Σ $t ⊙ softmax($a)",
             jvp=lambda t, y, a: np.sum(t[0] * np.exp(a - _keep(y, a, axis)), axis=axis),
             index_form=f"y = log Σ_{sub} exp(a_{sub})", index_rules=(f"ā_{sub} = ȳ·exp(a_{sub} - y)",),
             elements=_logsumexp_elements(axis),
@@ -463,7 +531,7 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
         **common, domain="the norm's derivative is undefined at the zero vector",
         explain="‖a‖ = sqrt(Σ a_i²), so ∂‖a‖/∂a_i = a_i/‖a‖",
         vjp=(lambda g, y, a: _keep(g, a, axis) * a / _keep(y, a, axis),),
-        rules=("$g·$a/$y",), rules_latex=("$g \\cdot $a / $y",),
+        rules=("$g·$a/$y",), rules_latex=("$g \\cdot $a / $y",), tangent_rule="Σ $a ⊙ $t / $y",
         jvp=lambda t, y, a: np.sum(t[0] * a, axis=axis) / y,
         index_form=f"y = sqrt(Σ_{sub} a_{sub}²)", index_rules=(f"ā_{sub} = ȳ·a_{sub}/y",),
         elements=lambda a: np.frompyfunc(lambda x: x.apply(BY_NAME["sqrt"]), 1, 1)(
@@ -489,12 +557,12 @@ def _softmax_prim(axis: int) -> ArrayPrimitive:
         Notation("\\operatorname{softmax}($a)", ATOM, (0,)),
         rule="softmax rule", reads="the softmax of $a",
         explain="∂y_i/∂a_j = y_i·(δ_ij - y_j): the Jacobian is diag(y) - y·yᵀ, applied without building it",
-        vjp=(vjp,), rules=("$y ⊙ ($g - Σ($g ⊙ $y))",),
+        vjp=(vjp,), rules=("$y ⊙ ($g - Σ($g ⊙ $y))",), tangent_rule="$y ⊙ ($t - Σ($t ⊙ $y))",
         rules_latex=("$y \\odot ($g - \\sum ($g \\odot $y))",),
         jvp=lambda t, y, a: y * (t[0] - np.sum(t[0] * y, axis=axis, keepdims=True)),
         index_form="y_i = exp(a_i)/Σ_j exp(a_j)",
         index_rules=("ā_j = Σ_i ȳ_i·y_i·(δ_ij - y_j) = y_j·(ȳ_j - Σ_i ȳ_i·y_i)",),
-        elements=_softmax_elements(axis),
+        elements=_softmax_elements(axis), vjp_code=_softmax_code(axis),
     )  # fmt: skip
 
 
@@ -520,6 +588,7 @@ TRANSPOSE = ArrayPrimitive(
     index_rules=("ā_ij = ȳ_ji",),
     elements=lambda a: np.transpose(a),
     linear=True,
+    vjp_code=lambda s, k: f"{s.g}.T",
 )
 
 
@@ -535,6 +604,7 @@ def _reshape(shape: tuple[int, ...]) -> ArrayPrimitive:
         rules_latex=("\\operatorname{reshape}($g)",),
         jvp=lambda t, y, a: np.reshape(t[0], shape), index_form="y (flat) = a (flat)",
         index_rules=("ā (flat) = ȳ (flat)",), elements=lambda a: np.reshape(a, shape), linear=True,
+        vjp_code=lambda s, k: f"np.reshape({s.g}, {shape_code(s.shapes[0])})",
     )  # fmt: skip
 
 
@@ -568,6 +638,7 @@ def _index(key: Key) -> ArrayPrimitive:
         rules_latex=(f"$g \\text{{ placed at [{text}] in zeros}}",),
         jvp=lambda t, y, a: t[0][key], index_form=f"y = a[{text}]",
         index_rules=(f"ā[{text}] = ȳ, and 0 elsewhere",), elements=lambda a: a[key], linear=True,
+        vjp_code=_index_code(key),
     )  # fmt: skip
 
 
@@ -600,7 +671,7 @@ def _join(name: str, n: int, axis: int) -> ArrayPrimitive:
         jvp=lambda t, y, *args: join([np.zeros(np.shape(a)) if d is None else d for d, a in zip(t, args, strict=True)],
                                      axis=axis),
         index_form="y = [a, b, …] side by side", index_rules=("each piece's adjoint is its part of ȳ",) * n,
-        elements=lambda *e: join(e, axis=axis), linear=True,
+        elements=lambda *e: join(e, axis=axis), linear=True, vjp_code=_join_code(name, axis),
     )  # fmt: skip
 
 
@@ -636,3 +707,103 @@ NAMED = ("matmul", "outer", "transpose", "sum", "mean", "max", "min", "prod", "l
 """Every array operation that is not elementwise (the rules card and the tests walk this)."""
 
 __all__ = ["ADD", "NEG", "ArrayPrimitive", "elementwise", "variant"]
+
+
+# -- each VJP as numpy code, for the adjoint program ------------------------------------------------------------
+
+
+def _matmul_code(s: Site, k: int) -> str:
+    (a, b), (sa, sb) = s.args, s.shapes
+    if len(sa) == 1 and len(sb) == 1:
+        return f"{s.g}*{b}" if k == 0 else f"{s.g}*{a}"
+    if k == 0:
+        return f"np.outer({s.g}, {b})" if len(sb) == 1 else f"{b} @ {s.g}" if len(sa) == 1 else f"{s.g} @ {b}.T"
+    return f"np.outer({a}, {s.g})" if len(sa) == 1 else f"{a}.T @ {s.g}"
+
+
+def _outer_code(s: Site, k: int) -> str:
+    return f"{s.g} @ {s.args[1]}" if k == 0 else f"{s.g}.T @ {s.args[0]}"
+
+
+def _kept(shape: tuple[int, ...], axis: int | None) -> tuple[int, ...]:
+    """The reduced shape with its axis kept as 1 (numpy's keepdims), () for a reduction of everything."""
+    if axis is None:
+        return ()
+    return tuple(1 if k == axis % len(shape) else n for k, n in enumerate(shape))
+
+
+def _reduction_code(name: str, axis: int | None) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        (a,), (shape,) = s.args, s.shapes
+        keep = _kept(shape, axis)
+        ax = "" if axis is None else f", axis={axis}"
+
+        def kept(x: str) -> str:
+            return f"np.reshape({x}, {shape_code(keep)})" if keep else x
+
+        if name == "sum":
+            return _spread(s.g, shape, keep)
+        if name == "mean":
+            return f"{_spread(s.g, shape, keep)}/{int(np.prod(shape) if axis is None else shape[axis])}"
+        if name in ("max", "min"):
+            gap = f"{kept(s.y)} - {a}" if name == "max" else f"{a} - {kept(s.y)}"
+            mask = f"(1 - np.sign({gap}))"
+            return f"{kept(s.g)}*{mask}/{kept(f'np.sum({mask}{ax})')}"
+        if name == "prod":
+            return f"{kept(s.g)}*{kept(s.y)}/{a}"
+        if name == "logsumexp":
+            return f"{kept(s.g)}*np.exp({a} - {kept(s.y)})"
+        return f"{kept(s.g)}*{a}/{kept(s.y)}"  # norm
+
+    return code
+
+
+def _softmax_code(axis: int) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        keep = _kept(s.out, axis)
+        return f"{s.y}*({s.g} - np.reshape(np.sum({s.g}*{s.y}, axis={axis}), {shape_code(keep)}))"
+
+    return code
+
+
+def _index_code(key: Key) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        (shape,) = s.shapes
+        if len(shape) == 1 and len(key) == 1:
+            (item,) = key
+            n = shape[0]
+            if isinstance(item, int):
+                return f"{s.g}*np.eye({n})[{item % n}]"
+            start, stop, step = item.indices(n)
+            if step == 1:
+                parts = [f"np.zeros({start})"] if start else []
+                parts.append(s.g)
+                parts += [f"np.zeros({n - stop})"] if stop < n else []
+                return f"np.concatenate([{', '.join(parts)}])" if len(parts) > 1 else s.g
+        if len(shape) == 2 and all(isinstance(i, int) or i == slice(None) for i in key):
+            m, n = shape
+            rows, cols = (*key, slice(None))[:2]
+            if isinstance(rows, int) and isinstance(cols, int):
+                return f"{s.g}*np.outer(np.eye({m})[{rows % m}], np.eye({n})[{cols % n}])"
+            if isinstance(rows, int):
+                return f"np.outer(np.eye({m})[{rows % m}], {s.g})"
+            if isinstance(cols, int):
+                return f"np.outer({s.g}, np.eye({n})[{cols % n}])"
+        picked = np.arange(int(np.prod(shape))).reshape(shape)[key].ravel()
+        select = np.zeros((int(np.prod(shape)), picked.size))
+        select[picked, np.arange(picked.size)] = 1.0
+        literal = "[" + ", ".join("[" + ", ".join(f"{v:g}" for v in row) + "]" for row in select) + "]"
+        return f"np.reshape(np.array({literal}) @ np.reshape({s.g}, (-1,)), {shape_code(shape)})"
+
+    return code
+
+
+def _join_code(name: str, axis: int) -> Callable[[Site, int], str]:
+    def code(s: Site, k: int) -> str:
+        lead = ":, " * (axis % len(s.out))
+        if name == "stack":
+            return f"{s.g}[{lead}{k}]"
+        start = sum(shape[axis] for shape in s.shapes[:k])
+        return f"{s.g}[{lead}{start}:{start + s.shapes[k][axis]}]"
+
+    return code

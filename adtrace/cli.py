@@ -235,6 +235,22 @@ def _practice_options(command: _F) -> _F:
     show_default=True,
     help="Number nodes w1… or, as Griewank & Walther do, v-1, v0, v1…",
 )
+@click.option(
+    "--adjoint-program",
+    is_flag=True,
+    help="Print the adjoint program: the tape, then one line per chain-rule term, as code adtrace and Python run "
+    "(-o adjoint.py writes it; with --format json it is the key adjoint_program).",
+)
+@click.option(
+    "--hessian",
+    is_flag=True,
+    help="Trace the Hessian of the (scalar) output: forward mode over the adjoint program, one tangent pass per input.",
+)
+@click.option(
+    "--hvp",
+    metavar="VECTOR",
+    help="With --hessian: one Hessian-vector product H·v in one tangent pass, v as x1=1,x2=0 (missing inputs 0).",
+)
 @click.option("--sample", "sample_name", help="Run one of the shipped samples by name.")
 @click.option("--list-samples", is_flag=True, help="List the shipped samples and exit.")
 @click.option("--width", type=click.IntRange(40, 400), help="Terminal width to lay out for (default: the terminal's).")
@@ -303,6 +319,9 @@ def main(
     max_nodes: int,
     max_iterations: int,
     max_depth: int,
+    adjoint_program: bool,
+    hessian: bool,
+    hvp: str | None,
     elements: bool,
     **practice: Any,
 ) -> None:
@@ -352,12 +371,16 @@ def main(
             source = args.pop(0)
         else:
             raise click.UsageError("give an expression, e.g. adtrace 'x1*x2 + sin(x1)' x1=2 x2=3 (or --sample NAME)")
+        second = _second_derivatives(adjoint_program, hessian, hvp, step, delay, graph_only, fmt)
         if any(practice[k] for k in _PRACTICE):
+            if second:
+                raise OptionError("--adjoint-program, --hessian and --hvp can't be combined with --quiz or --worksheet")
             if step or delay is not None or graph_only:
                 raise OptionError("--quiz and --worksheet can't be combined with --step, --delay or --graph")
             common: dict[str, Any] = {"seed": _parse_seed(seed), "mode": mode, "notation": notation}
             common["outputs"] = _csv(outputs)
-            common.update(max_nodes=max_nodes, max_iterations=max_iterations, max_depth=max_depth, elements=elements)
+            common["elements"] = elements
+            common.update(max_nodes=max_nodes, max_iterations=max_iterations, max_depth=max_depth)
             _practice(out, err, source, args, practice, common, symbolic, digits, fmt, output_paths, quiet)
             return
         targets = [(path, _export().format_of(path)) for path in output_paths]
@@ -379,6 +402,8 @@ def main(
             max_depth=max_depth,
             elements=elements,
         )
+        if second and hessian and getattr(result, "is_arrays", False):
+            result = _hessian_elements(result, err, max_nodes)
         for note in result.graph.notes:
             err.print(Text(f"note: {note}", style="dim"), soft_wrap=True)
         for warning in result.warnings:
@@ -391,6 +416,9 @@ def main(
             "explain": explain,
             "max_rows": max_rows,
         }
+        if second:
+            _second(result, out, err, targets, options, fmt, quiet, adjoint_program, hessian, hvp, symbolic)
+            return
         for path, path_fmt in targets:
             _export().save(result, path, path_fmt, **options)
             if not quiet:
@@ -414,6 +442,140 @@ def main(
         message = f"internal error: {type(bug).__name__}: {bug} (please report it; ADTRACE_DEBUG=1 shows where)"
         err.print(Text(AdtraceError(message).message), soft_wrap=True)  # one line, whatever the width
         sys.exit(1)
+
+
+def _second_derivatives(
+    adjoint_program: bool,
+    hessian: bool,
+    hvp: str | None,
+    step: bool,
+    delay: float | None,
+    graph_only: bool,
+    fmt: str | None,
+) -> bool:
+    """Whether the adjoint program or a Hessian is asked for, and the options are ones that go with it."""
+    if hvp is not None and not hessian:
+        raise OptionError("--hvp gives a Hessian-vector product: add --hessian")
+    if not (adjoint_program or hessian):
+        return False
+    if adjoint_program and hessian:
+        raise OptionError("--adjoint-program prints the program and --hessian traces it: pick one")
+    if step or delay is not None or graph_only:
+        raise OptionError("--adjoint-program and --hessian print on their own: leave out --step, --delay and --graph")
+    allowed = ("text", "json", "txt") if adjoint_program else ("text", "json", "md", "markdown", "txt")
+    if fmt is not None and fmt not in allowed:
+        what = "--adjoint-program" if adjoint_program else "--hessian"
+        raise OptionError(f"{what} goes with --format {', '.join(a for a in allowed if a != 'markdown')}, not {fmt}")
+    return True
+
+
+def _parse_vector(text: str) -> dict[str, float]:
+    """'x1=1,x2=0' → {'x1': 1.0, 'x2': 0.0} (the --hvp vector); an array input's part is an array, 'x=[1,0]',
+    given as its elements (x[0], x[1]: the Hessian of an array program is its elements')."""
+    from .language.values import array_value, constant_value
+
+    vector: dict[str, float] = {}
+    for part in _top_level_commas(text):
+        name, eq, value = part.partition("=")
+        if not eq or not name.strip() or not value.strip():
+            raise OptionError(f"--hvp takes NAME=VALUE pairs separated by commas, like x1=1,x2=0 (got '{part}')")
+        if name.strip() in vector:
+            raise OptionError(f"--hvp gives {name.strip()} twice")
+        if value.lstrip().startswith("["):
+            from .engine.arrays.elements import element_name
+
+            for index, v in _ndenumerate(array_value(value, name.strip())):
+                vector[element_name(name.strip(), index)] = v
+        else:
+            vector[name.strip()] = constant_value(value, name.strip())
+    return vector
+
+
+def _ndenumerate(array: Any) -> list[tuple[tuple[int, ...], float]]:
+    import numpy as np
+
+    return [(tuple(int(k) for k in index), float(v)) for index, v in np.ndenumerate(array)]
+
+
+def _second(
+    result: Trace,
+    out: Console,
+    err: Console,
+    targets: list[tuple[str, str]],
+    options: dict[str, Any],
+    fmt: str | None,
+    quiet: bool,
+    adjoint_program: bool,
+    hessian: bool,
+    hvp: str | None,
+    symbolic: bool | None,
+) -> None:
+    """--adjoint-program and --hessian: the program, or the traced Hessian, on stdout and in the -o files."""
+    from pathlib import Path
+
+    from .engine import adjoint as adjoint_lib
+    from .views import json as json_view
+
+    digits = options["digits"]
+    if adjoint_program:
+        program = adjoint_lib.adjoint_program(result)
+        for path, path_fmt in targets:
+            if path_fmt == "py" or path_fmt == "txt":
+                _export().write_atomic(Path(path), iter([program]))
+            elif getattr(result, "is_arrays", False):
+                result.save(path, path_fmt, **options)
+            else:
+                _export().save(result, path, path_fmt, **options)
+            if not quiet:
+                err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+        if fmt == "json" and getattr(result, "is_arrays", False):
+            from .views.arrays import to_json as arrays_json
+
+            click.echo(arrays_json(result, adjoint_program=program))  # type: ignore[arg-type]
+        elif fmt == "json":
+            click.echo(json_view.to_json(result, adjoint_program=program))
+        elif not quiet or fmt is not None:
+            if out.is_terminal and not out.no_color and out.color_system is not None:
+                from rich.syntax import Syntax
+
+                out.print(Syntax(program.rstrip("\n"), "python", theme="ansi_light", word_wrap=False), crop=False)
+            else:
+                click.echo(program, nl=False)
+        return
+    from .engine import hessian as hessian_lib
+    from .lesson.hessian import build_hessian
+
+    vector = _parse_vector(hvp) if hvp is not None else None
+    if vector is not None:
+        found = hessian_lib.hessian(result, vector, symbolic=symbolic)
+        found_all = None
+    elif fmt == "json" and len(adjoint_lib.sweeps(result)) > 1:
+        found_all = hessian_lib.hessians(result, symbolic=symbolic)
+        found = next(iter(found_all.values()))
+    else:
+        found = hessian_lib.hessian(result, symbolic=symbolic)
+        found_all = {found.output: found}
+    lesson = build_hessian(found, result, digits, explain=options["explain"])
+    for path, path_fmt in targets:
+        if path_fmt == "json":
+            text = json_view.to_json(result, hessians=found_all, hvp=found if vector is not None else None)
+            _export().write_atomic(Path(path), iter([text + "\n"]))
+        elif path_fmt in ("md", "txt"):
+            _export().write_atomic(Path(path), _export().lesson_pieces(lesson, found.trace, path_fmt, **options))
+        else:
+            raise OptionError(f"--hessian writes .md, .txt and .json files, not .{path_fmt} ('{path}')")
+        if not quiet:
+            err.print(Text(f"wrote {path}", style="dim"), soft_wrap=True)
+    if fmt == "json":
+        click.echo(json_view.to_json(result, hessians=found_all, hvp=found if vector is not None else None))
+    elif fmt in ("md", "markdown", "txt"):
+        for piece in _export().lesson_pieces(lesson, found.trace, "md" if fmt == "markdown" else fmt, **options):
+            click.echo(piece, nl=False)
+    elif not quiet:
+        from .views.terminal import pieces
+
+        for piece in pieces(lesson, found.trace, options["max_rows"]):
+            out.print(piece, soft_wrap=True, crop=False)
 
 
 _PRACTICE = "quiz quiz_forward quiz_partials random_exercise level exercise worksheet answers count".split()
@@ -467,12 +629,11 @@ def _practice(
     else:
         sheets.append((" ".join(source.split()), source, dict(parse_assignments(args))))
     traces = [(title, src, trace(src, values, symbolic=symbolic, **common)) for title, src, values in sheets]
+    if any(getattr(found, "is_arrays", False) for _, _, found in traces):
+        raise OptionError(
+            "--quiz and --worksheet ask for scalar adjoints: add --elements to practise on an array program"
+        )
     for _, _, found in traces:
-        if getattr(found, "is_arrays", False):
-            raise OptionError(
-                "--quiz and --worksheet are not there yet for an array program's array level: "
-                "add --elements to practise on its scalar nodes"
-            )
         for warning in found.warnings:
             err.print(Text(f"warning: {warning}", style="yellow"), soft_wrap=True)
     if quiz:
@@ -498,6 +659,10 @@ def _retrace(source: str, common: dict[str, Any], values: dict[str, float]) -> T
     """The same program at other input values (the quiz checks formulas there)."""
     from .api import trace
 
+    if common.get("elements"):  # the quiz's values are the elements': put them back into their arrays
+        from .engine.arrays.elements import regroup
+
+        values = regroup(values)
     return trace(source, values, symbolic=False, **common)
 
 
@@ -594,6 +759,28 @@ def _show(
     from .views.terminal import print_trace
 
     print_trace(out, result, digits, explain=explain, max_rows=max_rows)
+
+
+HESSIAN_ELEMENTS = 200
+"""The most input elements an array program's Hessian is computed for (one tangent pass each)."""
+
+
+def _hessian_elements(result: Any, err: Console, max_nodes: int) -> Trace:
+    """An array program's Hessian is its elements': forward mode over the element level's adjoint program,
+    one tangent pass per input element (the JSON puts them back into arrays)."""
+    from .api import trace
+
+    count = sum(int(v.size) for v in result.inputs.values())
+    if count > HESSIAN_ELEMENTS:
+        raise OptionError(
+            f"--hessian of an array program takes one tangent pass per input element: {count:,} elements is more "
+            f"than {HESSIAN_ELEMENTS} (use --hvp for one Hessian-vector product)"
+        )
+    from .lesson.array_words import HESSIAN_OF_ELEMENTS
+
+    err.print(Text(f"note: {HESSIAN_OF_ELEMENTS}", style="dim"), soft_wrap=True)
+    outputs = [o.name for o in result.graph.outputs]
+    return trace(result.source, dict(result.inputs), outputs=outputs, elements=True, max_nodes=max_nodes)
 
 
 def _has_termios() -> bool:

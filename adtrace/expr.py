@@ -17,7 +17,7 @@ from typing import Literal, NamedTuple, TypeVar
 from .language import syntax as st
 from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
 
-Format = Literal["plain", "code", "latex"]
+Format = Literal["plain", "code", "python", "latex"]
 T = TypeVar("T")
 BAR = "\u0304"
 """The combining macron of an adjoint's name (w̄3)."""
@@ -258,13 +258,17 @@ def show(expr: Expr, fmt: Format = "plain") -> str:
 
 def _show_leaf(leaf: Const | Sym, fmt: Format) -> tuple[str, int]:
     if isinstance(leaf, Sym):
-        if fmt == "code":  # names adtrace's own parser reads: an adjoint w̄3 is wbar3, Griewank's v-1 is vm1
+        if fmt in ("code", "python"):  # names adtrace's own parser reads: an adjoint w̄3 is wbar3, Griewank's v-1 is vm1
             name = leaf.name
             if OVERLINE in name:
                 name = name.replace(OVERLINE, "") + "bar"
             return name.replace(BAR, "bar").replace("-", "m"), ATOM
         return (latex_name(leaf.name) if fmt == "latex" else leaf.name), ATOM
     text = leaf.text
+    if fmt == "python" and not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
+        formula = _constant_formula(text)  # a folded constant as typed (2^3) is Python code too (2**3)
+        if not isinstance(formula, Sym):
+            return fold(formula, lambda x: _show_leaf(x, fmt), lambda node, args: _show_apply(node, args, fmt))
     if fmt == "latex":
         if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
             formula = _constant_formula(text)  # a folded constant, as typed: 2*pi, 1/3
@@ -278,7 +282,7 @@ def _show_leaf(leaf: Const | Sym, fmt: Format) -> tuple[str, int]:
 
 
 def _show_apply(node: Apply, args: list[tuple[str, int]], fmt: Format) -> tuple[str, int]:
-    notation = getattr(node.prim, fmt)
+    notation = (node.prim.python or node.prim.code) if fmt == "python" else getattr(node.prim, fmt)
     parts: dict[str, str] = {}
     for k, (text, prec) in enumerate(args):
         need = notation.arg_prec[k]

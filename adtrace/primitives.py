@@ -75,6 +75,8 @@ class Primitive:
     """The operator token for infix or prefix operators."""
     functions: tuple[str, ...] = field(default=())
     """Names the primitive is called by as a function (first is canonical)."""
+    python: Notation | None = None
+    """How it prints as Python code (the adjoint program), where that differs from `code`: a^b is a**b."""
 
 
 def _infix(
@@ -254,6 +256,7 @@ PRIMITIVES: tuple[Primitive, ...] = (
         kink=_pow_at_zero,
         token="^",
         functions=("pow",),
+        python=Notation("$a**$b", POW, (POW + 1, POW)),
     ),
     Primitive(
         "neg",
@@ -792,6 +795,16 @@ FUNCTIONS: dict[str, Primitive] = {f: p for p in PRIMITIVES for f in p.functions
 INFIX: dict[str, Primitive] = {p.token: p for p in PRIMITIVES if p.token and p.arity == 2}
 PREFIX: dict[str, Primitive] = {p.token: p for p in PRIMITIVES if p.token and p.arity == 1}
 CONSTANTS: dict[str, float] = {"pi": math.pi, "e": math.e}
+PYTHON_DEFS: dict[str, str] = {
+    "sigmoid": "def sigmoid(a): return 1.0/(1.0 + exp(-a)) if a >= 0 else exp(a)/(1.0 + exp(a))",
+    "relu": "def relu(a): return a if a > 0 else 0.0",
+    "step": "def step(a): return 1.0 if a > 0 else 0.0 if a < 0 else 0.5",
+    "sign": "def sign(a): return 1.0 if a > 0 else -1.0 if a < 0 else 0.0",
+}
+"""The primitives Python's math module lacks, as the one-line Python definitions the adjoint program starts
+with (the same conventions as evaluate above: step(0) = 1/2, sign(0) = 0). adtrace reads a program with these
+lines and uses its own primitive (language/program.py skips a one-line def of a built-in name, with a note);
+abs, max, min, pow and round are Python built-ins, every other function is imported from math."""
 
 # Leaves of the graph: they are not operations, but every node has a primitive.
 INPUT = Primitive(

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from conftest import check_golden
 
 from adtrace import array_primitives as ap
 from adtrace.api import trace
@@ -226,3 +227,182 @@ def test_scalar_traces_never_import_numpy() -> None:
 def test_array_level_markdown_shows_matrices() -> None:
     run = _cli("--sample", "linear_layer", "--format", "markdown")
     assert run.returncode == 0 and "\\begin{bmatrix}" in run.stdout
+
+
+# -- golden output: the linear layer at both zoom levels, as a user sees it ------------------------------------
+
+
+def test_golden_linear_layer_array_level() -> None:
+    run = _cli("--sample", "linear_layer", "--width", "100", "--explain")
+    assert run.returncode == 0, run.stderr
+    check_golden("arrays_linear_layer_100.txt", run.stdout)
+
+
+def test_golden_linear_layer_element_level() -> None:
+    run = _cli("--sample", "linear_layer", "--elements", "--width", "100", "--max-rows", "0")
+    assert run.returncode == 0, run.stderr
+    check_golden("arrays_linear_layer_elements_100.txt", run.stdout)
+
+
+def test_golden_linear_layer_markdown() -> None:
+    run = _cli("--sample", "linear_layer", "--format", "markdown")
+    check_golden("arrays_linear_layer.md", run.stdout)
+
+
+# -- random shapes with broadcasting ------------------------------------------------------------------------------
+
+ELEMENTWISE = ["a + b", "a - b", "a * b", "a / (b*b + 1)", "max(a, b)", "a * sin(b)", "exp(a) - b"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_broadcast_shapes_match_finite_differences(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    ndim = int(rng.integers(1, 3))
+    full = tuple(int(n) for n in rng.integers(1, 4, size=ndim))
+    drop = int(rng.integers(0, ndim + 1))
+    shape_b = tuple(1 if rng.random() < 0.4 else n for n in full[drop:])  # numpy's rules: trailing axes, or 1
+    op = ELEMENTWISE[seed % len(ELEMENTWISE)]
+    axis = int(rng.integers(0, ndim))
+    source = f"sum(c * sum({op}, axis={axis}))"
+    a = rng.uniform(0.5, 1.5, size=full)
+    b = rng.uniform(-1.5, -0.5, size=shape_b) if shape_b else float(rng.uniform(-1.5, -0.5))
+    c = rng.uniform(-1, 1, size=np.sum(a, axis=axis).shape)
+    values = {"a": a, "b": np.asarray(b), "c": c}
+    found = trace(source, values)
+    numeric = _finite_differences(source, values)
+    for name in ("a", "b"):
+        assert found.gradient[name].shape == np.shape(values[name])
+        np.testing.assert_allclose(found.gradient[name], numeric[name], rtol=1e-5, atol=1e-6, err_msg=source)
+
+
+# -- an independent oracle: sympy differentiating numpy's own semantics on symbols --------------------------------
+
+sympy = pytest.importorskip("sympy")
+
+
+def _symbols(name: str, shape: tuple[int, ...]) -> Any:
+    out = np.empty(shape, dtype=object)
+    for index in np.ndindex(*shape):
+        out[index] = sympy.Symbol(f"{name}_{'_'.join(map(str, index))}")
+    return out
+
+
+ORACLES: dict[str, Any] = {
+    "linear_layer": lambda W, x, b, y: np.sum((W @ x + b - y) ** 2),
+    "rosenbrock": lambda x: np.sum(100.0 * (x[1:] - x[:-1] ** 2) ** 2 + (1 - x[:-1]) ** 2),
+    "tinygrad_readme": lambda x, y: np.sum(y @ x),
+    "softmax_xent": lambda s, onehot: (
+        -np.sum(onehot * np.vectorize(sympy.log)(np.vectorize(sympy.exp)(s) / np.sum(np.vectorize(sympy.exp)(s))))
+    ),
+    "mlp": lambda W1, x, b1, W2, b2, y: np.mean((W2 @ np.vectorize(sympy.tanh)(W1 @ x + b1) + b2 - y) ** 2),
+}
+
+
+@pytest.mark.parametrize("name", list(ORACLES))
+def test_sample_gradients_match_sympy(name: str) -> None:
+    sample = next(s for s in ARRAY_SAMPLES if s.name == name)
+    values = {k: np.asarray(v, dtype=float) for k, v in parse_assignments(sample.values).items()}
+    found = trace(sample.source, values)
+    syms = {k: _symbols(k, v.shape) for k, v in values.items()}
+    f = ORACLES[name](**syms)
+    at = {s: float(values[k][index]) for k in values for index, s in np.ndenumerate(syms[k])}
+    for k, array in syms.items():
+        expected = np.array([float(sympy.diff(f, s).subs(at)) for s in array.ravel()]).reshape(array.shape)
+        np.testing.assert_allclose(found.gradient[k], expected, rtol=1e-10, atol=1e-12, err_msg=f"{name}: {k}")
+
+
+def test_quiz_on_arrays_asks_for_the_element_level(tmp_path: Any) -> None:
+    run = _cli("sum(x**2)", "x=[1,2]", "--quiz")
+    assert run.returncode == 2 and "add --elements" in run.stderr
+    quiz = subprocess.run(
+        [sys.executable, "-m", "adtrace", "sum(x**2)", "x=[1,2]", "--quiz", "--elements"],
+        input="1\n1\n2\n4\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert quiz.returncode == 0 and "Score:" in quiz.stdout
+
+
+@pytest.mark.parametrize("suffix", ["md", "json", "txt"])
+def test_array_exports_are_written_whole(tmp_path: Any, suffix: str) -> None:
+    target = tmp_path / f"t.{suffix}"
+    run = _cli("--sample", "mlp", "-o", str(target), "-q")
+    assert run.returncode == 0, run.stderr
+    text = target.read_text(encoding="utf-8")
+    assert "loss" in text and (suffix != "json" or json.loads(text)["arrays"] is True)
+
+
+@pytest.mark.parametrize(("source", "shapes"), CASES[:10], ids=[c[0] for c in CASES[:10]])
+def test_vjps_match_pytorch_where_installed(source: str, shapes: dict[str, Any]) -> None:
+    torch_module = pytest.importorskip("torch")
+    values = _values(shapes)
+    found = trace(source, values)
+    leaves = {k: torch_module.tensor(v, dtype=torch_module.float64, requires_grad=True) for k, v in values.items()}
+    env = {**leaves, "sum": torch_module.sum, "np": torch_module, "sin": torch_module.sin}
+    code = source.replace("np.outer", "np.outer").replace("A.sum(axis=0)", "A.sum(dim=0)")
+    out = _torch_eval(code, env)
+    out.backward()
+    for name, leaf in leaves.items():
+        np.testing.assert_allclose(found.gradient[name], leaf.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def _torch_eval(code: str, env: dict[str, Any]) -> Any:
+    """The test's own fixed expressions (never user input) in PyTorch, as the oracle."""
+    return eval(code, {"__builtins__": {}}, env)
+
+
+def test_array_programs_run_loops_calls_and_branches_once_each() -> None:
+    source = "def f(v):\n    return sum(v*v)\ns = 0\nfor row in W:\n    s = s + f(row)\nwhile s < 100:\n    s = s*2\ns"
+    found = trace(source, W=[[1.0, 2.0], [3.0, 4.0]])
+    np.testing.assert_allclose(found.gradient["W"], 4 * 2 * np.array([[1.0, 2.0], [3.0, 4.0]]))
+    graph = found.graph
+    ops = [graph.nodes[i].prim.name for i in graph.numbered]
+    assert ops.count("index") == 2 and ops.count("sum") == 2  # a row per iteration; a condition adds no nodes
+    assert [b.taken for b in graph.branches] == [True, True, False] and all(
+        isinstance(v, float) for b in graph.branches for v in b.values
+    )
+    first_row = next(i for i in graph.numbered if graph.nodes[i].prim.name == "index")
+    assert graph.loops(first_row)[0].iteration == 1  # taken inside its own iteration
+    text = found.to_text(width=100)
+    assert "the branches this run took" in text and "for loop (line 4) iteration 2" in text
+
+
+def _code_cases() -> list[tuple[Any, list[Any]]]:
+    rng = np.random.default_rng(1)
+    n = rng.normal
+    cases: list[tuple[Any, list[Any]]] = [
+        (ap.MATMUL, [n(size=(2, 3)), n(size=3)]),
+        (ap.MATMUL, [n(size=3), n(size=(3, 2))]),
+        (ap.MATMUL, [n(size=(2, 3)), n(size=(3, 4))]),
+        (ap.MATMUL, [n(size=3), n(size=3)]),
+        (ap.OUTER, [n(size=2), n(size=3)]),
+        (ap.TRANSPOSE, [n(size=(2, 3))]),
+        (ap.variant("reshape", (3, 2)), [n(size=(2, 3))]),
+        (ap.variant("softmax", (-1,)), [n(size=4)]),
+        (ap.variant("softmax", (1,)), [n(size=(2, 3))]),
+        (ap.variant("concatenate", (2, 0)), [n(size=2), n(size=3)]),
+        (ap.variant("concatenate", (2, 1)), [n(size=(2, 2)), n(size=(2, 1))]),
+        (ap.variant("stack", (2, 1)), [n(size=3), n(size=3)]),
+    ]
+    for name in ("sum", "mean", "max", "min", "prod", "logsumexp", "norm"):
+        cases += [(ap.variant(name, axis), [n(size=(2, 3))]) for axis in ((), (0,), (1,))]
+    for key in [(1,), (("slice", 1, None, None),), (("slice", None, -1, None),), (("slice", None, None, 2),)]:
+        cases.append((ap.variant("index", key), [n(size=5)]))
+    for key in [(1,), (("slice", None, None, None), 0), (0, 2), (("slice", 1, None, None), ("slice", None, 2, None))]:
+        cases.append((ap.variant("index", key), [n(size=(2, 3))]))
+    return cases
+
+
+@pytest.mark.parametrize(("prim", "args"), _code_cases(), ids=lambda c: getattr(c, "name", ""))
+def test_each_vjp_as_code_computes_the_vjp(prim: Any, args: list[Any]) -> None:
+    rng = np.random.default_rng(2)
+    y = prim.evaluate(*args)
+    g = rng.normal(size=np.shape(y))
+    names = tuple(f"a{i}" for i in range(len(args)))
+    site = ap.Site("g", "y", names, tuple(np.shape(a) for a in args), np.shape(y))
+    for k in range(prim.arity):
+        code = prim.vjp_code(site, k)
+        env = {"np": np, "g": g, "y": y, **dict(zip(names, args, strict=True))}
+        got = eval(code, {"__builtins__": {}}, env)
+        np.testing.assert_allclose(got, prim.vjp[k](g, y, *args), rtol=1e-12, atol=1e-12, err_msg=code)

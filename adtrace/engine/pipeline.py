@@ -10,7 +10,7 @@ import dataclasses
 import functools
 import gc
 from collections.abc import Callable, Mapping
-from typing import ParamSpec, TypeVar
+from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
 from ..errors import InputValueError, OptionError
 from ..expr import number
@@ -23,6 +23,9 @@ from .symbolic import MAX_NODES, known_values
 from .symbolic import build as build_symbolic
 from .tape import build
 from .trace import Mode, Notation, ReversePass, TangentPass, Trace
+
+if TYPE_CHECKING:
+    from .arrays.trace import ArrayTrace
 
 Seed = float | int | Mapping[str, float]
 _P = ParamSpec("_P")
@@ -64,7 +67,7 @@ def trace(
     max_depth: int = MAX_DEPTH_DEFAULT,
     elements: bool = False,
     **named_values: float | int | str,
-) -> Trace:
+) -> Trace | ArrayTrace:
     """Trace reverse-mode (and optionally forward-mode) AD of `source` at the given inputs.
 
     >>> t = trace("x1*x2 + sin(x1)", x1=2, x2=3)
@@ -118,7 +121,7 @@ def trace(
 
         array_trace = trace_arrays(graph, given, seed, mode, notation, tuple(warnings))
         if not elements:
-            return array_trace  # type: ignore[return-value]
+            return array_trace
         graph, given = element_level.expand(graph, array_trace.values, min(max_nodes, element_level.ELEMENT_LIMIT))
         seed = _element_seeds(seed, graph)
         warnings = list(graph.warnings)

@@ -380,8 +380,23 @@ class _Parser:
             name, params = self.def_header(header)
             if in_function or in_loop:
                 raise self.unsupported("a 'def' inside a function or a loop", toks[0], ": define functions at the top")
-            self.functions.add(name)
             block, at = self.body_of("def", lines, at, rest, in_function=True, in_loop=False)
+            if name in FUNCTIONS:  # def step(a): return …, as the adjoint program starts, for plain Python
+                if not (
+                    rest and len(block) == 1 and isinstance(block[0], Return) and len(params) == FUNCTIONS[name].arity
+                ):
+                    raise self.error(
+                        f"can't define '{name}': it is a built-in function (only a one-line "
+                        f"'def {name}(…): return …' with {FUNCTIONS[name].arity} parameter(s) is read, and skipped)",
+                        header[1],
+                    )
+                self.notes.append(
+                    f"line {self.line_of(toks[0])}: def {name} skipped: {name} is built into adtrace, which uses "
+                    "its own (the line is there for plain Python)"
+                )
+                body.append(Skip("def", toks[0]))
+                return at
+            self.functions.add(name)
             body.append(Def(name, params, block, toks[0]))
             return at
         if head in ("elif", "else"):
@@ -474,9 +489,8 @@ class _Parser:
         if len(header) < 4 or self.kinds[texts[header[1]]] != "name" or texts[header[2]] != "(":
             raise self.error(usage, header[1] if len(header) > 1 else header[0])
         name = texts[header[1]]
-        if name in KEYWORDS or name in FUNCTIONS:
-            what = "a keyword" if name in KEYWORDS else "a built-in function"
-            raise self.error(f"can't define '{name}': it is {what}", header[1])
+        if name in KEYWORDS:
+            raise self.error(f"can't define '{name}': it is a keyword", header[1])
         if texts[header[-2]] != ")":
             raise self.error(usage, header[-2])
         params: list[tuple[str, int]] = []

@@ -19,6 +19,7 @@ REVERSE_INTRO = (
     "as the operation itself."
 )
 RESULT = "Result: the gradient"
+MADE_IN = "made in"
 SPARSITY = "The Jacobians of the array nodes, and their sparsity"
 SPARSITY_INTRO = (
     "The derivative of a vector with respect to a vector is a matrix: ■ marks an element of the node that "
@@ -77,16 +78,14 @@ def dot_label(label: str) -> str:
     return label.rstrip("0123456789") + "\u0307" + label[len(label.rstrip("0123456789")) :]
 
 
-def jvp_text(definition: str) -> str:
-    return f"the JVP of {definition} (each argument's tangent through its rule)"
-
-
 def tangent_seed(name: str) -> str:
     return f"the seed of {name}"
 
 
 def tangent_title(name: str | None) -> str:
-    return f"Forward mode: tangents with ẋ = 1 on {name}" if name else "Forward mode: tangents from the seeds"
+    if not name:
+        return "Forward mode: tangents from the seeds"
+    return f"Forward mode: tangents seeded with ones on {name} (each its elements' derivatives, added up)"
 
 
 def gradient_intro(output: str, shape: str) -> str:
@@ -137,3 +136,14 @@ def mermaid_legend(what: str) -> str:
 def edge_title(arg: str, rule: str, position: int) -> str:
     """The tooltip of an array edge in a picture: the rule that adds to the argument's adjoint."""
     return f"{arg} += {rule} (argument {position})"
+
+
+def worked(target: str, parts: list[str], numbers: list[str], value: str) -> str:
+    more = " + …" if len(parts) >= 4 else ""
+    return f"On these numbers: {target} = {' + '.join(parts)}{more} = {' + '.join(numbers)}{more} = {value}."
+
+
+HESSIAN_OF_ELEMENTS = (
+    "the Hessian of an array program is traced on its elements (as --elements shows them): forward mode over "
+    "the adjoint program, one tangent pass per input element"
+)

@@ -21,10 +21,11 @@ from ..engine.simplify import simplify
 from ..expr import ARG_LETTERS, Apply, Const, Expr, Sym, latex_name, number, partial_rule, show, substitute
 from ..primitives import ARG_NAMES, ATOM
 from . import array_words as aw
-from .build import visible
+from . import words
+from .build import branches, visible
 from .lazy import Lazy
 from .math import Formula, Math, Matrix, Running, Sum, bar
-from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step, Term
+from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step, Term, Words
 
 Array = Any
 SHOWN = 6
@@ -64,6 +65,9 @@ def build_arrays(trace: ArrayTrace, digits: int = 4, *, explain: bool = False, t
     """The array level's lesson; `terms` gives each reverse step its contributions one by one (the stepper
     and the web lesson reveal them singly), as lesson.build.build does for a scalar trace."""
     sections = [tape_section(trace, digits)]
+    decided = branches(trace, digits)  # type: ignore[arg-type]
+    if decided is not None:
+        sections.append(decided)
     for rpass in trace.reverse:
         sections.append(reverse_section(trace, rpass, digits, explain, len(trace.reverse) > 1, terms))
     for tpass in trace.forward:
@@ -125,13 +129,34 @@ def tape_section(trace: ArrayTrace, digits: int) -> Section:
         name = node.name if node.name and not node.is_input else ""
         value = matrix(trace.values[i], digits)
         shape = shape_text(trace.shape(i))
-        cells = ((trace.label(i),), (name,), (shape,), (what,), (value,))
+        cells: tuple[Words, ...] = ((trace.label(i),), (name,), (shape,), (what,), (value,))
+        if where:
+            context = g.context(i)
+            cells += ((words.context_words(context.call, [(lp.kind, lp.line, lp.iteration) for lp in context.loops]),),)
         lines = (Line("symbols", g.definition(i, trace.notation)), Line("value", value))  # for the stepper
         return Step("forward", i, Sym(trace.label(i)), lines, cells=cells, uses=node.args, aside=aw.shape_aside(shape))
 
-    columns = (Column("node"), Column("name"), Column("shape"), Column("definition"), Column("value"))
+    where = len(g.contexts) > 1  # a program with loops or calls: say where each node was made
+    columns: tuple[Column, ...] = (
+        Column("node"),
+        Column("name"),
+        Column("shape"),
+        Column("definition"),
+        Column("value"),
+    )
+    if where:
+        columns += (Column(aw.MADE_IN),)
     table = Block("table", steps=Lazy(len(order), row), columns=columns, what="nodes", drawing=True)
     return Section("forward", aw.TAPE, (Block("notes", (Note("text", (aw.TAPE_INTRO,)),)), table))
+
+
+def _operand(trace: ArrayTrace, i: int) -> Expr:
+    """A node inside a rule: its label, a scalar constant as typed, an array constant by its text (zeros(2)):
+    an array is no number the simplifier could fold."""
+    node = trace.graph.nodes[i]
+    if node.is_const and np.ndim(node.const):
+        return Sym(node.name or "")
+    return trace.graph.operand(i, trace.notation)
 
 
 def rule_text(trace: ArrayTrace, p: int, pos: int, adj: str, fmt: str) -> str:
@@ -147,7 +172,7 @@ def rule(trace: ArrayTrace, p: int, pos: int, adj: str) -> Formula:
     prim = trace.prim(p)
     args = g.nodes[p].args
     if prim.elementwise is not None:
-        mapping: dict[str, Expr] = {ARG_NAMES[k]: g.operand(a, trace.notation) for k, a in enumerate(args)}
+        mapping: dict[str, Expr] = {ARG_NAMES[k]: _operand(trace, a) for k, a in enumerate(args)}
         local = simplify(substitute(partial_rule(prim.elementwise, pos), mapping))
         return _times(adj, local)
     plain_names = {"g": adj, "y": trace.label(p)}
@@ -260,7 +285,7 @@ def reverse_step(trace: ArrayTrace, rpass: Any, j: int, digits: int, explain: bo
                 Note("aside", (aw.broadcast(trace.label(j), shape_text(trace.shape(j)), shape_text(trace.shape(p))),))
             )
         if explain:
-            edge = explain_edge(trace, p, pos, j)
+            edge = explain_edge(trace, rpass, p, pos, j, digits)
             sentences.extend(edge)
             said.append(" ".join(edge))
     count = len(number_terms)
@@ -328,13 +353,74 @@ def _matrix_shape(shape: tuple[int, ...], vector: str) -> tuple[int, int]:
     return (1, shape[0]) if vector == "row" else (shape[0], 1)
 
 
-def explain_edge(trace: ArrayTrace, p: int, pos: int, j: int) -> list[str]:
+def explain_edge(trace: ArrayTrace, rpass: Any, p: int, pos: int, j: int, digits: int) -> list[str]:
     prim: ArrayPrimitive = trace.prim(p)
     out = [aw.index_form(trace.label(p), prim.index_form, prim.index_rules[pos] if prim.index_rules else "")]
+    worked = worked_element(trace, rpass, p, pos, j, digits)
+    if worked:
+        out.append(worked)
     size_p, size_j = trace.values[p].size, trace.values[j].size
     if size_p > 1 and size_j > 1:
         out.append(aw.jacobian_size(trace.label(p), trace.label(j), size_p, size_j))
     return out
+
+
+def _at(label: str, index: tuple[int, ...]) -> str:
+    return f"{label}[{','.join(map(str, index))}]" if index else label
+
+
+def worked_element(trace: ArrayTrace, rpass: Any, p: int, pos: int, j: int, digits: int) -> str:
+    """The rule on one element of the learner's numbers: w̄1[0,1] = w̄5[0]·w2[1] = (-8.8)·2 = -17.6 (the
+    element with the largest contribution, so the example is never a trivial 0)."""
+    prim = trace.prim(p)
+    product = np.asarray(rpass.products[j][[q for q, _ in trace.graph.parents[j]].index(p)])
+    if product.ndim == 0:
+        return ""
+    index = tuple(int(k) for k in np.unravel_index(int(np.argmax(np.abs(product))), product.shape))
+    adj_p, adj_j = bar(trace.label(p)), bar(trace.label(j))
+    g = np.asarray(rpass.adjoints[p])
+    args = trace.graph.nodes[p].args
+    value = number(float(product[index]), digits)
+    if prim.name == "matmul":
+        other = args[1 - pos]
+        a_shape, b_shape = trace.shape(args[0]), trace.shape(args[1])
+        terms = _matmul_terms(index, pos, a_shape, b_shape)
+        parts = [f"{_at(adj_p, gi)}·{_at(_label(trace, other), oi)}" for gi, oi in terms]
+        numbers = [
+            f"({number(float(g[gi]), digits)})·({number(float(trace.values[other][oi]), digits)})" for gi, oi in terms
+        ]
+        return aw.worked(_at(adj_j, index), parts, numbers, value)
+    if prim.elementwise is not None and g.shape == product.shape:
+        local = number(float(product[index] / g[index]), digits) if g[index] else "…"
+        return aw.worked(
+            _at(adj_j, index), [f"{_at(adj_p, index)}·∂{_at(trace.label(p), index)}/∂{_at(trace.label(j), index)}"],
+            [f"{_neg(float(g[index]), digits)}·{local if not local.startswith('-') else f'({local})'}"], value,
+        )  # fmt: skip
+    return ""
+
+
+def _neg(value: float, digits: int) -> str:
+    """A factor in a product: a negative one in parentheses, 2·(-8.8)."""
+    text = number(value, digits)
+    return f"({text})" if text.startswith("-") else text
+
+
+Pair = tuple[tuple[int, ...], tuple[int, ...]]
+
+
+def _matmul_terms(index: tuple[int, ...], pos: int, a_shape: tuple[int, ...], b_shape: tuple[int, ...]) -> list[Pair]:
+    """The (adjoint index, other factor's index) pairs of one element of a matmul's VJP, in numpy's indexing
+    of the original shapes (a vector keeps one index): ā[i, j] = Σ_k ȳ[i, k]·b[j, k], b̄[j, k] = Σ_i a[i, j]·ȳ[i, k]."""
+    pairs: list[Pair] = []
+    if pos == 0:
+        row = index[0] if len(a_shape) == 2 else None
+        for k in range(b_shape[1]) if len(b_shape) == 2 else [None]:
+            pairs.append((tuple(x for x in (row, k) if x is not None), (index[-1],) if k is None else (index[-1], k)))
+    else:
+        col = index[1] if len(b_shape) == 2 else None
+        for r in range(a_shape[0]) if len(a_shape) == 2 else [None]:
+            pairs.append((tuple(x for x in (r, col) if x is not None), (index[0],) if r is None else (r, index[0])))
+    return pairs[:4]
 
 
 def tangent_section(trace: ArrayTrace, tpass: Any, digits: int) -> Section:
@@ -347,16 +433,51 @@ def tangent_section(trace: ArrayTrace, tpass: Any, digits: int) -> Section:
             tangent = matrix(tpass.tangents[i], digits)
             return Step("tangent", i, Sym(aw.dot_label(trace.label(i))), (Line("value", tangent),), inline=True,
                         aside=aw.tangent_seed(g.nodes[i].name or ""))  # fmt: skip
-        return Step(
-            "tangent",
-            i,
-            Sym(aw.dot_label(trace.label(i))),
-            (Line("symbols", Formula(aw.jvp_text(show(g.definition(i))), aw.jvp_text(show(g.definition(i), "latex")))),
-             Line("value", matrix(tpass.tangents[i], digits))),
-        )  # fmt: skip
+        lines = (Line("symbols", tangent_rule(trace, tpass, i)), Line("value", matrix(tpass.tangents[i], digits)))
+        return Step("tangent", i, Sym(aw.dot_label(trace.label(i))), lines)
 
     title = aw.tangent_title(tpass.input)
     return Section("tangent", title, (Block("steps", steps=Lazy(len(order), step)),))
+
+
+def tangent_rule(trace: ArrayTrace, tpass: Any, i: int) -> Formula:
+    """ẇ5 = ẇ1 @ w2: how a tangent flows forward through node i (its JVP), over the labels; an argument
+    whose tangent is 0 in this pass (no path from the seeded input) is left out."""
+    g = trace.graph
+    node = g.nodes[i]
+    prim = trace.prim(i)
+    moving = [k for k, a in enumerate(node.args) if not g.nodes[a].is_const and np.any(tpass.tangents[a])]
+    if not moving:
+        return Formula("0", "0")
+    dots: dict[str, Expr] = {trace.label(node.args[k]): Sym(aw.dot_label(trace.label(node.args[k]))) for k in moving}
+    if prim.elementwise is not None:
+        mapping: dict[str, Expr] = {ARG_NAMES[k]: _operand(trace, a) for k, a in enumerate(node.args)}
+        scalar = prim.elementwise
+        parts = [
+            _times(aw.dot_label(trace.label(node.args[k])), simplify(substitute(partial_rule(scalar, k), mapping)))
+            for k in moving
+        ]
+        return _joined(parts)
+    if prim.tangent_rule:
+        names = {"t": aw.dot_label(trace.label(node.args[0])), "a": trace.label(node.args[0]), "y": trace.label(i)}
+        text = Template(prim.tangent_rule).safe_substitute(names)
+        return Formula(text, "\\text{" + text.replace("Σ", "sum of") + "}")
+    definition = g.definition(i, trace.notation)
+    if prim.linear:
+        moved = substitute(definition, dots)
+        return Formula(show(moved), show(moved, "latex"))
+    terms = [substitute(definition, {trace.label(node.args[k]): dots[trace.label(node.args[k])]}) for k in moving]
+    return _joined([Formula(show(t), show(t, "latex")) for t in terms])
+
+
+def _joined(parts: list[Formula]) -> Formula:
+    """Terms added, a negative one subtracted: ẇ11 - ẇ6."""
+    plain, latex = parts[0].plain, parts[0].latex
+    for part in parts[1:]:
+        neg = part.plain.startswith("-")
+        plain += f" - {part.plain[1:]}" if neg else f" + {part.plain}"
+        latex += f" - {part.latex[1:]}" if neg else f" + {part.latex}"
+    return Formula(plain, latex)
 
 
 def result_section(trace: ArrayTrace, digits: int) -> Section:

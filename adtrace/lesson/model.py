@@ -143,6 +143,8 @@ SectionKind = Literal[
     "modes",
     "branches",
     "closed_form",
+    "adjoint_program",
+    "hessian",
 ]
 
 

@@ -623,3 +623,92 @@ def web_step(k: int, count: int, kind: str) -> str:
 def edge_title(node: str, arg: str, partial: str, position: int) -> str:
     """The tooltip of an edge in a picture: ∂w3/∂w1 = 3 (argument 1); ? where a symbolic trace has no number."""
     return f"∂{node}/∂{arg} = {partial or '?'} (argument {position})"
+
+
+# -- second derivatives: the adjoint program traced, forward over reverse (--hessian, --hvp) --
+HESSIAN_MODE = "adtrace: second derivatives, forward mode over the adjoint program"
+ADJOINT_PROGRAM = "The adjoint program: the reverse pass as code, traced"
+
+
+def adjoint_program_intro(letter: str, output: str) -> tuple[str, ...]:
+    return (
+        f"The gradient of {output} is computed by a program (adtrace --adjoint-program prints it): the tape, then "
+        "one statement per chain-rule term, w̄j += w̄p·∂wp/∂wj. That program is traced like any other.",
+        f"Its nodes are numbered {letter}1, {letter}2, …; each keeps the name of its program variable beside it "
+        "(wbar3 is the adjoint w̄3, wbar3@2 the same adjoint after one more term is added).",
+    )
+
+
+def hessian_tangent_title(k: int, count: int, by: str | None) -> str:
+    along = f"tangents ẇ̄ = ∂w̄/∂{by}" if by else "tangents along v"
+    return f"Forward over reverse, pass {k + 1} of {count}: {along}"
+
+
+def hessian_tangent_intro(by: str | None, output: str) -> str:
+    if by is None:
+        return (
+            "One tangent pass over the adjoint program, seeded with v: the tangent of every value is how fast it "
+            f"moves along v, so the tangent of each gradient entry ∂{output}/∂xi is the entry i of H·v."
+        )
+    return (
+        f"A tangent pass over the adjoint program, seeded with ẋ = 1 for {by}: every tangent is how fast its value "
+        f"moves as {by} moves. The tangent of an adjoint, ẇ̄i = ∂w̄i/∂{by}, is a second derivative; the tangents of "
+        f"the gradient ∂{output}/∂xi at the end are the column ∂/∂{by} of the Hessian."
+    )
+
+
+HESSIAN = "The Hessian: second derivatives, one tangent pass per input"
+HVP = "The Hessian–vector product H·v, in one tangent pass"
+
+
+def hessian_caption(output: str) -> str:
+    return (
+        f"H[xi][xj] = ∂²{output}/∂xi∂xj: row xi is the tangent of ∂{output}/∂xi, column xj comes from the pass "
+        "seeded with ẋj = 1."
+    )
+
+
+def symmetry_verdict(symmetric: bool, asymmetry: float, count: int) -> str:
+    if count == 1:
+        return "One input: the Hessian is 1×1, symmetric by itself."
+    if asymmetry == 0.0:
+        return "Symmetric: H[xi][xj] = H[xj][xi] exactly, as it must be where the second derivatives are continuous."
+    if symmetric:
+        return (
+            f"Symmetric to rounding: H and its transpose differ by at most {number(asymmetry)}, the order in which "
+            "the two mixed partials add the same terms."
+        )
+    return (
+        f"Not symmetric: H[xi][xj] and H[xj][xi] differ by up to {number(asymmetry)}. The mixed partials of a "
+        "function with continuous second derivatives agree, so the path taken has a kink or a jump near here."
+    )
+
+
+def hessian_cost(count: int) -> str:
+    passes = "one tangent pass" if count == 1 else f"{count} tangent passes"
+    return (
+        f"{passes} over the adjoint program, one per input. Each costs a small multiple of one gradient (the adjoint "
+        "program is itself a small multiple of the function), so the whole Hessian costs about n gradients; for one "
+        "direction, --hvp gives H·v in a single pass."
+    )
+
+
+def hvp_cost(vector: str) -> str:
+    return (
+        f"H·v for v = ({vector}) took one tangent pass over the adjoint program, seeded with v. Each statement of "
+        "that program gets one tangent statement beside it, a few multiplications and additions, so the pass costs a "
+        "small multiple of one gradient (which is itself a small multiple of the function), whatever the number of "
+        "inputs: the n×n Hessian is never formed."
+    )
+
+
+HESSIAN_CLOSED = "In closed form (the symbolic layer differentiates the gradient's formulas, simplified):"
+
+
+def hessian_closed_rest(named: bool) -> str:
+    said = "The entries below the diagonal are the same, by symmetry."
+    if named:
+        said += (
+            " Each row's 'where' names are its own: every row is a reverse pass of its own over the adjoint program."
+        )
+    return said

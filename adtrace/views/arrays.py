@@ -138,5 +138,15 @@ def _steps(trace: ArrayTrace, rpass: Any) -> list[dict[str, Any]]:
     return records
 
 
-def to_json(trace: ArrayTrace, indent: int | None = 2) -> str:
-    return json.dumps(to_dict(trace), indent=indent, ensure_ascii=False)
+COMPACT_PAST = 10_000
+"""Past this many numbers in the values, the JSON is written compact: Python's indenting encoder is pure
+Python (about 10× slower than its C encoder), and nobody reads a 100,000-number array indented."""
+
+
+def to_json(trace: ArrayTrace, indent: int | None = 2, *, adjoint_program: str | None = None) -> str:
+    """The array JSON contract; with `adjoint_program` its text too (the key of the scalar contract)."""
+    data = to_dict(trace)
+    if adjoint_program is not None:
+        data["adjoint_program"] = adjoint_program
+    big = sum(int(np.size(v)) for v in trace.values) > COMPACT_PAST
+    return json.dumps(data, indent=None if big else indent, ensure_ascii=False)

@@ -35,6 +35,7 @@ from rich.terminal_theme import MONOKAI, TerminalTheme
 
 from ..engine.trace import Trace
 from ..errors import ExportError, UnknownFormatError
+from ..lesson.model import Lesson
 
 Theme = Literal["light", "dark"]
 
@@ -46,10 +47,12 @@ FORMATS: dict[str, str] = {
     "txt": "the terminal trace as plain text, without colour",
     "json": "the JSON contract, indented",
     "graph-svg": "the graph alone as a picture (an .svg file with --graph)",
+    "py": "the adjoint program: the reverse pass as code that adtrace and Python both run",
 }
 ALIASES = {"markdown": "md", "htm": "html", "text": "txt", "svg": "terminal-svg"}
 EXTENSIONS = {".md": "md", ".markdown": "md", ".html": "html", ".htm": "html", ".svg": "terminal-svg", ".txt": "txt"}
 EXTENSIONS[".json"] = "json"
+EXTENSIONS[".py"] = "py"
 THEMES: tuple[Theme, ...] = ("light", "dark")
 DEFAULT_WIDTH = 100
 
@@ -159,14 +162,13 @@ def iter_export(
         yield from iter_markdown(trace, digits, math, explain=explain)  # type: ignore[arg-type]
     elif fmt == "json":
         if getattr(trace, "is_arrays", False):  # the array contract (docs/arrays.md); numpy only for arrays
-            from .arrays import to_dict as arrays_dict
+            from .arrays import to_json as arrays_json
 
-            record = arrays_dict(trace)  # type: ignore[arg-type]
+            yield arrays_json(trace)  # type: ignore[arg-type]
         else:
             from .json import to_dict
 
-            record = to_dict(trace)
-        yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(record)
+            yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
         yield "\n"
     elif fmt == "txt":
         yield from _text(trace, digits, width, explain, rows)
@@ -175,6 +177,10 @@ def iter_export(
 
         _check_theme(theme)
         yield from iter_html(trace, digits, theme)
+    elif fmt == "py":
+        from ..engine.adjoint import adjoint_program
+
+        yield adjoint_program(trace)
     elif fmt == "graph-svg":
         from .graph_svg import graph_svg
 
@@ -353,6 +359,26 @@ def _text(trace: Trace, digits: int, width: int, explain: bool = False, max_rows
     buffer = io.StringIO()
     console = _console(width, buffer, colour=False, record=False)
     for part in pieces(build(trace, digits, explain=explain), trace, max_rows):
+        console.print(part, soft_wrap=True, crop=False)
+        yield buffer.getvalue()
+        buffer.seek(0)
+        buffer.truncate()
+
+
+def lesson_pieces(lesson: Lesson, trace: Trace, fmt: str, **options: object) -> Iterator[str]:
+    """A lesson other than the trace's own (a Hessian's) as markdown or plain text, in pieces."""
+    if fmt == "md":
+        from .markdown import iter_markdown
+
+        yield from iter_markdown(trace, lesson.digits, options.get("math", "dollars"), lesson=lesson)  # type: ignore[arg-type]
+        return
+    from .terminal import pieces
+
+    width = options.get("width") or DEFAULT_WIDTH
+    max_rows = options.get("max_rows")
+    buffer = io.StringIO()
+    console = _console(width, buffer, colour=False, record=False)  # type: ignore[arg-type]
+    for part in pieces(lesson, trace, 200 if max_rows is None else max_rows):  # type: ignore[arg-type]
         console.print(part, soft_wrap=True, crop=False)
         yield buffer.getvalue()
         buffer.seek(0)

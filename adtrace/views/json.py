@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ..engine.hessian import Hessian
 from ..engine.trace import ReversePass, Trace
 from ..expr import Apply, Const, Expr, Sym, partial_rule, show, substitute
 from ..primitives import ARG_NAMES
@@ -201,5 +202,54 @@ def _where(bindings: list[tuple[str, Expr]]) -> dict[str, str]:
     return {show(Sym(name), "code"): show(formula, "code") for name, formula in bindings}
 
 
-def to_json(trace: Trace, indent: int | None = 2) -> str:
-    return json.dumps(to_dict(trace), indent=indent, ensure_ascii=False)
+def to_json(
+    trace: Trace,
+    indent: int | None = 2,
+    *,
+    adjoint_program: str | None = None,
+    hessians: dict[str, Hessian] | None = None,
+    hvp: Hessian | None = None,
+) -> str:
+    """The JSON contract; with `adjoint_program` its text, with `hessians` (output → Hessian, from
+    engine/hessian.py) "hessian" (the first) and, for several outputs, "hessians", with `hvp` "hvp"."""
+    data = to_dict(trace)
+    if adjoint_program is not None:
+        data["adjoint_program"] = adjoint_program
+    if hessians:
+        first = next(iter(hessians.values()))
+        data.update(hessian_dict(first))
+        if len(hessians) > 1:
+            data["hessians"] = {name: hessian_dict(h)["hessian"] for name, h in hessians.items()}
+    if hvp is not None and hvp.hvp is not None and hvp.vector is not None:
+        data["hvp"] = dict(hvp.hvp)
+        data["hvp_vector"] = dict(hvp.vector)
+    if trace.graph.elements is not None:  # an array program's elements: its Hessian as nested lists again
+        from ..engine.arrays.elements import regroup_matrix
+
+        for key in ("hessian", "hvp", "hvp_vector"):
+            if isinstance(data.get(key), dict):
+                data[key] = (regroup_matrix if key == "hessian" else _lists)(trace.graph.elements, data[key])
+        if "hessians" in data:
+            data["hessians"] = {k: regroup_matrix(trace.graph.elements, v) for k, v in data["hessians"].items()}
+    return json.dumps(data, indent=indent, ensure_ascii=False)
+
+
+def _lists(mapping: Any, vector: dict[str, float]) -> dict[str, Any]:
+    from ..engine.arrays.elements import regroup
+
+    return {k: v.tolist() if hasattr(v, "tolist") else v for k, v in regroup(vector).items()}
+
+
+def hessian_dict(h: Hessian) -> dict[str, Any]:
+    """ "hessian": input → input → ∂²/∂xi∂xj, with its symmetry and closed form."""
+    assert h.matrix is not None, "a Hessian–vector product has no matrix"
+    out: dict[str, Any] = {
+        "hessian": {a: {b: _number(v) for b, v in row.items()} for a, row in h.matrix.items()},
+        "hessian_of": h.output,
+        "hessian_symmetric": h.symmetric,
+        "hessian_asymmetry": h.asymmetry,
+    }
+    if h.closed is not None:
+        out["hessian_symbolic"] = {a: {b: show(f, "code") for b, f in row.items()} for a, row in h.closed.items()}
+        out["hessian_symbolic_where"] = {a: _where(bindings) for a, bindings in (h.where or {}).items()}
+    return out

@@ -45,14 +45,15 @@ def to_markdown(trace: Trace, digits: int = 4, math: MathStyle = "dollars", *, e
 
 
 def iter_markdown(
-    trace: Trace, digits: int = 4, math: MathStyle = "dollars", *, explain: bool = False
+    trace: Trace, digits: int = 4, math: MathStyle = "dollars", *, explain: bool = False, lesson: Lesson | None = None
 ) -> Iterator[str]:
     """The markdown in pieces (a section's head, or one step), so a big trace streams to a file.
 
-    `explain` adds the sentences of `--explain` under the seed and each step."""
+    `explain` adds the sentences of `--explain` under the seed and each step; `lesson` is printed instead of the
+    trace's own (a Hessian's, lesson/hessian.py)."""
     if math not in MATH_STYLES:
         raise UnknownFormatError(f"unknown math style '{math}': use {' or '.join(MATH_STYLES)}")
-    lesson = build(trace, digits, explain=explain)
+    lesson = lesson or build(trace, digits, explain=explain)
     md = _Writer(math)
     yield md.header(lesson, trace)
     for section in lesson.sections:

@@ -208,3 +208,38 @@ def dependence(mapping: ElementMap, graph: Graph, node: int, arg: int) -> Array:
             if j >= start:  # made by this node's rule: look further back
                 stack.extend(graph.nodes[j].args)
     return pattern
+
+
+def regroup(values: dict[str, float]) -> dict[str, Any]:
+    """Element values back into arrays: {'x[0]': 1, 'x[1]': 2, 'c': 3} → {'x': array([1., 2.]), 'c': 3.0}."""
+    arrays: dict[str, dict[tuple[int, ...], float]] = {}
+    out: dict[str, Any] = {}
+    for name, value in values.items():
+        head, bracket, rest = name.partition("[")
+        if not bracket:
+            out[name] = value
+            continue
+        arrays.setdefault(head, {})[tuple(int(k) for k in rest.rstrip("]").split(","))] = value
+    for head, cells in arrays.items():
+        shape = tuple(max(index[k] for index in cells) + 1 for k in range(len(next(iter(cells)))))
+        array = np.zeros(shape)
+        for index, value in cells.items():
+            array[index] = value
+        out[head] = array
+    return out
+
+
+def regroup_matrix(mapping: ElementMap, matrix: dict[str, dict[str, float]]) -> dict[str, dict[str, Any]]:
+    """A matrix over element names (a Hessian: x[0] → W[1,2] → number) as input → input → nested list of
+    shape input_shape + input_shape (a float where both are scalars)."""
+    tape, values = mapping.tape, mapping.values
+    out: dict[str, dict[str, Any]] = {}
+    for a, i in tape.inputs.items():
+        out[a] = {}
+        for b, j in tape.inputs.items():
+            block = np.zeros(values[i].shape + values[j].shape)
+            for ia in np.ndindex(*values[i].shape):
+                for jb in np.ndindex(*values[j].shape):
+                    block[ia + jb] = matrix[element_name(a, ia)][element_name(b, jb)]
+            out[a][b] = float(block) if block.ndim == 0 else block.tolist()
+    return out

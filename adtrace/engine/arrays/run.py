@@ -22,7 +22,7 @@ from ...language import program as pg
 from ...language.lexer import Locator
 from ...primitives import BY_NAME, CONST, Primitive
 from ..graph import Graph, Limits, Node, _Lowering
-from ..interpreter import Truth, Value, _Frame, _Interpreter, item_first, item_last
+from ..interpreter import Value, _Frame, _Interpreter, item_first, item_last
 
 Array = Any
 
@@ -154,17 +154,10 @@ class ArrayInterpreter(_Interpreter):
         return int(value)
 
     # -- conditions on arrays: one number each -------------------------------------------------------------
-    def truth(self, cond: pg.Expr, depends: list[bool]) -> bool:
-        value = self.expr(cond, depends)
-        if not isinstance(value, Truth):
-            self.scalar(value, cond, "a condition")
-        return super().truth(cond, depends) if not isinstance(value, Truth) else value.value
-
-    def compare(self, e: pg.Compare, depends: list[bool] | None) -> Truth:
-        for operand in e.operands:
-            index = self.numeric(self.expr(operand, depends), item_first(operand))
-            self.scalar(index, operand, "a comparison's side")
-        return super().compare(e, depends)
+    def check_known(self, index: int, where: pg.Expr) -> None:
+        """A condition, or a side of a comparison, must be known and one number (not an array)."""
+        super().check_known(index, where)
+        self.scalar(index, where, "a condition")
 
     # -- loops over arrays -----------------------------------------------------------------------------------
     def loop_for(self, stmt: pg.For) -> None:
@@ -180,14 +173,14 @@ class ArrayInterpreter(_Interpreter):
                 self.span(item_first(iterable), item_last(iterable)),
                 self.source,
             )
-        rows = pg.List(
-            tuple(
-                pg.Index(iterable, (pg.Num(float(k), str(k), item_first(iterable)),), *self._ends(iterable))
-                for k in range(shape[0])
-            ),
-            *self._ends(iterable),
-        )
-        super().loop_for(stmt._replace(iterable=rows))
+        line = self.line(stmt.tok)
+        with self.iteration(line, "for") as count:
+            for k in range(shape[0]):  # each row is taken inside its own iteration, as Python's loop does
+                self.next_iteration(count, line, "for", stmt.tok)
+                row = self.apply(ap.variant("index", (k,)), (array,), item_first(iterable), item_last(iterable))
+                self.assign(stmt.var, stmt.var_tok, row)
+                if not self.loop_body(stmt.body):
+                    break
 
     @staticmethod
     def _ends(e: pg.Expr) -> tuple[int, int]:
@@ -373,7 +366,9 @@ class ArrayInterpreter(_Interpreter):
         return self.join(name, items, axis, e.first, e.last)
 
     def finish(self, outputs: list[str] | None) -> Graph:
-        return replace(super().finish(outputs), arrays=True)
+        graph = super().finish(outputs)
+        decided = tuple(b._replace(values=tuple(float(v) for v in b.values)) for b in graph.branches)
+        return replace(graph, arrays=True, branches=decided)
 
 
 _KEYWORDS = {

@@ -49,18 +49,20 @@ def reverse(
             if not edges:
                 continue
             terms = []
+            shape = values[j].shape
             for p, pos in edges:
                 g = adjoint[p]
-                if g is None or not g.any():
-                    terms.append(np.zeros(values[j].shape))
+                if g is None:  # no path from the seeds through p
+                    terms.append(np.zeros(shape))
                     continue
                 prim = cast(ArrayPrimitive, nodes[p].prim)
                 args = [values[a] for a in nodes[p].args]
-                terms.append(np.asarray(prim.vjp[pos](g, values[p], *args), dtype=float).reshape(values[j].shape))
+                term = np.asarray(prim.vjp[pos](g, values[p], *args), dtype=float)
+                terms.append(term if term.shape == shape else np.broadcast_to(term, shape).copy())
             products[j] = tuple(terms)
-            total = adjoint[j] if adjoint[j] is not None else np.zeros(values[j].shape)
+            total = adjoint[j]
             for term in terms:
-                total = total + term
+                total = term if total is None else total + term
             adjoint[j] = total
     for j in range(n - 1, -1, -1):
         if adjoint[j] is None:

@@ -7,7 +7,6 @@ S by an input with shape T has shape S + T (one reverse pass per output element,
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, cast
@@ -187,11 +186,3 @@ def _seeds(
         if not np.all(np.isfinite(seeds[node])):
             raise InputValueError(f"the seed of {name} must be finite")
     return (seeds, None) if mode != "forward" else (None, seeds)
-
-
-def shape_of(value: Array) -> tuple[int, ...]:
-    return tuple(np.shape(value))
-
-
-def size_of(values: list[Array]) -> int:
-    return math.fsum(v.size for v in values).__int__()
