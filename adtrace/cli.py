@@ -382,7 +382,11 @@ def main(
             if not quiet:
                 _show(result, out, err, digits, explain, max_rows, step, delay, graph_only)
         elif fmt == "json":
-            click.echo(result.to_json())
+            from .views.json import file_indent, iter_json
+
+            for piece in iter_json(result, file_indent(result)):  # streamed: a big trace is never held as text
+                click.echo(piece, nl=False)
+            click.echo()
         else:
             for piece in _export().iter_export(result, fmt, **options):
                 click.echo(piece, nl=False)

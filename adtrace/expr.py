@@ -280,10 +280,40 @@ class _TooDeep(Exception):
     pass
 
 
-def _show_nested(expr: Expr, fmt: Format, depth: int) -> tuple[str, int]:
-    """As `fold` with `_show_apply`, recursively (a formula of a step is a few levels deep; a deeper one
-    goes to the iterative fold, so no formula can hit the recursion limit)."""
+class Printed(NamedTuple):
+    """A formula already printed: its text and how tightly it binds (for `show_filled`)."""
+
+    text: str
+    prec: int
+
+
+def printed(expr: Expr, fmt: Format) -> Printed:
+    """A formula printed once, to be filled into many (a node's label or a constant's text)."""
     if expr.__class__ is not Apply:
+        return Printed(*_show_leaf(expr, fmt))  # type: ignore[arg-type]
+    return Printed(*_show_nested(expr, fmt, 0))
+
+
+def show_filled(expr: Expr, fmt: Format, mapping: dict[str, Expr | Printed]) -> str:
+    """show(substitute(expr, mapping), fmt), without making the substituted formula (a rule with its
+    arguments filled in, printed once)."""
+    try:
+        return _show_nested(expr, fmt, 0, mapping)[0]
+    except _TooDeep:
+        exprs = {k: Sym(v.text) if v.__class__ is Printed else v for k, v in mapping.items()}  # printed as is
+        return show(substitute(expr, exprs), fmt)  # type: ignore[arg-type]
+
+
+def _show_nested(
+    expr: Expr, fmt: Format, depth: int, mapping: dict[str, Expr | Printed] | None = None
+) -> tuple[str, int]:
+    """As `fold` with `_show_apply`, recursively (a formula of a step is a few levels deep; a deeper one
+    goes to the iterative fold, so no formula can hit the recursion limit); symbols in `mapping` print as
+    the formula they map to."""
+    if expr.__class__ is not Apply:
+        if mapping is not None and expr.__class__ is Sym and expr[0] in mapping:
+            value = mapping[expr[0]]
+            return value if value.__class__ is Printed else _show_nested(value, fmt, depth + 1)  # type: ignore[arg-type]
         return _show_leaf(expr, fmt)  # type: ignore[arg-type]
     if depth > _NESTED:
         raise _TooDeep
@@ -291,7 +321,7 @@ def _show_nested(expr: Expr, fmt: Format, depth: int) -> tuple[str, int]:
     arg_prec = notation.arg_prec
     texts = []
     for k, arg in enumerate(expr.args):
-        text, prec = _show_nested(arg, fmt, depth + 1)
+        text, prec = _show_nested(arg, fmt, depth + 1, mapping)
         need = arg_prec[k]
         if prec < need or (k > 0 and need > 0 and text.startswith("-")):
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
