@@ -95,6 +95,9 @@ def seed_num(value: float) -> Const:
 
 def show(math: Math, fmt: Format = "plain") -> str:
     """Print a lesson formula; `Expr` leaves go through the one formula printer (expr.show)."""
+    cls = math.__class__
+    if cls is Sym or cls is Apply or cls is Const:  # most of what a step prints
+        return show_expr(math, fmt)  # type: ignore[arg-type]
     if isinstance(math, Sum):
         parts = [show(t, fmt) for t in math.terms]
         joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
