@@ -146,6 +146,7 @@ def _tidy(value: Number) -> Number:
     return value
 
 
+@lru_cache(maxsize=8192)
 def _natural(text: str) -> tuple[str | tuple[int, str, str], ...]:
     """'x10' sorts after 'x2'. re.split with one group alternates text and runs of \\d, so the types line up
     position by position; a run compares by its length without leading zeros, then its text, so no int() is
@@ -172,6 +173,13 @@ class Simplifier:
         self._keys: dict[int, tuple[Expr, str]] = {}
         self._simplified: dict[int, Expr] = {}
         """Results of this run, by identity (held here so ids stay unique): not walked again."""
+        self._factors: dict[int, tuple[Expr, tuple[Number, list[Factor]]]] = {}
+        self._terms: dict[tuple[int, int], tuple[Expr, list[Term]]] = {}
+        self._term_keys: dict[tuple[tuple[int, type, Number], ...], str] = {}
+        self._products: dict[tuple[type, Number, tuple[tuple[int, type, Number], ...]], Expr] = {}
+        """Memos by identity (each holds what its ids refer to, or a base is held by _keys): a sum built
+        term by term (a + b + c …, as a node with many parents gives it) reads the sum so far again at each
+        term, and would otherwise rebuild and reprint every term each time."""
 
     def key(self, expr: Expr) -> str:
         """The canonical text of a simplified formula: equal keys mean equal formulas."""
@@ -276,7 +284,16 @@ class Simplifier:
 
     # -- reading a simplified formula as terms and factors ------------
     def terms(self, expr: Expr, sign: int) -> list[Term]:
-        """A simplified formula as a list of signed terms (a sum is flattened)."""
+        """A simplified formula as a list of signed terms (a sum is flattened). The list is shared: not to be
+        changed."""
+        found = self._terms.get((id(expr), sign))
+        if found is not None and found[0] is expr:
+            return found[1]
+        out = self._read_terms(expr, sign)
+        self._terms[id(expr), sign] = (expr, out)
+        return out
+
+    def _read_terms(self, expr: Expr, sign: int) -> list[Term]:
         out: list[Term] = []
         stack: list[tuple[Expr, int]] = [(expr, sign)]
         while stack:
@@ -292,7 +309,16 @@ class Simplifier:
         return out
 
     def factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
-        """A simplified formula as coefficient × factors (a product or quotient is flattened)."""
+        """A simplified formula as coefficient × factors (a product or quotient is flattened). The list is
+        shared: not to be changed."""
+        found = self._factors.get(id(expr))
+        if found is not None and found[0] is expr:
+            return found[1]
+        made = self._read_factors(expr)
+        self._factors[id(expr)] = (expr, made)
+        return made
+
+    def _read_factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
         coefficient: Number = Fraction(1)
         out: list[Factor] = []
         stack: list[tuple[Expr, int]] = [(expr, 1)]
@@ -335,6 +361,15 @@ class Simplifier:
     def build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
         if coefficient == 0 or not factors:
             return const(coefficient)
+        for base, _ in factors:
+            self.key(base)  # holds every base, so the ids in the memo below stay its own
+        signature = (type(coefficient), coefficient, tuple((id(b), type(e), e) for b, e in factors))
+        found = self._products.get(signature)
+        if found is None:
+            found = self._products[signature] = self._build_product(coefficient, factors)
+        return found
+
+    def _build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
         gathered: dict[str, tuple[Expr, Number]] = {}
         for base, exponent in factors:
             k = self.key(base)
@@ -374,7 +409,12 @@ class Simplifier:
             if not factors:
                 constant = _tidy(constant + coefficient)
                 continue
-            k = self.key(self.build_product(Fraction(1), factors))
+            signature = tuple((id(b), type(e), e) for b, e in factors)
+            k = self._term_keys.get(signature)
+            if k is None:
+                for base, _ in factors:
+                    self.key(base)  # held, so the signature's ids stay its own
+                k = self._term_keys[signature] = self.key(self.build_product(Fraction(1), factors))
             if k in combined:
                 combined[k] = (_tidy(combined[k][0] + coefficient), combined[k][1])
             else:
