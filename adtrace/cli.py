@@ -350,6 +350,8 @@ def main(
         from .api import trace
         from .language.values import parse_assignments
 
+        if quiet and not targets and fmt in (None, "text") and symbolic is None:
+            symbolic = False  # nothing will be printed: the symbolic layer would be built for no one
         result = trace(
             source,
             parse_assignments(args),
