@@ -32,7 +32,7 @@ class Row:
     `mark`, when given, finds more spans (node labels, adjoints) in the first `mark_end` characters, and only
     when the row is drawn in colour: printed without colour, a row never pays for its highlighting."""
 
-    __slots__ = ("_all", "_own", "indent", "mark", "mark_end", "plain", "style")
+    __slots__ = ("_all", "_own", "_width", "indent", "mark", "mark_end", "plain", "style")
 
     def __init__(
         self,
@@ -42,10 +42,19 @@ class Row:
         indent: int = 0,
         mark: Callable[[str, int], list[Span]] | None = None,
         mark_end: int | None = None,
+        width: int | None = None,
     ) -> None:
         self.plain, self._own, self.style, self.indent = plain, spans or [], style, indent
+        self._width = width
         self.mark, self.mark_end = mark, len(plain) if mark_end is None else mark_end
         self._all: list[Span] | None = None if mark is not None else self._own
+
+    @property
+    def width(self) -> int:
+        """The row's width in cells (given when the maker knew it, else measured once)."""
+        if self._width is None:
+            self._width = cell_width(self.plain)
+        return self._width
 
     @property
     def own_spans(self) -> list[Span]:
@@ -78,7 +87,7 @@ class Row:
 
     def pieces(self, width: int) -> list[tuple[int, int]]:
         """(start, end) of each screen line when drawn `width` cells wide: one piece when it fits."""
-        if width <= 0 or cell_width(self.plain) <= width:
+        if width <= 0 or self.width <= width:
             return [(0, len(self.plain))]
         return _wrap(self.plain, width, min(self.indent, width // 2))
 
@@ -216,7 +225,7 @@ class Body:
         out: list[str] = []
         for row in self.rows:
             text = row.plain
-            width = cell_width(text)
+            width = row.width
             if width <= inner:
                 out.append(f"{left}{text}{' ' * (inner - width)}{right}")
                 continue

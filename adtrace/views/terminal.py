@@ -42,10 +42,10 @@ NOTE_STYLES = {
 }
 
 
-def styled(plain: str, style: str = "", indent: int = 0) -> Row:
+def styled(plain: str, style: str = "", indent: int = 0, width: int | None = None) -> Row:
     """A row with node labels, adjoints and tangents picked out (user text is never markup); the marks are
-    found only if the row is drawn in colour."""
-    return Row(plain, None, style, indent, mark=highlights)
+    found only if the row is drawn in colour. `width`, when known, is the row's width in cells."""
+    return Row(plain, None, style, indent, mark=highlights, width=width)
 
 
 def highlights(plain: str, end: int) -> list[Span]:
@@ -269,34 +269,40 @@ def table_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
     shown = elide(len(block.steps), max_rows)
     first = True
     for start in range(0, max(1, len(shown)), CHUNK):
-        cells: list[list[str] | None] = []
+        cells: list[tuple[list[str], list[int]] | None] = []
         for k in shown[start : start + CHUNK]:
             if k is None:
                 cells.append(None)
                 continue
             row = [text_of(cell, max_rows) for cell in block.steps[k].cells]
-            widths = [max(w, cell_width(c)) for w, c in zip(widths, row, strict=True)]
-            cells.append(row)
+            sizes = [cell_width(c) for c in row]
+            widths = [max(w, size) for w, size in zip(widths, sizes, strict=True)]
+            cells.append((row, sizes))
         rows: list[Row] = []
         if first:
             rows.append(Row(""))
-            rows.append(_table_row(titles, widths, right, "bold"))
+            rows.append(_table_row(titles, [cell_width(t) for t in titles], widths, right, "bold"))
             rows.append(Row(" " + "─" * (sum(widths) + 3 * (len(widths) - 1))))
             first = False
         for cell_row in cells:
             if cell_row is None:
                 rows.append(skipped(len(block.steps) - max_rows, block.what))
             else:
-                rows.append(_table_row(cell_row, widths, right))
+                rows.append(_table_row(*cell_row, widths, right))
         yield Body(rows)
     yield Body([Row("")])
 
 
-def _table_row(cells: list[str], widths: list[int], right: list[bool], style: str = "") -> Row:
+def _table_row(cells: list[str], sizes: list[int], widths: list[int], right: list[bool], style: str = "") -> Row:
+    """One row of a table: each cell (`sizes` cells wide) padded to its column's width."""
     parts = []
-    for cell, width, r in zip(cells, widths, right, strict=True):
-        pad = " " * (width - cell_width(cell))
+    for cell, size, width, r in zip(cells, sizes, widths, right, strict=True):
+        pad = " " * (width - size)
         parts.append(pad + cell if r else cell + pad)
-    plain = " " + "   ".join(parts).rstrip()
-    row = styled(plain, style, indent=1 + (sum(widths[:-1]) + 3 * (len(widths) - 1) if len(widths) > 1 else 0))
+    joined = " " + "   ".join(parts)
+    plain = joined.rstrip()
+    width = 1 + sum(widths) + 3 * (len(widths) - 1) - cell_width(joined[len(plain) :])
+    row = styled(
+        plain, style, indent=1 + (sum(widths[:-1]) + 3 * (len(widths) - 1) if len(widths) > 1 else 0), width=width
+    )
     return row
