@@ -234,6 +234,9 @@ class Trace:
 
     def with_values(self, expr: Expr, digits: int) -> Expr:
         """The same formula with every node label replaced by that node's value."""
+        if expr.__class__ is Sym:  # most formulas are a label or an operation on labels: no walk for those
+            i = self._by_label.get(expr.name)
+            return expr if i is None else Const(self.values[i], number(self.values[i], digits))
         mapping: dict[str, Expr] = {}
         stack = [expr]
         while stack:  # only the labels the formula holds: a lookup per symbol keeps big traces linear
