@@ -4,7 +4,7 @@ Run from the repository root, in the project's environment:
 
     python tests/bench/bench_views.py                       # 1k and 10k nodes, 3 rounds
     python tests/bench/bench_views.py --sizes 1000 10000 100000 --big 1000000 --rounds 3
-    python tests/bench/bench_all.py                         # this, the engine and the start-up benchmarks
+    python tests/bench/bench_all.py                         # this, the engine and start-up: every figure
 
 Not a test: pytest only collects test_*.py. For each size two generated sources of about that many nodes,
 an expression (sums of products of sines: x and y are shared by every term, so their adjoints have n/4
@@ -238,6 +238,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--peak-max", type=int, default=10000, help="measure peak memory up to this many nodes")
     ap.add_argument("--programs", action="store_true", help="also time the loop programs")
+    ap.add_argument("--no-extras", action="store_true", help="leave out the symbolic layer and --step")
     args = ap.parse_args()
     print(f"Python {platform.python_version()} on {platform.machine()}; medians of {args.rounds} rounds")
     kinds = ["expression", "program"] if args.programs else ["expression"]
@@ -246,8 +247,9 @@ def main() -> None:
             views(kind, size, args.rounds, tuple(VIEWS), args.peak_max)
     for size in args.big:
         views("expression", size, max(1, args.rounds), BIG_VIEWS, args.peak_max)
-    symbolic_layer(args.rounds)
-    stepper(args.rounds)
+    if not args.no_extras:
+        symbolic_layer(args.rounds)
+        stepper(args.rounds)
 
 
 def _t(seconds: float) -> str:
