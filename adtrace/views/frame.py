@@ -8,6 +8,7 @@ with a hanging indent only when it is wider than the frame, and a frame is drawn
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
@@ -27,7 +28,8 @@ class Span(NamedTuple):
 
 
 class Row:
-    """One line of text with styled spans; `indent` is where a wrapped continuation starts (in cells).
+    """One line of text with styled spans (in order, not overlapping); `indent` is where a wrapped continuation
+    starts (in cells).
 
     `mark`, when given, finds more spans (node labels, adjoints) in the first `mark_end` characters, and only
     when the row is drawn in colour: printed without colour, a row never pays for its highlighting."""
@@ -75,8 +77,15 @@ class Row:
         end = len(plain) if end is None else end
         base = self.style
         pos = start
-        for span in self.spans:
-            if span.end <= pos or span.start >= end:
+        spans = self.spans
+        first = 0
+        if start and len(spans) > 8:  # a wrapped piece of a long row: start at its first span (spans are in order)
+            first = bisect_right(spans, start, key=lambda span: span.end)
+        for k in range(first, len(spans)):
+            span = spans[k]
+            if span.start >= end:
+                break
+            if span.end <= pos:
                 continue
             if span.start > pos:
                 yield Segment(plain[pos : span.start], _style(base, ""))

@@ -296,12 +296,19 @@ def table_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
 def _table_row(cells: list[str], sizes: list[int], widths: list[int], right: list[bool], style: str = "") -> Row:
     """One row of a table: each cell (`sizes` cells wide) padded to its column's width."""
     parts = []
-    for cell, size, width, r in zip(cells, sizes, widths, right, strict=True):
+    used = 1 + 3 * (len(widths) - 1)
+    last = len(cells) - 1
+    for k, (cell, size, width, r) in enumerate(zip(cells, sizes, widths, right, strict=True)):
+        if k == last and not r:  # its padding would be stripped: a wide last column (a node's thousand parents)
+            parts.append(cell)  # must not cost every row its width in spaces
+            used += size
+            continue
         pad = " " * (width - size)
         parts.append(pad + cell if r else cell + pad)
+        used += width
     joined = " " + "   ".join(parts)
     plain = joined.rstrip()
-    width = 1 + sum(widths) + 3 * (len(widths) - 1) - cell_width(joined[len(plain) :])
+    width = used - cell_width(joined[len(plain) :])
     row = styled(
         plain, style, indent=1 + (sum(widths[:-1]) + 3 * (len(widths) - 1) if len(widths) > 1 else 0), width=width
     )
