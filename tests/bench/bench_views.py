@@ -244,7 +244,7 @@ def _fresh(renderable: object) -> object:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--sizes", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--big", type=int, nargs="*", default=[], help="sizes for the engine and compact JSON only")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--peak-max", type=int, default=10001, help="measure peak memory up to this many nodes")
