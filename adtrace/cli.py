@@ -389,6 +389,8 @@ def main(
         from .api import trace
         from .language.values import parse_assignments
 
+        if quiet and not targets and fmt in (None, "text") and symbolic is None:
+            symbolic = False  # nothing will be printed: the symbolic layer would be built for no one
         result = trace(
             source,
             parse_assignments(args),
@@ -426,8 +428,14 @@ def main(
         if fmt in (None, "text"):
             if not quiet:
                 _show(result, out, err, digits, explain, max_rows, step, delay, graph_only)
+        elif fmt == "json" and getattr(result, "is_arrays", False):
+            click.echo(result.to_json())  # the array contract (docs/arrays.md)
         elif fmt == "json":
-            click.echo(result.to_json())
+            from .views.json import file_indent, iter_json
+
+            for piece in iter_json(result, file_indent(result)):  # streamed: a big trace is never held as text
+                click.echo(piece, nl=False)
+            click.echo()
         else:
             for piece in _export().iter_export(result, fmt, **options):
                 click.echo(piece, nl=False)

@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable
-from functools import cache
+from functools import cache, lru_cache
 from string import Template
 from typing import Literal, NamedTuple, TypeVar
 
 from .language import syntax as st
-from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Primitive
+from .primitives import ATOM, BY_NAME, CONSTANTS, NEG, Notation, Primitive
 
 Format = Literal["plain", "code", "python", "latex"]
 T = TypeVar("T")
@@ -120,11 +120,25 @@ def symbols(expr: Expr) -> list[str]:
 
 def substitute(expr: Expr, mapping: dict[str, Expr]) -> Expr:
     """Replace symbols by formulas (rule arguments by node names, or names by numbers)."""
-    return fold(
-        expr,
-        lambda leaf: mapping.get(leaf.name, leaf) if isinstance(leaf, Sym) else leaf,
-        lambda node, args: Apply(node.prim, tuple(args)),
-    )
+    try:
+        return _substitute(expr, mapping, 0)
+    except _TooDeep:  # nested past what recursion may walk: the iterative fold
+        return fold(
+            expr,
+            lambda leaf: mapping.get(leaf.name, leaf) if isinstance(leaf, Sym) else leaf,
+            lambda node, args: Apply(node.prim, tuple(args)),
+        )
+
+
+def _substitute(expr: Expr, mapping: dict[str, Expr], depth: int) -> Expr:
+    cls = expr.__class__
+    if cls is Sym:
+        return mapping.get(expr[0], expr)  # type: ignore[arg-type]
+    if cls is not Apply:
+        return expr
+    if depth > _NESTED:
+        raise _TooDeep
+    return Apply(expr[0], tuple([_substitute(a, mapping, depth + 1) for a in expr[1]]))  # type: ignore[arg-type, misc]
 
 
 @cache
@@ -253,18 +267,100 @@ def _unicode_greek(letters: str) -> str | None:
 
 def show(expr: Expr, fmt: Format = "plain") -> str:
     """Print a formula with the fewest parentheses that keep its structure."""
-    return fold(expr, lambda leaf: _show_leaf(leaf, fmt), lambda node, args: _show_apply(node, args, fmt))[0]
+    if expr.__class__ is not Apply:
+        return _show_leaf(expr, fmt)[0]  # type: ignore[arg-type]
+    try:
+        return _show_nested(expr, fmt, 0)[0]
+    except _TooDeep:  # a formula nested past what recursion may walk: the iterative fold
+        return fold(expr, lambda leaf: _show_leaf(leaf, fmt), lambda node, args: _show_apply(node, args, fmt))[0]
+
+
+_NESTED = 200
+"""How deep the recursive printer goes (fast for the small formulas of every step) before the iterative one."""
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class Printed(NamedTuple):
+    """A formula already printed: its text and how tightly it binds (for `show_filled`)."""
+
+    text: str
+    prec: int
+
+
+def printed(expr: Expr, fmt: Format) -> Printed:
+    """A formula printed once, to be filled into many (a node's label or a constant's text)."""
+    if expr.__class__ is not Apply:
+        return Printed(*_show_leaf(expr, fmt))  # type: ignore[arg-type]
+    return Printed(*_show_nested(expr, fmt, 0))
+
+
+def show_filled(expr: Expr, fmt: Format, mapping: dict[str, Expr | Printed]) -> str:
+    """show(substitute(expr, mapping), fmt), without making the substituted formula (a rule with its
+    arguments filled in, printed once)."""
+    try:
+        return _show_nested(expr, fmt, 0, mapping)[0]
+    except _TooDeep:
+        exprs = {k: Sym(v.text) if v.__class__ is Printed else v for k, v in mapping.items()}  # printed as is
+        return show(substitute(expr, exprs), fmt)  # type: ignore[arg-type]
+
+
+def _show_nested(
+    expr: Expr, fmt: Format, depth: int, mapping: dict[str, Expr | Printed] | None = None
+) -> tuple[str, int]:
+    """As `fold` with `_show_apply`, recursively (a formula of a step is a few levels deep; a deeper one
+    goes to the iterative fold, so no formula can hit the recursion limit); symbols in `mapping` print as
+    the formula they map to."""
+    if expr.__class__ is not Apply:
+        if mapping is not None and expr.__class__ is Sym and expr[0] in mapping:
+            value = mapping[expr[0]]
+            return value if value.__class__ is Printed else _show_nested(value, fmt, depth + 1)  # type: ignore[arg-type]
+        return _show_leaf(expr, fmt)  # type: ignore[arg-type]
+    if depth > _NESTED:
+        raise _TooDeep
+    notation = _notation(expr.prim, fmt)
+    arg_prec = notation.arg_prec
+    texts = []
+    for k, arg in enumerate(expr.args):
+        text, prec = _show_nested(arg, fmt, depth + 1, mapping)
+        need = arg_prec[k]
+        if prec < need or (k > 0 and need > 0 and text.startswith("-")):
+            text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
+        texts.append(text)
+    return _template(notation.template).format(*texts), notation.prec
+
+
+@cache
+def _template(template: str) -> str:
+    """A primitive's `$a`, `$b`, … template (string.Template's rules) as a str.format string of {0}, {1}, …"""
+    marks = {c: f"\x00{k}\x00" for k, c in enumerate(ARG_LETTERS)}
+    marked = Template(template).safe_substitute(marks).replace("{", "{{").replace("}", "}}")
+    return re.sub("\x00(\\d+)\x00", r"{\1}", marked)
+
+
+@lru_cache(maxsize=4096)
+def _number_prec(text: str) -> int:
+    """How tightly a constant's text binds: a number or a name is atomic, -2 binds as a negation."""
+    if _ATOMIC.fullmatch(text):
+        return ATOM
+    if text.startswith("-") and _ATOMIC.fullmatch(text[1:]):
+        return NEG
+    return 0
 
 
 def _show_leaf(leaf: Const | Sym, fmt: Format) -> tuple[str, int]:
-    if isinstance(leaf, Sym):
+    if leaf.__class__ is Sym:
+        if fmt == "plain":
+            return leaf[0], ATOM
         if fmt in ("code", "python"):  # names adtrace's own parser reads: an adjoint w̄3 is wbar3, Griewank's v-1 is vm1
-            name = leaf.name
+            name = leaf[0]
             if OVERLINE in name:
                 name = name.replace(OVERLINE, "") + "bar"
             return name.replace(BAR, "bar").replace("-", "m"), ATOM
-        return (latex_name(leaf.name) if fmt == "latex" else leaf.name), ATOM
-    text = leaf.text
+        return latex_name(leaf[0]), ATOM
+    text = leaf.text  # type: ignore[union-attr]
     if fmt == "python" and not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
         formula = _constant_formula(text)  # a folded constant as typed (2^3) is Python code too (2**3)
         if not isinstance(formula, Sym):
@@ -273,23 +369,24 @@ def _show_leaf(leaf: Const | Sym, fmt: Format) -> tuple[str, int]:
         if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
             formula = _constant_formula(text)  # a folded constant, as typed: 2*pi, 1/3
             return fold(formula, lambda x: _show_leaf(x, fmt), lambda node, args: _show_apply(node, args, fmt))
-        text = _latex_number(text)
-    if _ATOMIC.fullmatch(leaf.text):
-        return text, ATOM
-    if leaf.text.startswith("-") and _ATOMIC.fullmatch(leaf.text[1:]):
-        return text, NEG
-    return text, 0
+        return _latex_number(text), _number_prec(text)
+    return text, _number_prec(text)
 
 
 def _show_apply(node: Apply, args: list[tuple[str, int]], fmt: Format) -> tuple[str, int]:
-    notation = (node.prim.python or node.prim.code) if fmt == "python" else getattr(node.prim, fmt)
-    parts: dict[str, str] = {}
+    notation = _notation(node.prim, fmt)
+    texts = []
     for k, (text, prec) in enumerate(args):
         need = notation.arg_prec[k]
         if prec < need or (k > 0 and need > 0 and text.startswith("-")):
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"
-        parts[ARG_LETTERS[k] if k < len(ARG_LETTERS) else f"a{k}"] = text
-    return Template(notation.template).substitute(parts), notation.prec
+        texts.append(text)
+    return _template(notation.template).format(*texts), notation.prec
+
+
+def _notation(prim: Primitive, fmt: Format) -> Notation:
+    """How a primitive prints in a format: Python code is adtrace's code but where Python differs (** for ^)."""
+    return (prim.python or prim.code) if fmt == "python" else getattr(prim, fmt)
 
 
 ARG_LETTERS = "abcdefghijklmnopqrstuvwxyz"

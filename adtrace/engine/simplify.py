@@ -27,10 +27,11 @@ import math
 import re
 from fractions import Fraction
 from functools import lru_cache
+from typing import NamedTuple
 
 from ..errors import AdtraceError, EvaluationError
 from ..expr import Apply, Const, Expr, Sym, show
-from ..primitives import BY_NAME, CONSTANTS
+from ..primitives import BY_NAME, CONSTANTS, Primitive
 
 Number = Fraction | float
 
@@ -146,6 +147,7 @@ def _tidy(value: Number) -> Number:
     return value
 
 
+@lru_cache(maxsize=8192)
 def _natural(text: str) -> tuple[str | tuple[int, str, str], ...]:
     """'x10' sorts after 'x2'. re.split with one group alternates text and runs of \\d, so the types line up
     position by position; a run compares by its length without leading zeros, then its text, so no int() is
@@ -172,6 +174,13 @@ class Simplifier:
         self._keys: dict[int, tuple[Expr, str]] = {}
         self._simplified: dict[int, Expr] = {}
         """Results of this run, by identity (held here so ids stay unique): not walked again."""
+        self._factors: dict[int, tuple[Expr, tuple[Number, list[Factor]]]] = {}
+        self._terms: dict[tuple[int, int], tuple[Expr, list[Term]]] = {}
+        self._term_keys: dict[tuple[tuple[int, type, Number], ...], str] = {}
+        self._products: dict[tuple[type, Number, tuple[tuple[int, type, Number], ...]], Expr] = {}
+        """Memos by identity (each holds what its ids refer to, or a base is held by _keys): a sum built
+        term by term (a + b + c …, as a node with many parents gives it) reads the sum so far again at each
+        term, and would otherwise rebuild and reprint every term each time."""
 
     def key(self, expr: Expr) -> str:
         """The canonical text of a simplified formula: equal keys mean equal formulas."""
@@ -183,14 +192,26 @@ class Simplifier:
 
     def run(self, expr: Expr) -> Expr:
         done: list[Expr] = []
-        stack: list[tuple[Expr, bool]] = [(expr, False)]
+        stack: list[tuple[Expr | _Chain, bool]] = [(expr, False)]
         while stack:
             node, expanded = stack.pop()
-            if isinstance(node, Const):
+            if isinstance(node, _Chain):
+                count = len(node.signs)
+                operands = done[-count:]
+                del done[-count:]
+                result = self.chain(node, operands)
+                self._simplified[id(result)] = result
+                done.append(result)
+            elif isinstance(node, Const):
                 done.append(self.leaf(node))
             elif not isinstance(node, Apply) or id(node) in self._simplified:
                 done.append(node)
             elif not expanded:
+                chain = self._chain(node)
+                if chain is not None:  # a sum of many terms: its operands, then the whole sum at once
+                    stack.append((chain, True))
+                    stack.extend((arg, False) for arg in reversed(chain.operands))
+                    continue
                 stack.append((node, True))
                 stack.extend((arg, False) for arg in reversed(node.args))
             else:
@@ -201,6 +222,55 @@ class Simplifier:
                 self._simplified[id(result)] = result
                 done.append(result)
         return done[0]
+
+    # -- a sum of many terms, at once -----------------------------------
+    def _chain(self, node: Apply) -> _Chain | None:
+        """A sum or difference of more than two operands read as one (a + b - c …), or None."""
+        if node.prim is not ADD and node.prim is not SUB:
+            return None
+        operands: list[Expr] = []
+        signs: list[int] = []
+        program: list[Primitive | None] = []  # postfix: None takes the next operand, a primitive combines two
+        stack: list[tuple[Expr, int, bool]] = [(node, 1, False)]
+        while stack:
+            item, sign, expanded = stack.pop()
+            inner = isinstance(item, Apply) and (item.prim is ADD or item.prim is SUB)
+            if not inner or (item is not node and id(item) in self._simplified):
+                operands.append(item)
+                signs.append(sign)
+                program.append(None)
+            elif expanded:
+                program.append(item.prim)  # type: ignore[union-attr]
+            else:
+                assert isinstance(item, Apply)
+                stack.append((item, sign, True))
+                stack.append((item.args[1], -sign if item.prim is SUB else sign, False))
+                stack.append((item.args[0], sign, False))
+        if len(operands) <= 2:
+            return None
+        return _Chain(tuple(operands), tuple(signs), tuple(program))
+
+    def chain(self, chain: _Chain, operands: list[Expr]) -> Expr:
+        """The simplified sum of a chain's simplified operands: one build_sum over all their terms, which is
+        what adding them two at a time gives when every coefficient is an exact fraction that prints and reads
+        back exactly (the sum so far is printed and read again at each step); otherwise two at a time."""
+        terms: list[Term] = []
+        for operand, sign in zip(operands, chain.signs, strict=True):
+            terms.extend(self.terms(operand, sign))
+        if _exact_sums(terms):
+            return self.build_sum(terms)
+        results: list[Expr] = []
+        taken = iter(operands)
+        for step in chain.program:
+            if step is None:
+                results.append(next(taken))
+                continue
+            right = results.pop()
+            left = results.pop()
+            result = self.combine(Apply(step, (left, right)), (left, right))
+            self._simplified[id(result)] = result
+            results.append(result)
+        return results[0]
 
     def leaf(self, node: Const) -> Expr:
         """A number in its canonical spelling; a constant folded by the graph ('pi/4') read as a formula."""
@@ -276,7 +346,16 @@ class Simplifier:
 
     # -- reading a simplified formula as terms and factors ------------
     def terms(self, expr: Expr, sign: int) -> list[Term]:
-        """A simplified formula as a list of signed terms (a sum is flattened)."""
+        """A simplified formula as a list of signed terms (a sum is flattened). The list is shared: not to be
+        changed."""
+        found = self._terms.get((id(expr), sign))
+        if found is not None and found[0] is expr:
+            return found[1]
+        out = self._read_terms(expr, sign)
+        self._terms[id(expr), sign] = (expr, out)
+        return out
+
+    def _read_terms(self, expr: Expr, sign: int) -> list[Term]:
         out: list[Term] = []
         stack: list[tuple[Expr, int]] = [(expr, sign)]
         while stack:
@@ -292,7 +371,16 @@ class Simplifier:
         return out
 
     def factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
-        """A simplified formula as coefficient × factors (a product or quotient is flattened)."""
+        """A simplified formula as coefficient × factors (a product or quotient is flattened). The list is
+        shared: not to be changed."""
+        found = self._factors.get(id(expr))
+        if found is not None and found[0] is expr:
+            return found[1]
+        made = self._read_factors(expr)
+        self._factors[id(expr)] = (expr, made)
+        return made
+
+    def _read_factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
         coefficient: Number = Fraction(1)
         out: list[Factor] = []
         stack: list[tuple[Expr, int]] = [(expr, 1)]
@@ -335,6 +423,15 @@ class Simplifier:
     def build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
         if coefficient == 0 or not factors:
             return const(coefficient)
+        for base, _ in factors:
+            self.key(base)  # holds every base, so the ids in the memo below stay its own
+        signature = (type(coefficient), coefficient, tuple((id(b), type(e), e) for b, e in factors))
+        found = self._products.get(signature)
+        if found is None:
+            found = self._products[signature] = self._build_product(coefficient, factors)
+        return found
+
+    def _build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
         gathered: dict[str, tuple[Expr, Number]] = {}
         for base, exponent in factors:
             k = self.key(base)
@@ -374,7 +471,12 @@ class Simplifier:
             if not factors:
                 constant = _tidy(constant + coefficient)
                 continue
-            k = self.key(self.build_product(Fraction(1), factors))
+            signature = tuple((id(b), type(e), e) for b, e in factors)
+            k = self._term_keys.get(signature)
+            if k is None:
+                for base, _ in factors:
+                    self.key(base)  # held, so the signature's ids stay its own
+                k = self._term_keys[signature] = self.key(self.build_product(Fraction(1), factors))
             if k in combined:
                 combined[k] = (_tidy(combined[k][0] + coefficient), combined[k][1])
             else:
@@ -402,6 +504,31 @@ class Simplifier:
                 result = Apply(ADD, (result, self.build_product(coefficient, factors)))
         assert result is not None
         return result
+
+
+class _Chain(NamedTuple):
+    """A sum of many operands: each with its sign, and the order the two-at-a-time sums would take them."""
+
+    operands: tuple[Expr, ...]
+    signs: tuple[int, ...]
+    program: tuple[Primitive | None, ...]
+
+
+_EXACT_DENOMINATOR = 10**6
+
+
+def _exact_sums(terms: list[Term]) -> bool:
+    """Whether any partial sum of these coefficients stays an exact fraction that const() prints and
+    number_of() reads back unchanged: integers, or decimals of at most six places, small enough that
+    every partial sum has at most 15 significant digits (a float's repr then gives back the decimal)."""
+    total = Fraction(0)
+    integers = True
+    for coefficient, _ in terms:
+        if not isinstance(coefficient, Fraction) or _EXACT_DENOMINATOR % coefficient.denominator:
+            return False
+        integers = integers and coefficient.denominator == 1
+        total += abs(coefficient)
+    return total <= 10**15 if integers else total * _EXACT_DENOMINATOR <= 10**9
 
 
 def _product(items: list[Expr]) -> Expr:

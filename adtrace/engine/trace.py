@@ -211,13 +211,32 @@ class Trace:
         return self.graph.letters[self.notation]
 
     def label(self, i: int) -> str:
-        return self.graph.label(i, self.notation)
+        return self._labels[i]
 
     def definition(self, i: int) -> Expr:
-        return self.graph.definition(i, self.notation)
+        node = self.graph.nodes[i]
+        if node.is_input:
+            return Sym(node.name or "")
+        operands = self._operands
+        return Apply(node.prim, tuple(operands[a] for a in node.args))
+
+    @cached_property
+    def _labels(self) -> list[str]:
+        """Every node's label, made once for the views (each step asks for several)."""
+        graph, notation = self.graph, self.notation
+        return [graph.label(i, notation) for i in range(len(graph.nodes))]
+
+    @cached_property
+    def _operands(self) -> list[Expr]:
+        """How each node appears inside another node's formula (Graph.operand), made once."""
+        graph, notation = self.graph, self.notation
+        return [graph.operand(i, notation) for i in range(len(graph.nodes))]
 
     def with_values(self, expr: Expr, digits: int) -> Expr:
         """The same formula with every node label replaced by that node's value."""
+        if expr.__class__ is Sym:  # most formulas are a label or an operation on labels: no walk for those
+            i = self._by_label.get(expr.name)
+            return expr if i is None else Const(self.values[i], number(self.values[i], digits))
         mapping: dict[str, Expr] = {}
         stack = [expr]
         while stack:  # only the labels the formula holds: a lookup per symbol keeps big traces linear
@@ -237,7 +256,8 @@ class Trace:
     def partial_formula(self, i: int, k: int) -> Expr:
         """∂w_i/∂(argument k) as a formula over node labels: the rule with its arguments filled in."""
         node = self.graph.nodes[i]
-        mapping = {ARG_NAMES[m]: self.graph.operand(a, self.notation) for m, a in enumerate(node.args)}
+        operands = self._operands
+        mapping = {ARG_NAMES[m]: operands[a] for m, a in enumerate(node.args)}
         return substitute(partial_rule(node.prim, k), mapping)
 
     def terms(self, rpass: ReversePass, j: int) -> list[Term]:

@@ -110,6 +110,9 @@ def seed_num(value: float) -> Const:
 
 def show(math: Math, fmt: Format = "plain") -> str:
     """Print a lesson formula; `Expr` leaves go through the one formula printer (expr.show)."""
+    cls = math.__class__
+    if cls is Sym or cls is Apply or cls is Const:  # most of what a step prints
+        return show_expr(math, fmt)  # type: ignore[arg-type]
     if isinstance(math, Formula):
         return math.latex if fmt == "latex" else math.plain
     if isinstance(math, Matrix):

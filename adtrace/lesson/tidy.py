@@ -15,7 +15,23 @@ _POW, _MUL = BY_NAME["pow"], BY_NAME["mul"]
 def tidy(expr: Expr) -> Expr:
     if not isinstance(expr, Apply):
         return expr
-    return fold(expr, lambda leaf: leaf, _tidy_apply)
+    try:
+        return _tidy_nested(expr, 0)
+    except RecursionError:  # nested deeper than recursion may go (never a local partial): the iterative fold
+        return fold(expr, lambda leaf: leaf, _tidy_apply)
+
+
+_NESTED = 100
+"""How deep the recursive walk goes before the iterative one (a local partial is a few levels deep)."""
+
+
+def _tidy_nested(expr: Expr, depth: int) -> Expr:
+    """As fold(expr, leaf → leaf, _tidy_apply), recursively: the formulas tidied are small."""
+    if expr.__class__ is not Apply:
+        return expr
+    if depth > _NESTED:
+        raise RecursionError
+    return _tidy_apply(expr, [_tidy_nested(a, depth + 1) for a in expr.args])
 
 
 def _tidy_apply(node: Apply, args: list[Expr]) -> Expr:

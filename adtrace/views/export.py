@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import html
 import io
-import json
 import os
 import re
 import secrets
@@ -166,9 +165,9 @@ def iter_export(
 
             yield arrays_json(trace)  # type: ignore[arg-type]
         else:
-            from .json import to_dict
+            from .json import file_indent, iter_json
 
-            yield from json.JSONEncoder(indent=2, ensure_ascii=False).iterencode(to_dict(trace))
+            yield from iter_json(trace, file_indent(trace))
         yield "\n"
     elif fmt == "txt":
         yield from _text(trace, digits, width, explain, rows)

@@ -8,7 +8,8 @@ with a hanging indent only when it is wider than the frame, and a frame is drawn
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -27,12 +28,48 @@ class Span(NamedTuple):
 
 
 class Row:
-    """One line of text with styled spans; `indent` is where a wrapped continuation starts (in cells)."""
+    """One line of text with styled spans (in order, not overlapping); `indent` is where a wrapped continuation
+    starts (in cells).
 
-    __slots__ = ("indent", "plain", "spans", "style")
+    `mark`, when given, finds more spans (node labels, adjoints) in the first `mark_end` characters, and only
+    when the row is drawn in colour: printed without colour, a row never pays for its highlighting."""
 
-    def __init__(self, plain: str, spans: list[Span] | None = None, style: str = "", indent: int = 0) -> None:
-        self.plain, self.spans, self.style, self.indent = plain, spans or [], style, indent
+    __slots__ = ("_all", "_own", "_width", "indent", "mark", "mark_end", "plain", "style")
+
+    def __init__(
+        self,
+        plain: str,
+        spans: list[Span] | None = None,
+        style: str = "",
+        indent: int = 0,
+        mark: Callable[[str, int], list[Span]] | None = None,
+        mark_end: int | None = None,
+        width: int | None = None,
+    ) -> None:
+        self.plain, self._own, self.style, self.indent = plain, spans or [], style, indent
+        self._width = width
+        self.mark, self.mark_end = mark, len(plain) if mark_end is None else mark_end
+        self._all: list[Span] | None = None if mark is not None else self._own
+
+    @property
+    def width(self) -> int:
+        """The row's width in cells (given when the maker knew it, else measured once)."""
+        if self._width is None:
+            self._width = cell_width(self.plain)
+        return self._width
+
+    @property
+    def own_spans(self) -> list[Span]:
+        """The spans given, without those `mark` finds."""
+        return self._own
+
+    @property
+    def spans(self) -> list[Span]:
+        """The row's spans in order: those `mark` finds (once, when first asked for), then its own."""
+        if self._all is None:
+            assert self.mark is not None
+            self._all = [*self.mark(self.plain, self.mark_end), *self._own]
+        return self._all
 
     def segments(self, start: int = 0, end: int | None = None) -> Iterator[Segment]:
         """The text from `start` to `end` as segments, each span in its style over the row's own."""
@@ -40,8 +77,15 @@ class Row:
         end = len(plain) if end is None else end
         base = self.style
         pos = start
-        for span in self.spans:
-            if span.end <= pos or span.start >= end:
+        spans = self.spans
+        first = 0
+        if start and len(spans) > 8:  # a wrapped piece of a long row: start at its first span (spans are in order)
+            first = bisect_right(spans, start, key=lambda span: span.end)
+        for k in range(first, len(spans)):
+            span = spans[k]
+            if span.start >= end:
+                break
+            if span.end <= pos:
                 continue
             if span.start > pos:
                 yield Segment(plain[pos : span.start], _style(base, ""))
@@ -52,9 +96,29 @@ class Row:
 
     def pieces(self, width: int) -> list[tuple[int, int]]:
         """(start, end) of each screen line when drawn `width` cells wide: one piece when it fits."""
-        if width <= 0 or cell_len(self.plain) <= width:
+        if width <= 0 or self.width <= width:
             return [(0, len(self.plain))]
         return _wrap(self.plain, width, min(self.indent, width // 2))
+
+
+_SINGLE = frozenset(chr(c) for c in range(0x20, 0x7F))
+_SPECIAL = frozenset("\u200d\ufe0f")  # rich measures these with the character before them: leave it to rich
+
+
+def cell_width(text: str) -> int:
+    """rich's `cell_len`, a distinct character at a time: most rows are ASCII but for a few combining marks
+    and symbols (w̄3, ∂, ·), and rich's own walk measures every character in Python."""
+    if text.isascii() and _SINGLE.issuperset(text):
+        return len(text)
+    chars = set(text)
+    if not chars.isdisjoint(_SPECIAL):
+        return cell_len(text)
+    width = len(text)
+    for char in chars.difference(_SINGLE):
+        size = get_character_cell_size(char)
+        if size != 1:
+            width += (size - 1) * text.count(char)
+    return width
 
 
 @lru_cache(maxsize=256)
@@ -120,8 +184,8 @@ class Top:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         width = options.max_width
         b = self.box
-        title = self.title if cell_len(self.title) <= width - 6 else self.title[: max(0, width - 7)] + "…"
-        fill = max(0, width - 4 - cell_len(title) - 1)
+        title = self.title if cell_width(self.title) <= width - 6 else self.title[: max(0, width - 7)] + "…"
+        fill = max(0, width - 4 - cell_width(title) - 1)
         yield Segment(b.top_left + b.top + " ")
         yield Segment(title, _style(self.style, ""))
         yield Segment(" " + b.top * fill + b.top_right)
@@ -148,15 +212,14 @@ class Body:
         inner = max(1, options.max_width - 4)
         left, right = Segment(self.box.side + " "), Segment(" " + self.box.side)
         line = Segment.line()
-        plain_only = console.no_color or console.color_system is None  # styles would be dropped: one segment
+        if (console.no_color or console.color_system is None) and not console.record:
+            yield Segment(self._plain(inner))  # styles would be dropped: the lines as one string
+            return
         for row in self.rows:
             text = row.plain
             for k, (start, end) in enumerate(row.pieces(inner)):
                 pad = min(row.indent, inner // 2) if k else 0
-                used = pad + cell_len(text[start:end])
-                if plain_only and not console.record:
-                    yield Segment(f"{left.text}{' ' * pad}{text[start:end]}{' ' * max(0, inner - used)}{right.text}\n")
-                    continue
+                used = pad + cell_width(text[start:end])
                 yield left
                 if pad:
                     yield Segment(" " * pad)
@@ -165,6 +228,22 @@ class Body:
                     yield Segment(" " * (inner - used))
                 yield right
                 yield line
+
+    def _plain(self, inner: int) -> str:
+        left, right = self.box.side + " ", " " + self.box.side + "\n"
+        out: list[str] = []
+        for row in self.rows:
+            text = row.plain
+            width = row.width
+            if width <= inner:
+                out.append(f"{left}{text}{' ' * (inner - width)}{right}")
+                continue
+            for k, (start, end) in enumerate(row.pieces(inner)):
+                pad = min(row.indent, inner // 2) if k else 0
+                piece = text[start:end]
+                used = pad + cell_width(piece)
+                out.append(f"{left}{' ' * pad}{piece}{' ' * max(0, inner - used)}{right}")
+        return "".join(out)
 
 
 class Plain:

@@ -1,99 +1,224 @@
-"""Trace → the JSON contract (full precision); keys are documented in the README."""
+"""Trace → the JSON contract (full precision); keys are documented in the README.
+
+`iter_json` streams the document: the per-node records (`nodes`, every pass's `steps`) are made and
+encoded one at a time, so a big trace's JSON is written in time and memory linear in one record, and
+its text is exactly `json.dumps(to_dict(trace), indent=…)`.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 from ..engine.hessian import Hessian
 from ..engine.trace import ReversePass, Trace
-from ..expr import Apply, Const, Expr, Sym, partial_rule, show, substitute
-from ..primitives import ARG_NAMES
+from ..expr import Apply, Const, Expr, Printed, Sym, partial_rule, printed, show, show_filled
+from ..primitives import ARG_NAMES, Primitive
+
+
+class _Records(NamedTuple):
+    """A list of records made one at a time when encoded (nodes, steps)."""
+
+    size: int
+    make: Callable[[], Iterable[dict[str, Any]]]
+
+
+class _Object(dict[str, Any]):
+    """A JSON object encoded member by member (it holds records)."""
+
+
+class _Definitions(dict[tuple[Primitive, int], Expr]):
+    """A primitive over the rule arguments (a*b, sin(a)), made when first asked for."""
+
+    def __missing__(self, key: tuple[Primitive, int]) -> Expr:
+        prim, count = key
+        made = self[key] = Apply(prim, tuple(Sym(ARG_NAMES[m]) for m in range(count)))
+        return made
+
+
+class _Array(list[Any]):
+    """A JSON array encoded item by item (its items hold records)."""
 
 
 def to_dict(trace: Trace) -> dict[str, Any]:
+    """The whole document as plain dicts and lists (`iter_json` writes the same without holding it)."""
+    made = _plain(_document(trace))
+    assert isinstance(made, dict)
+    return made
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, _Records):
+        return list(value.make())
+    if isinstance(value, _Object):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, _Array):
+        return [_plain(v) for v in value]
+    return value
+
+
+INDENT_MAX_NODES = 2000
+"""Past this many nodes the CLI and exports write compact JSON (indentation is no part of the contract, and
+json's indenting encoder is pure Python: it would cost twice the rest of the view)."""
+
+_BATCH = 512
+"""Pieces per write when streaming records."""
+
+
+def file_indent(trace: Trace) -> int | None:
+    """The indent a JSON file gets: 2, or none for a big trace."""
+    return 2 if len(trace.graph.numbered) <= INDENT_MAX_NODES else None
+
+
+def iter_json(trace: Trace, indent: int | None = 2) -> Iterator[str]:
+    """The JSON text in pieces, a record at a time: the same text as json.dumps(to_dict(trace), indent=indent,
+    ensure_ascii=False)."""
+    encode = json.JSONEncoder(indent=indent, ensure_ascii=False).encode
+    yield from _stream(_document(trace), encode, indent, 0)
+
+
+def _stream(value: Any, encode: Callable[[Any], str], indent: int | None, level: int) -> Iterator[str]:
+    """json's own layout (its separators, its newlines and indents), with records encoded one at a time."""
+    if isinstance(value, _Object):
+        items: Iterable[tuple[str | None, Any]] = value.items()
+        count, opening, closing = len(value), "{", "}"
+    elif isinstance(value, _Array):
+        items, count, opening, closing = ((None, v) for v in value), len(value), "[", "]"
+    elif isinstance(value, _Records):
+        items, count, opening, closing = ((None, v) for v in value.make()), value.size, "[", "]"
+    else:
+        text = encode(value)
+        yield text if indent is None or not level else text.replace("\n", "\n" + " " * (indent * level))
+        return
+    if not count:
+        yield opening + closing
+        return
+    if indent is None:
+        separator, end = ", ", closing
+    else:
+        separator = ",\n" + " " * (indent * (level + 1))
+        end = "\n" + " " * (indent * level) + closing
+    first = opening if indent is None else opening + separator[1:]
+    if isinstance(value, _Records):  # plain records, encoded whole and written a batch at a time
+        nested = "\n" + " " * (indent * (level + 1)) if indent is not None else ""
+        batch: list[str] = [first]
+        for k, record in enumerate(value.make()):
+            if k:
+                batch.append(separator)
+            batch.append(encode(record).replace("\n", nested) if nested else encode(record))
+            if len(batch) >= _BATCH:
+                yield "".join(batch)
+                batch = []
+        batch.append(end)
+        yield "".join(batch)
+        return
+    for k, (key, item) in enumerate(items):
+        lead = first if not k else separator
+        yield lead if key is None else f"{lead}{encode(key)}: "
+        yield from _stream(item, encode, indent, level + 1)
+    yield end
+
+
+def _document(trace: Trace) -> _Object:
     graph = trace.graph
     numbered = graph.numbered
     first = trace.reverse[0] if trace.reverse else None
-    nodes: list[dict[str, Any]] = []
     contexts = [
         {"call": c.call, "loops": [{"line": loop.line, "iteration": loop.iteration} for loop in c.loops]}
         for c in graph.contexts
     ]
-    for i in numbered:
-        node = graph.nodes[i]
-        record: dict[str, Any] = {
-            "id": trace.label(i),
-            "op": node.prim.name,
-            "name": node.name,
-            "args": [graph.nodes[a].const if graph.nodes[a].is_const else trace.label(a) for a in node.args],
-            "parents": [trace.label(p) for p in dict.fromkeys(p for p, _ in graph.parents[i])],
-            "definition": show(Apply(node.prim, tuple(_operand(trace, a) for a in node.args)), "code")
-            if node.args
-            else show(trace.definition(i), "code"),
-            "value": _number(trace.values[i]),
-        }
-        record["adjoint"] = first.adjoints[i] if first is not None else None  # null in forward mode
-        if trace.forward:
-            record["tangent"] = [t.tangents[i] for t in trace.forward]
-        if i in trace.notes:
-            record["note"] = trace.notes[i]
-        context = contexts[graph.context_id(i)]
-        record["line"] = graph.line(i)
-        record["context"] = context
-        record.update(_node_symbolic(trace, i))
-        nodes.append(record)
+    operands = _operands(trace)
+    definitions = _Definitions()
+
+    def nodes() -> Iterator[dict[str, Any]]:
+        label = trace.label
+        line = graph.line if "\n" in graph.source else lambda i: 1  # one line: no search per node
+        for i in numbered:
+            node = graph.nodes[i]
+            record: dict[str, Any] = {
+                "id": label(i),
+                "op": node.prim.name,
+                "name": node.name,
+                "args": [graph.nodes[a].const if graph.nodes[a].is_const else label(a) for a in node.args],
+                "parents": [label(p) for p in dict.fromkeys(p for p, _ in graph.parents[i])],
+                "definition": show_filled(
+                    definitions[node.prim, len(node.args)],
+                    "code",
+                    {ARG_NAMES[m]: operands[a] for m, a in enumerate(node.args)},
+                )
+                if node.args
+                else show(trace.definition(i), "code"),
+                "value": _number(trace.values[i]),
+            }
+            record["adjoint"] = first.adjoints[i] if first is not None else None  # null in forward mode
+            if trace.forward:
+                record["tangent"] = [t.tangents[i] for t in trace.forward]
+            if i in trace.notes:
+                record["note"] = trace.notes[i]
+            context = contexts[graph.context_id(i)]
+            record["line"] = line(i)
+            record["context"] = context
+            record.update(_node_symbolic(trace, i))
+            yield record
+
     out = graph.outputs[0]
-    data: dict[str, Any] = {
-        "expression": trace.source,
-        "inputs": dict(trace.inputs),
-        "output": {"name": out.name, "node": trace.label(out.node), "value": _number(trace.values[out.node])},
-        "outputs": [
-            {"name": o.name, "node": trace.label(o.node), "value": _number(trace.values[o.node])} for o in graph.outputs
-        ],
-        "gradient": None if trace.symbolic_only else dict(trace.gradient),
-        "jacobian": {k: dict(v) for k, v in trace.jacobian.items()},
-        "mode": trace.mode,
-        "notation": trace.notation,
-        "nodes": nodes,
-        "steps": steps(trace, first) if first is not None else [],
-        "seeds": {
-            "reverse": [{o.name: p.seeds.get(o.node, 0.0) for o in graph.outputs} for p in trace.reverse],
-            "forward": [{name: p.seeds.get(i, 0.0) for name, i in graph.inputs.items()} for p in trace.forward],
-        },
-        "reverse_passes": [
-            {
-                "output": p.output,
-                "seeds": {o.name: p.seeds.get(o.node, 0.0) for o in graph.outputs},
-                "steps": steps(trace, p),
-            }
-            for p in trace.reverse
-        ],
-        "forward_passes": [
-            {
-                "input": p.input,
-                "seeds": {name: p.seeds.get(i, 0.0) for name, i in graph.inputs.items()},
-                "tangents": {trace.label(i): p.tangents[i] for i in numbered},
-                "outputs": {o.name: p.tangents[o.node] for o in graph.outputs},
-            }
-            for p in trace.forward
-        ],
-        "warnings": list(trace.warnings),
-        "branches": [
-            {
-                "line": b.line,
-                "condition": b.condition,
-                "values": list(b.values),
-                "taken": b.taken,
-                "kind": b.kind,
-                "went": b.went,
-                "context": contexts[b.context],
-                "after": _last_numbered(trace, b.position),
-            }
-            for b in graph.branches
-        ],
-        "notes": list(graph.notes),
-    }
+    data = _Object(
+        {
+            "expression": trace.source,
+            "inputs": dict(trace.inputs),
+            "output": {"name": out.name, "node": trace.label(out.node), "value": _number(trace.values[out.node])},
+            "outputs": [
+                {"name": o.name, "node": trace.label(o.node), "value": _number(trace.values[o.node])}
+                for o in graph.outputs
+            ],
+            "gradient": None if trace.symbolic_only else dict(trace.gradient),
+            "jacobian": {k: dict(v) for k, v in trace.jacobian.items()},
+            "mode": trace.mode,
+            "notation": trace.notation,
+            "nodes": _Records(len(numbered), nodes),
+            "steps": _Records(len(numbered), lambda: _steps(trace, first, operands)) if first is not None else [],
+            "seeds": {
+                "reverse": [{o.name: p.seeds.get(o.node, 0.0) for o in graph.outputs} for p in trace.reverse],
+                "forward": [{name: p.seeds.get(i, 0.0) for name, i in graph.inputs.items()} for p in trace.forward],
+            },
+            "reverse_passes": _Array(
+                _Object(
+                    {
+                        "output": p.output,
+                        "seeds": {o.name: p.seeds.get(o.node, 0.0) for o in graph.outputs},
+                        "steps": _Records(len(numbered), lambda p=p: _steps(trace, p, operands)),  # type: ignore[misc]
+                    }
+                )
+                for p in trace.reverse
+            ),
+            "forward_passes": [
+                {
+                    "input": p.input,
+                    "seeds": {name: p.seeds.get(i, 0.0) for name, i in graph.inputs.items()},
+                    "tangents": {trace.label(i): p.tangents[i] for i in numbered},
+                    "outputs": {o.name: p.tangents[o.node] for o in graph.outputs},
+                }
+                for p in trace.forward
+            ],
+            "warnings": list(trace.warnings),
+            "branches": [
+                {
+                    "line": b.line,
+                    "condition": b.condition,
+                    "values": list(b.values),
+                    "taken": b.taken,
+                    "kind": b.kind,
+                    "went": b.went,
+                    "context": contexts[b.context],
+                    "after": _last_numbered(trace, b.position),
+                }
+                for b in graph.branches
+            ],
+            "notes": list(graph.notes),
+        }
+    )
     data.update(_symbolic(trace))
     return data
 
@@ -109,38 +234,62 @@ def _last_numbered(trace: Trace, position: int) -> str | None:
 
 def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:
     """One record per numbered node, output to inputs, with every term of its sum."""
-    records = []
+    return list(_steps(trace, rpass, _operands(trace)))
+
+
+def _steps(trace: Trace, rpass: ReversePass, operands: list[Printed]) -> Iterator[dict[str, Any]]:
+    """Trace.terms' contributions, read straight from the pass (no Term made per edge)."""
+    nodes = trace.graph.nodes
+    parents = trace.graph.parents
+    partials = trace.partials
+    adjoints, products, seeds = rpass.adjoints, rpass.products, rpass.seeds
+    label = trace.label
     for j in reversed(trace.graph.numbered):
-        record: dict[str, Any] = {"node": trace.label(j), "adjoint": rpass.adjoints[j]}
-        if j in rpass.seeds:
-            record["seed"] = rpass.seeds[j]
+        record: dict[str, Any] = {"node": label(j), "adjoint": adjoints[j]}
+        if j in seeds:
+            record["seed"] = seeds[j]
         record["terms"] = [
             {
-                "parent": trace.label(t.parent),
-                "parent_adjoint": t.parent_adjoint,
-                "partial": t.partial,
-                "partial_symbolic": _partial_code(trace, t.parent, t.position),
-                "product": t.product,
+                "parent": label(p),
+                "parent_adjoint": adjoints[p],
+                "partial": partials[p][pos],
+                "partial_symbolic": _partial_code(nodes[p].prim, pos, nodes[p].args, operands),
+                "product": product,
             }
-            for t in trace.terms(rpass, j)
+            for (p, pos), product in zip(parents[j], products[j], strict=True)
         ]
-        records.append(record)
-    return records
+        yield record
 
 
-def _operand(trace: Trace, i: int) -> Expr:
-    """A node inside a formula in adtrace syntax: its label, or a constant written out with no name in it
+def _operands(trace: Trace) -> list[Printed]:
+    """Each node inside a formula in adtrace syntax: its label, or a constant written out with no name in it
     (`c*2` is `sin(1)*2` where c = sin(1): c may be reassigned later, and it is no input)."""
     graph = trace.graph
-    if graph.nodes[i].is_const:
-        return Const(graph.nodes[i].const, graph.constant_code(i))
-    return graph.operand(i, trace.notation)
+    return [
+        printed(
+            Const(node.const, graph.constant_code(i)) if node.is_const else graph.operand(i, trace.notation), "code"
+        )
+        for i, node in enumerate(graph.nodes)
+    ]
 
 
-def _partial_code(trace: Trace, i: int, k: int) -> str:
-    node = trace.graph.nodes[i]
-    mapping = {ARG_NAMES[m]: _operand(trace, a) for m, a in enumerate(node.args)}
-    return show(substitute(partial_rule(node.prim, k), mapping), "code")
+def _partial_code(prim: Primitive, k: int, args: tuple[int, ...], operands: list[Printed]) -> str:
+    """∂prim/∂(argument k) with the arguments filled in, in adtrace syntax: the rule is printed once for each
+    way its arguments bind (a label, a number, a negative number…), then their texts are put in."""
+    filled = [operands[a] for a in args]
+    text = _rule_code(prim, k, tuple((p.prec, p.text.startswith("-")) for p in filled))
+    for m, p in enumerate(filled):
+        text = text.replace(f"{'-' if p.text.startswith('-') else ''}\x00{m}\x00", p.text)
+    return text
+
+
+@lru_cache(maxsize=1024)
+def _rule_code(prim: Primitive, k: int, binds: tuple[tuple[int, bool], ...]) -> str:
+    """The rule in adtrace syntax with a marker for each argument (its parentheses decided by how it binds)."""
+    marks: dict[str, Expr | Printed] = {
+        ARG_NAMES[m]: Printed(f"{'-' if negative else ''}\x00{m}\x00", prec) for m, (prec, negative) in enumerate(binds)
+    }
+    return show_filled(partial_rule(prim, k), "code", marks)
 
 
 def _number(value: float) -> float | None:
@@ -211,7 +360,10 @@ def to_json(
     hvp: Hessian | None = None,
 ) -> str:
     """The JSON contract; with `adjoint_program` its text, with `hessians` (output → Hessian, from
-    engine/hessian.py) "hessian" (the first) and, for several outputs, "hessians", with `hvp` "hvp"."""
+    engine/hessian.py) "hessian" (the first) and, for several outputs, "hessians", with `hvp` "hvp". Without
+    them it streams (iter_json)."""
+    if adjoint_program is None and not hessians and hvp is None:
+        return "".join(iter_json(trace, indent))
     data = to_dict(trace)
     if adjoint_program is not None:
         data["adjoint_program"] = adjoint_program

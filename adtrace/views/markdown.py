@@ -27,7 +27,7 @@ from ..errors import UnknownFormatError
 from ..expr import Expr, latex_name
 from ..lesson import words
 from ..lesson.build import build
-from ..lesson.math import show
+from ..lesson.math import Math, show
 from ..lesson.model import Block, Lesson, Note, Section, Step, Steps, Words
 from .mermaid import mermaid
 
@@ -76,6 +76,8 @@ def tex_bar(tex: str) -> str:
 class _Writer:
     def __init__(self, math: MathStyle):
         self.math = math
+        self._rules: dict[int, tuple[object, str]] = {}
+        """A rule's text by the id of its (cached, shared) rule_math: every use of a primitive's rule prints it."""
 
     # -- math delimiters --------------------------------------------
     def m(self, tex: str) -> str:
@@ -186,8 +188,7 @@ class _Writer:
             also = _dedupe([show(line.math, "latex") for line in step.also], [show(line.math) for line in step.also])
             out.append(f"{text(words.IN_THE_NODES)} {self.m(f'{lhs} = ' + ' = '.join(also))}\n\n")
         for use in step.partials:
-            name, symbol, formula = use.rule_math
-            rule = f"{text(name)}: {self.m(show(symbol, 'latex') + ' = ' + show(formula, 'latex'))}"
+            rule = self.rule(use.rule_math)
             where = self.m(f"{show(use.symbol, 'latex')} = {show(use.formula, 'latex')}")
             note = f" ({text(words.NOTE)} {text(use.note)})" if use.note else ""
             out.append(f"- {where} ← {rule}{note}\n")
@@ -196,6 +197,16 @@ class _Writer:
         out.extend(f"{text(sentence)}\n\n" for sentence in step.explain)
         out.extend(self.note(n) for n in step.notes)
         return "".join(out)
+
+    def rule(self, rule_math: tuple[str, Math, Math]) -> str:
+        """'product rule: $\\frac{…}{…} = b$', printed once per rule."""
+        kept = self._rules.get(id(rule_math))
+        if kept is not None and kept[0] is rule_math:
+            return kept[1]
+        name, symbol, formula = rule_math
+        said = f"{text(name)}: {self.m(show(symbol, 'latex') + ' = ' + show(formula, 'latex'))}"
+        self._rules[id(rule_math)] = (rule_math, said)
+        return said
 
     def table(self, block: Block) -> Iterator[str]:
         heads = [

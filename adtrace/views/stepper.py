@@ -21,9 +21,11 @@ from typing import Literal
 
 from rich import box
 from rich.cells import cell_len
-from rich.console import Console, Group, RenderableType
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.live import Live
+from rich.measure import Measurement
 from rich.panel import Panel
+from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
@@ -296,6 +298,27 @@ def _height(console: Console, renderable: RenderableType) -> int:
     return len(console.render_lines(renderable, console.options, pad=False))
 
 
+class Lines:
+    """Lines rich has already laid out (the node table, measured for its height): printed as they are, so a
+    key press lays the table out once, not once to measure it and again to print it."""
+
+    def __init__(self, renderable: RenderableType, lines: list[list[Segment]], ascii_only: bool) -> None:
+        self.renderable, self.lines, self.ascii_only = renderable, lines, ascii_only
+        self.width = max((Segment.get_line_length(line) for line in lines), default=0)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if options.ascii_only != self.ascii_only or options.max_width < self.width:  # laid out for another console
+            yield self.renderable
+            return
+        end = Segment.line()
+        for line in self.lines:
+            yield from line
+            yield end
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(self.width, self.width)
+
+
 def _known(value: float, digits: int) -> str:
     return shown_value(value, digits)
 
@@ -341,26 +364,27 @@ def screen(
     measure = Console(emoji=False, width=width, file=io.StringIO())
     fixed = 1 + _height(measure, step) + _height(measure, keys) + (running is not None) + 2  # + a note
     table = node_table(trace, state, digits, max_rows=max(3, height - fixed - 3))
-    table_h = _height(measure, table)
+    laid = Lines(table, measure.render_lines(table, pad=False), measure.options.ascii_only)
+    table_h = len(laid.lines)
     parts: list[RenderableType] = [status]
     note: str | None = None
     if drawing is not None:
         graph_w = max(cell_len(line) for line in drawing.plain.split("\n"))
         graph_h = drawing.plain.count("\n") + 1
-        table_w = measure.measure(table).maximum
+        table_w = laid.width
         if graph_w + table_w + 3 <= width and max(graph_h, table_h) + fixed <= height:
             grid = Table.grid(padding=(0, 3))
-            grid.add_row(drawing, table)
+            grid.add_row(drawing, laid)
             parts.append(grid)
         elif graph_h + table_h + fixed <= height:
-            parts += [drawing, table]
+            parts += [drawing, laid]
         else:
             note = words.graph_hidden(graph_w, graph_h, width, height)
-            parts.append(table)
+            parts.append(laid)
     else:
         if len(trace.graph.numbered) <= 40:
             note = words.graph_hidden(0, 0, width, height)
-        parts.append(table)
+        parts.append(laid)
     if running is not None:
         so_far = words.running_sum(trace.label(state.node or 0), running)
         parts.append(Text(so_far, style="magenta", no_wrap=True, overflow="ellipsis"))

@@ -12,7 +12,6 @@ import io
 import re
 from collections.abc import Iterator, Sequence
 
-from rich.cells import cell_len
 from rich.console import Console, Group, RenderableType
 
 from ..engine.trace import Trace
@@ -22,7 +21,7 @@ from ..lesson.build import build
 from ..lesson.math import Math, Sum, show
 from ..lesson.model import Block, Lesson, Line, Note, PartialUse, Section, Step, Words
 from .drawing import GraphDrawing
-from .frame import HEAVY, Body, Bottom, Framed, Plain, Row, Span, Top
+from .frame import HEAVY, Body, Bottom, Framed, Plain, Row, Span, Top, cell_width
 
 DEFAULT_MAX_ROWS = 200
 """Past this many rows a section shows its head and tail and says how many rows it skipped."""
@@ -43,10 +42,15 @@ NOTE_STYLES = {
 }
 
 
-def styled(plain: str, style: str = "", indent: int = 0) -> Row:
-    """A row with node labels, adjoints and tangents picked out (user text is never markup)."""
-    spans = [Span(m.start(), m.end(), _STYLES[m.lastgroup or "label"]) for m in _HIGHLIGHT.finditer(plain)]
-    return Row(plain, spans, style, indent)
+def styled(plain: str, style: str = "", indent: int = 0, width: int | None = None) -> Row:
+    """A row with node labels, adjoints and tangents picked out (user text is never markup); the marks are
+    found only if the row is drawn in colour. `width`, when known, is the row's width in cells."""
+    return Row(plain, None, style, indent, mark=highlights, width=width)
+
+
+def highlights(plain: str, end: int) -> list[Span]:
+    """The node labels, adjoints and tangents in plain[:end], as spans."""
+    return [Span(m.start(), m.end(), _STYLES[m.lastgroup or "label"]) for m in _HIGHLIGHT.finditer(plain, 0, end)]
 
 
 def text_of(words_: Words, max_rows: int = 0) -> str:
@@ -193,16 +197,16 @@ def step_rows(step: Step, max_rows: int = DEFAULT_MAX_ROWS) -> list[Row]:
     prefix = f"{step.prefix} " if step.prefix else ""
     lead = "  " + prefix if step.kind == "closed_form" else ""
     chain = dedupe([_show_line(line, max_rows) for line in step.lines])
-    indent = " " * (cell_len(lead) + cell_len(lhs))
+    indent = " " * (cell_width(lead) + cell_width(lhs))
     first = f"{lead}{lhs} = {chain[0]}" if chain else f"{lead}{lhs}"
     texts = [" = ".join([first, *chain[1:]])] if step.inline else [first, *(f"{indent} = {c}" for c in chain[1:])]
-    rows = [styled(t, indent=cell_len(indent) + 3) for t in texts]
+    rows = [styled(t, indent=cell_width(indent) + 3) for t in texts]
     if step.aside:
         rows[-1] = _with_aside(rows[-1], step.aside)
     if step.also:
         also = dedupe([_show_line(line, max_rows) for line in step.also])
         plain = f"{indent}   {words.IN_THE_NODES} {lhs} = " + " = ".join(also)
-        rows.append(styled(plain, indent=cell_len(indent) + 6))
+        rows.append(styled(plain, indent=cell_width(indent) + 6))
     pad = indent + "   "
     for use in _elided(step.partials, max_rows):
         if use is None:
@@ -224,7 +228,12 @@ def step_rows(step: Step, max_rows: int = DEFAULT_MAX_ROWS) -> list[Row]:
 def _with_aside(row: Row, aside: str) -> Row:
     start = len(row.plain) + 3
     return Row(
-        row.plain + f"   ({aside})", [*row.spans, Span(start, start + len(aside) + 2, "italic")], row.style, row.indent
+        row.plain + f"   ({aside})",
+        [*row.own_spans, Span(start, start + len(aside) + 2, "italic")],
+        row.style,
+        row.indent,
+        mark=row.mark,
+        mark_end=len(row.plain),
     )
 
 
@@ -256,38 +265,51 @@ def table_pieces(block: Block, max_rows: int) -> Iterator[RenderableType]:
     """Columns sized to the rows shown (a chunk at a time: a later chunk may widen a column, never narrow it)."""
     titles = [c.title for c in block.columns]
     right = [c.align == "right" for c in block.columns]
-    widths = [cell_len(t) for t in titles]
+    widths = [cell_width(t) for t in titles]
     shown = elide(len(block.steps), max_rows)
     first = True
     for start in range(0, max(1, len(shown)), CHUNK):
-        cells: list[list[str] | None] = []
+        cells: list[tuple[list[str], list[int]] | None] = []
         for k in shown[start : start + CHUNK]:
             if k is None:
                 cells.append(None)
                 continue
             row = [text_of(cell, max_rows) for cell in block.steps[k].cells]
-            widths = [max(w, cell_len(c)) for w, c in zip(widths, row, strict=True)]
-            cells.append(row)
+            sizes = [cell_width(c) for c in row]
+            widths = [max(w, size) for w, size in zip(widths, sizes, strict=True)]
+            cells.append((row, sizes))
         rows: list[Row] = []
         if first:
             rows.append(Row(""))
-            rows.append(_table_row(titles, widths, right, "bold"))
+            rows.append(_table_row(titles, [cell_width(t) for t in titles], widths, right, "bold"))
             rows.append(Row(" " + "─" * (sum(widths) + 3 * (len(widths) - 1))))
             first = False
         for cell_row in cells:
             if cell_row is None:
                 rows.append(skipped(len(block.steps) - max_rows, block.what))
             else:
-                rows.append(_table_row(cell_row, widths, right))
+                rows.append(_table_row(*cell_row, widths, right))
         yield Body(rows)
     yield Body([Row("")])
 
 
-def _table_row(cells: list[str], widths: list[int], right: list[bool], style: str = "") -> Row:
+def _table_row(cells: list[str], sizes: list[int], widths: list[int], right: list[bool], style: str = "") -> Row:
+    """One row of a table: each cell (`sizes` cells wide) padded to its column's width."""
     parts = []
-    for cell, width, r in zip(cells, widths, right, strict=True):
-        pad = " " * (width - cell_len(cell))
+    used = 1 + 3 * (len(widths) - 1)
+    last = len(cells) - 1
+    for k, (cell, size, width, r) in enumerate(zip(cells, sizes, widths, right, strict=True)):
+        if k == last and not r:  # its padding would be stripped: a wide last column (a node's thousand parents)
+            parts.append(cell)  # must not cost every row its width in spaces
+            used += size
+            continue
+        pad = " " * (width - size)
         parts.append(pad + cell if r else cell + pad)
-    plain = " " + "   ".join(parts).rstrip()
-    row = styled(plain, style, indent=1 + (sum(widths[:-1]) + 3 * (len(widths) - 1) if len(widths) > 1 else 0))
+        used += width
+    joined = " " + "   ".join(parts)
+    plain = joined.rstrip()
+    width = used - cell_width(joined[len(plain) :])
+    row = styled(
+        plain, style, indent=1 + (sum(widths[:-1]) + 3 * (len(widths) - 1) if len(widths) > 1 else 0), width=width
+    )
     return row

@@ -222,7 +222,16 @@ def _delta(before: str, now: str) -> tuple[int, str]:
     """A running sum as (characters kept from the same node's sum in the state before, the rest): each term
     adds one product to the sum, so the page stays linear in the number of terms, not quadratic. The count
     is in UTF-16 code units, as the script slices strings."""
-    keep = next((k for k, (a, b) in enumerate(zip(before, now, strict=False)) if a != b), min(len(before), len(now)))
+    low, high = 0, min(len(before), len(now))  # the longest common prefix, by halving: slices compare in C
+    if before[:high] != now[:high]:
+        while low < high - 1:  # before[:low] == now[:low] and before[:high] != now[:high]
+            middle = (low + high) // 2
+            if before[:middle] == now[:middle]:
+                low = middle
+            else:
+                high = middle
+        high = low
+    keep = high
     return len(now[:keep].encode("utf-16-le")) // 2, now[keep:]
 
 
