@@ -496,7 +496,10 @@ def _reduction(name: str, axis: int | None) -> ArrayPrimitive:
             tangent_rule=f"Σ $t·[$a = {name}]",
             jvp=lambda t, y, a: np.sum(t[0] * _ties(a, y, axis), axis=axis),
             index_form=f"y = {name}_{sub} a_{sub}",
-            index_rules=(f"∂y/∂a_{sub} = 1 where a_{sub} is the {name}imum, else 0",),
+            index_rules=(
+                f"∂y/∂a_{sub} = 1 where a_{sub} is the {name}imum, else 0; at a tie of k elements, 1/k each (as "
+                "the scalar max splits a tie, 1/2 each)",
+            ),
             elements=_reduce_elements(lambda s, u: s.apply(scalar, u), axis),
         )  # fmt: skip
     if name == "prod":
@@ -750,12 +753,31 @@ def _reduction_code(name: str, axis: int | None) -> Callable[[Site, int], str]:
             mask = f"(1 - np.sign({gap}))"
             return f"{kept(s.g)}*{mask}/{kept(f'np.sum({mask}{ax})')}"
         if name == "prod":
-            return f"{kept(s.g)}*{kept(s.y)}/{a}"
+            return (
+                _prod_others_code(s.g, a, shape)
+                if axis is None and 1 < int(np.prod(shape)) <= MAX_JOINED
+                else (
+                    f"{kept(s.g)}*{kept(s.y)}/{a}"  # divides by a: past 26 elements or along an axis, not at a zero
+                )
+            )
         if name == "logsumexp":
             return f"{kept(s.g)}*np.exp({a} - {kept(s.y)})"
         return f"{kept(s.g)}*{a}/{kept(s.y)}"  # norm
 
     return code
+
+
+def _prod_others_code(g: str, a: str, shape: tuple[int, ...]) -> str:
+    """ā_i = ȳ·(the product of the others), exactly, zeros too: each as np.prod of the array without element i."""
+    flat = f"np.reshape({a}, (-1,))" if len(shape) != 1 else a
+    n = int(np.prod(shape))
+    others = [
+        f"np.prod({flat}[1:])" if i == 0 else f"np.prod({flat}[:-1])" if i == n - 1
+        else f"np.prod(np.concatenate([{flat}[:{i}], {flat}[{i + 1}:]]))"
+        for i in range(n)
+    ]  # fmt: skip
+    stacked = f"np.stack([{', '.join(others)}])"
+    return f"{g}*np.reshape({stacked}, {shape_code(shape)})" if len(shape) != 1 else f"{g}*{stacked}"
 
 
 def _softmax_code(axis: int) -> Callable[[Site, int], str]:

@@ -92,7 +92,7 @@ def test_the_linear_layer_states_say_the_rules_and_the_matrices() -> None:
         "∂z/∂b = [-8.8, 4.6], ∂z/∂y = [8.8, -4.6]. Press q to quit."
     )
     w1 = next(s for s in states if s.kind == "term" and s.node == 0)
-    assert "y_ik = Σ_j a_ij·b_jk" in w1.explain and "6 numbers" not in w1.explain
+    assert "y_ik = Σ_j a_ij·b_jk" in w1.explain and "2×6 = 12 numbers" in w1.explain and "= 6 numbers" not in w1.explain
 
 
 def test_a_node_used_three_times_sums_its_contributions_term_by_term() -> None:

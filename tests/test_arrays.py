@@ -406,3 +406,39 @@ def test_each_vjp_as_code_computes_the_vjp(prim: Any, args: list[Any]) -> None:
         env = {"np": np, "g": g, "y": y, **dict(zip(names, args, strict=True))}
         got = eval(code, {"__builtins__": {}}, env)
         np.testing.assert_allclose(got, prim.vjp[k](g, y, *args), rtol=1e-12, atol=1e-12, err_msg=code)
+
+
+@pytest.mark.parametrize(
+    ("source", "values", "expected"),
+    [
+        ("sum([a, b, c] * [1, 2, 3])", {"a": 1.0, "b": 1.0, "c": 1.0}, {"a": 1.0, "b": 2.0, "c": 3.0}),
+        ("sum(np.concatenate([x, y, z]) * [1, 2, 3, 4, 5, 6])", {"x": [1.0, 2], "y": [3.0, 4], "z": [5.0, 6]},
+         {"x": [1, 2], "y": [3, 4], "z": [5, 6]}),
+        ("v = np.array([a, b, a*b])\nL = np.sum(v**2)", {"a": 2.0, "b": 3.0}, {"a": 40.0, "b": 30.0}),
+        ("sum(np.stack([x, y, x*y]))", {"x": [1.0, 2], "y": [3.0, 4]}, {"x": [4, 5], "y": [2, 3]}),
+    ],
+)  # fmt: skip
+def test_joins_of_three_or_more_send_every_part_its_adjoint(
+    source: str, values: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    """A regression: an n-ary join's arguments past the second had no edge, so no adjoint (found in review)."""
+    found = trace(source, values)
+    for name, grad in expected.items():
+        np.testing.assert_allclose(found.gradient[name], grad)
+
+
+def test_a_custom_seed_is_not_called_the_gradient() -> None:
+    found = trace("L = sum(x**2)", x=[1.0, 2.0], seed=2)
+    np.testing.assert_allclose(found.gradient["x"], [2.0, 4.0])  # the gradient: from the unit seed
+    np.testing.assert_allclose(found.reverse[0].adjoints[found.graph.inputs["x"]], [4.0, 8.0])
+    assert "x̄ (seedᵀ·J)" in found.to_text(width=100) and "∂L/∂x" not in found.to_text(width=100).split("Result")[1]
+    data = json.loads(found.to_json())
+    assert data["gradient"]["x"] == [2.0, 4.0] and data["seeds"]["reverse"] == [{"L": 2.0}]
+
+
+def test_the_prod_adjoint_program_is_exact_at_zeros() -> None:
+    from adtrace.engine.adjoint import adjoint_program, gradient_names
+
+    found = trace("np.prod(x)", x=[1.0, 0.0, 3.0, 0.5])
+    again = trace(adjoint_program(found), dict(found.inputs), outputs=gradient_names(found))
+    np.testing.assert_allclose(again.outputs["dz_dx"], [0.0, 1.5, 0.0, 0.0])

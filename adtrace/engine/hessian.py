@@ -56,7 +56,8 @@ def hessian(trace: Trace, vector: Mapping[str, float] | None = None, *, symbolic
         names = ", ".join(o.name for o in trace.graph.outputs)
         raise OptionError(
             f"--hessian needs one scalar output, and this trace has {len(runs)} ({names}): pick one with "
-            "--outputs, or make a scalar of them with a seed (--seed f=1,g=0); --format json gives each output's"
+            "--outputs, or make a scalar of them with a seed (--seed f=1,g=0), or ask for the Hessian of each "
+            "output with --format json"
         )
     return _one(trace, runs[0], vector, symbolic)
 

@@ -122,7 +122,8 @@ def trace(
         array_trace = trace_arrays(graph, given, seed, mode, notation, tuple(warnings))
         if not elements:
             return array_trace
-        graph, given = element_level.expand(graph, array_trace.values, min(max_nodes, element_level.ELEMENT_LIMIT))
+        limit = element_level.ELEMENT_LIMIT if max_nodes == MAX_NODES_DEFAULT else max_nodes  # --max-nodes sets it
+        graph, given = element_level.expand(graph, array_trace.values, limit)
         seed = _element_seeds(seed, graph)
         warnings = list(graph.warnings)
     elif elements:

@@ -24,7 +24,8 @@ SPARSITY = "The Jacobians of the array nodes, and their sparsity"
 SPARSITY_INTRO = (
     "The derivative of a vector with respect to a vector is a matrix: ■ marks an element of the node that "
     "depends on an element of its argument, · one that does not. Finding ∂y_i/∂x_j boils down to tracking "
-    "how y_i depends on x_j, and most of these matrices are mostly ·."
+    "how y_i depends on x_j, and most of these matrices are mostly ·. An array node is named by the program "
+    "(W, y) or as ⟨w5⟩, node w5 of the array level's tape (--elements numbers its scalars w1, w2, … anew)."
 )
 
 
@@ -32,9 +33,18 @@ def reverse_of(output: str) -> str:
     return f"Reverse pass for {output}: vector–Jacobian products"
 
 
-def seed_aside(shape: str) -> str:
+def seed_aside(shape: str, unit: bool = True) -> str:
+    if not unit:
+        return "the seed you gave: the adjoints are seedᵀ·J, a weighted sum of the outputs' derivatives"
     what = "the output itself: ∂out/∂out = 1" if shape == "scalar" else f"ones of the output's shape ({shape})"
     return f"the seed: {what}"
+
+
+def seeded_intro(outputs: str) -> str:
+    return (
+        f"With the seed on {outputs}, each input's adjoint is seedᵀ·J: the derivative of the seed-weighted sum "
+        "of the outputs' elements, not ∂(output)/∂(input) itself (that is a Jacobian: see --format json's jacobian)."
+    )
 
 
 def shape_product(result: str, left: str, right: str) -> str:
@@ -70,7 +80,8 @@ def index_form(label: str, form: str, rule: str) -> str:
 def jacobian_size(parent: str, arg: str, n_parent: int, n_arg: int) -> str:
     return (
         f"The local Jacobian ∂{parent}/∂{arg} would be {n_parent}×{n_arg} = {n_parent * n_arg:,} numbers; the "
-        f"vector–Jacobian product gives the {n_arg:,} that matter, without building it."
+        f"vector–Jacobian product gives the {n_arg:,} numbers the adjoint needs, in about the time of the operation, "
+        "without building it."
     )
 
 
@@ -88,10 +99,11 @@ def tangent_title(name: str | None) -> str:
     return f"Forward mode: tangents seeded with ones on {name} (each its elements' derivatives, added up)"
 
 
-def gradient_intro(output: str, shape: str) -> str:
-    if shape == "scalar":
-        return f"Each input's gradient has the input's shape: ∂{output}/∂W is a matrix when W is."
-    return f"{output} is an array ({shape}): these are the adjoints of the first pass's seed."
+def gradient_intro(output: str, shape: str, forward_only: bool = False) -> str:
+    said = "Each input's gradient has the input's shape (a matrix input's is a matrix)."
+    if forward_only:
+        said += " It comes from one reverse pass; the tangent passes above give each input's derivative along ones."
+    return said
 
 
 def pattern_caption(node: str, arg: str, nonzero: int, total: int, definition: str) -> str:

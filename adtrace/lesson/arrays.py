@@ -229,7 +229,7 @@ def reverse_section(
             Sym(bar(trace.label(j))),
             (Line("value", matrix(seed, digits)),),
             inline=True,
-            aside=aw.seed_aside(shape_text(trace.shape(j))),
+            aside=aw.seed_aside(shape_text(trace.shape(j)), rpass.output is not None),
         )
         for j, seed in rpass.seeds.items()
     ]
@@ -386,9 +386,7 @@ def worked_element(trace: ArrayTrace, rpass: Any, p: int, pos: int, j: int, digi
         a_shape, b_shape = trace.shape(args[0]), trace.shape(args[1])
         terms = _matmul_terms(index, pos, a_shape, b_shape)
         parts = [f"{_at(adj_p, gi)}·{_at(_label(trace, other), oi)}" for gi, oi in terms]
-        numbers = [
-            f"({number(float(g[gi]), digits)})·({number(float(trace.values[other][oi]), digits)})" for gi, oi in terms
-        ]
+        numbers = [f"{_neg(float(g[gi]), digits)}·{_neg(float(trace.values[other][oi]), digits)}" for gi, oi in terms]
         return aw.worked(_at(adj_j, index), parts, numbers, value)
     if prim.elementwise is not None and g.shape == product.shape:
         local = number(float(product[index] / g[index]), digits) if g[index] else "…"
@@ -481,19 +479,29 @@ def _joined(parts: list[Formula]) -> Formula:
 
 
 def result_section(trace: ArrayTrace, digits: int) -> Section:
+    """The output's value, then each input's gradient (a scalar output, unit seed), or each input's adjoint of
+    the first pass, read as seedᵀ·J (an array output, or a seed of your own): never called ∂y/∂x when it isn't."""
     g = trace.graph
     out = g.outputs[0]
-    grads = trace.gradient
+    scalar = trace.values[out.node].ndim == 0
+    seeded = trace.reverse[0] if trace.reverse and (not scalar or not trace.unit_seeds) else None
+    grads = trace.gradient if seeded is None else {n: seeded.adjoints[i] for n, i in g.inputs.items()}
     names = list(g.inputs)
 
     def row(k: int) -> Step:
         name = names[k]
         shape = trace.shape(g.inputs[name])
-        cells = ((f"∂{out.name}/∂{name}",), (shape_text(shape),), (matrix(grads[name], digits),))
+        head = f"∂{out.name}/∂{name}" if seeded is None else f"{bar(name)} (seedᵀ·J)"
+        cells = ((head,), (shape_text(shape),), (matrix(grads[name], digits),))
         return Step("jacobian_row", g.inputs[name], cells=cells)
 
-    columns = (Column("derivative"), Column("shape"), Column("value"))
-    notes = [Note("text", (aw.gradient_intro(out.name, shape_text(trace.shape(out.node))),))]
+    columns = (Column("derivative" if seeded is None else "adjoint"), Column("shape"), Column("value"))
+    value = Note("formula", (f"{out.name} = ", matrix(trace.values[out.node], digits)))
+    if seeded is None:
+        said = aw.gradient_intro(out.name, shape_text(trace.shape(out.node)), bool(trace.forward) and not trace.reverse)
+    else:
+        said = aw.seeded_intro(", ".join(o.name for o in g.outputs if o.node in seeded.seeds))
+    notes = [value, Note("text", (said,))]
     table = Block("table", steps=Lazy(len(names), row), columns=columns, what="inputs")
     return Section("result", aw.RESULT, (Block("notes", tuple(notes)), table))
 

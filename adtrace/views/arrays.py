@@ -78,6 +78,14 @@ def to_dict(trace: ArrayTrace) -> dict[str, Any]:
         nodes.append(record)
     out = g.outputs[0]
     scalar_out = trace.values[out.node].ndim == 0
+
+    def reverse_seeds(p: Any) -> dict[str, Any]:
+        """A pass's seeds by output name, as the scalar contract has them (0 where an output has none)."""
+        return {o.name: nested(p.seeds.get(o.node, np.zeros(trace.shape(o.node)))) for o in g.outputs}
+
+    def forward_seeds(p: Any) -> dict[str, Any]:
+        return {name: nested(p.seeds.get(i, np.zeros(trace.shape(i)))) for name, i in g.inputs.items()}
+
     return {
         "expression": trace.source,
         "inputs": {k: nested(v) for k, v in trace.inputs.items()},
@@ -92,24 +100,31 @@ def to_dict(trace: ArrayTrace) -> dict[str, Any]:
         "arrays": True,
         "nodes": nodes,
         "steps": _steps(trace, first) if first is not None else [],
+        "seeds": {
+            "reverse": [reverse_seeds(p) for p in trace.reverse],
+            "forward": [forward_seeds(p) for p in trace.forward],
+        },
         "reverse_passes": [
-            {
-                "output": p.output,
-                "seeds": {trace.label(j): nested(s) for j, s in p.seeds.items()},
-                "steps": _steps(trace, p),
-            }
-            for p in trace.reverse
+            {"output": p.output, "seeds": reverse_seeds(p), "steps": _steps(trace, p)} for p in trace.reverse
         ],
         "forward_passes": [
             {
                 "input": p.input,
+                "seeds": forward_seeds(p),
                 "tangents": {trace.label(i): nested(p.tangents[i]) for i in g.numbered},
                 "outputs": {o.name: nested(p.tangents[o.node]) for o in g.outputs},
             }
             for p in trace.forward
         ],
         "warnings": list(trace.warnings),
+        "branches": [
+            {"line": b.line, "condition": b.condition, "values": list(b.values), "taken": b.taken, "kind": b.kind}
+            for b in g.branches
+        ],
         "notes": list(g.notes),
+        "gradient_symbolic": None,  # the symbolic layer is the element level's (--elements)
+        "jacobian_symbolic": None,
+        "symbolic": None,
     }
 
 

@@ -43,7 +43,7 @@ class _Builder:
         if len(self.low.nodes) > self.limit:
             raise LimitError(
                 f"--elements would make more than {self.limit:,} scalar nodes: the element level is for small "
-                "arrays (leave out --elements for the array level, or raise the limit with --max-nodes)"
+                "arrays (leave out --elements for the array level; --max-nodes sets this limit)"
             )
         return index
 

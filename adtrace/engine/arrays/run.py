@@ -21,7 +21,7 @@ from ...expr import Apply, Const, show
 from ...language import program as pg
 from ...language.lexer import Locator
 from ...primitives import BY_NAME, CONST, Primitive
-from ..graph import Graph, Limits, Node, _Lowering
+from ..graph import _NO_PARENTS, Graph, Limits, Node, _Lowering
 from ..interpreter import Value, _Frame, _Interpreter, item_first, item_last
 
 Array = Any
@@ -33,7 +33,22 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 
 class ArrayLowering(_Lowering):
-    """The lowering of array programs: constant operations fold with numpy, and print as typed."""
+    """The lowering of array programs: constant operations fold with numpy, and print as typed; an array join
+    (`stack`, `concatenate`, an array literal) takes any number of arguments, each an edge."""
+
+    def apply(self, prim: Primitive, args: tuple[int, ...], first: int, last: int) -> int:
+        if len(args) <= 2:
+            return super().apply(prim, args, first, last)
+        parents = self.parents
+        if all(parents[a] is _NO_PARENTS for a in args):
+            return self.fold(prim, args, first, last)
+        i = len(self.nodes)
+        for position, a in enumerate(args):
+            if parents[a] is not _NO_PARENTS:
+                parents[a].append((i, position))
+        self.nodes.append(Node(prim, args, None, first, last))
+        parents.append([])
+        return i
 
     def fold(self, prim: Primitive, args: tuple[int, ...], first: int, last: int) -> int:
         nodes = self.nodes
@@ -130,9 +145,14 @@ class ArrayInterpreter(_Interpreter):
         """The value of a node that must be one number (a condition, a range bound, an index)."""
         value = self.array_of(index)
         if value.size != 1:
+            why = {
+                "a condition": "numpy: the truth of an array is ambiguous; use .sum() or an index",
+                "an index": "indexing with an array of indices (fancy indexing) is not supported: use a slice, "
+                "or one index at a time",
+            }.get(what, "it is an array")
             raise ShapeError(
                 f"{what} must be one number, but {self.text(item_first(where), item_last(where))} has shape "
-                f"{shape_text(value.shape)} (numpy: the truth of an array is ambiguous; use .sum() or an index)",
+                f"{shape_text(value.shape)} ({why})",
                 self.span(item_first(where), item_last(where)),
                 self.source,
             )

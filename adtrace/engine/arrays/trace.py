@@ -55,9 +55,18 @@ class ArrayTrace:
 
     @property
     def gradient(self) -> dict[str, Array]:
-        """∂(first output)/∂(each input), each the input's shape: the first reverse pass's adjoints."""
-        rpass = self.reverse[0] if self.reverse else reverse(self.graph, self.values, self._unit(0))
+        """∂(first output)/∂(each input), each the input's shape, from the unit seed whatever --seed says (for
+        an array output: the derivative of the sum of its elements, the adjoints of a seed of ones)."""
+        out = self.graph.outputs[0]
+        if self.values[out.node].ndim == 0 and self.jacobian.get(out.name):
+            return dict(self.jacobian[out.name])
+        rpass = reverse(self.graph, self.values, self._unit(0))
         return {name: rpass.adjoints[i] for name, i in self.graph.inputs.items()}
+
+    @property
+    def unit_seeds(self) -> bool:
+        """Whether the reverse passes shown are the unit ones (one per output, seeded with ones)."""
+        return all(p.output is not None for p in self.reverse)
 
     def _unit(self, k: int) -> dict[int, Array]:
         node = self.graph.outputs[k].node
