@@ -343,7 +343,7 @@ def shape_equation(trace: ArrayTrace, p: int, pos: int) -> str:
 def _latex_shapes(text: str) -> str:
     """[2×3 = (2×1)·(1×3)] in LaTeX; 'shape' and 'scalar' as words."""
     for word in ("shape", "scalar"):
-        text = text.replace(word, f"\\text{{{word}}}")
+        text = text.replace(word, f"\\text{{{word}}}\\ ")
     return text.replace("×", " \\times ").replace("·", " \\cdot ")
 
 

@@ -77,7 +77,11 @@ Math = Expr | Partial | Prod | Sum | Titled | Running | Formula | Matrix
 
 def bar(label: str) -> str:
     """w3 → w̄3 (the macron sits on the letter, before the digits); a name of several letters gets a line
-    over all of them (l̅o̅s̅s̅), since a macron on its last letter alone would read as another letter."""
+    over all of them (l̅o̅s̅s̅), since a macron on its last letter alone would read as another letter; an array's
+    element keeps its index bare (ȳ[0])."""
+    if label.endswith("]") and "[" in label:
+        name, _, index = label.partition("[")
+        return bar(name) + "[" + index
     head = label.rstrip("0123456789-")
     if len(head) > 1:
         return "".join(c + OVERLINE for c in head) + label[len(head) :]
