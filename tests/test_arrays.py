@@ -442,3 +442,11 @@ def test_the_prod_adjoint_program_is_exact_at_zeros() -> None:
     found = trace("np.prod(x)", x=[1.0, 0.0, 3.0, 0.5])
     again = trace(adjoint_program(found), dict(found.inputs), outputs=gradient_names(found))
     np.testing.assert_allclose(again.outputs["dz_dx"], [0.0, 1.5, 0.0, 0.0])
+
+
+@pytest.mark.parametrize("seed", ["y[0]=1", "y=[1,0]"])
+def test_a_seed_on_one_output_element_picks_one_row(seed: str) -> None:
+    run = _cli("y = W @ x", "W=[[1,2],[3,4]]", "x=[1,-1]", "--elements", "--seed", seed, "--format", "json")
+    data = json.loads(run.stdout)
+    adjoints = {n["name"]: n["adjoint"] for n in data["nodes"] if n["op"] == "input"}
+    assert [adjoints["x[0]"], adjoints["x[1]"]] == [1.0, 2.0]  # row 0 of ∂y/∂x = W

@@ -119,7 +119,8 @@ def trace(
         from .arrays import elements as element_level  # numpy is loaded only for array programs
         from .arrays.trace import trace_arrays
 
-        array_trace = trace_arrays(graph, given, seed, mode, notation, tuple(warnings))
+        array_seed = None if elements else seed  # the element level reads its own seed (y[0]=1 or y=[1, 0])
+        array_trace = trace_arrays(graph, given, array_seed, mode, notation, tuple(warnings))
         if not elements:
             return array_trace
         limit = element_level.ELEMENT_LIMIT if max_nodes == MAX_NODES_DEFAULT else max_nodes  # --max-nodes sets it
