@@ -142,11 +142,14 @@ def views(kind: str, size: int, rounds: int, names: tuple[str, ...], peak_max: i
     results: list[dict[str, float]] = []
     t = trace(source, **INPUTS, symbolic=False)
     baseline = kind == "expression"
-    try:
-        compile(source, "<bench>", "eval")
-    except RecursionError:  # CPython's compiler recurses: bench_engine.py groups its sums for that reason
-        baseline = False
-        print(f"\n(micrograd left out at {size:,}: CPython cannot compile a flat sum this long; see bench_engine.py)")
+    if baseline:  # a program (several statements) has no micrograd baseline here: bench_engine.py has one
+        try:
+            compile(source, "<bench>", "eval")
+        except RecursionError:  # CPython's compiler recurses: bench_engine.py groups its sums for that reason
+            baseline = False
+            print(
+                f"\n(micrograd left out at {size:,}: CPython cannot compile a flat sum this long; see bench_engine.py)"
+            )
     for _ in range(rounds):
         times = {"engine": timed(lambda: trace(source, **INPUTS, symbolic=False))}
         if baseline:
