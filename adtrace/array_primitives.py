@@ -65,6 +65,8 @@ class ArrayPrimitive(Primitive):
     tangent_rule: str = ""
     """The JVP of an operation that is neither elementwise nor linear nor a matrix product, over $t (the
     argument's tangent), $a and $y: 'Σ $t ⊙ softmax($a)' for logsumexp (the others follow from the table)."""
+    local: tuple[Callable[..., Array], ...] = ()
+    """For an elementwise operation: each argument's local partial, elementwise, called as (*args, y)."""
     elementwise: Primitive | None = None
     """The scalar primitive this one applies element by element, if it does."""
     linear: bool = False
@@ -249,6 +251,7 @@ def _elementwise(prim: Primitive) -> ArrayPrimitive:
         explain=prim.explain,
         domain=prim.domain,
         vjp=tuple(vjp(k) for k in range(prim.arity)),
+        local=tuple(local),
         rules=tuple(_rule_of(p) for p in prim.partials),
         jvp=jvp,
         index_form=f"y_i = {prim.name}({each})",

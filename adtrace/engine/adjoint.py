@@ -25,15 +25,14 @@ import re
 from collections.abc import Iterator
 from typing import NamedTuple
 
-from ..expr import BAR, Apply, Const, Expr, Sym, fold, partial_rule, show, substitute, symbols
+from ..expr import BAR, Apply, Const, Expr, Sym, partial_rule, show, substitute, symbols
 from ..primitives import ARG_NAMES, BY_NAME, CONSTANTS, PRIMITIVES, PYTHON_DEFS
-from .graph import ascii_label
+from .code import is_number, python_name, tidy
 from .trace import Trace
 
 _BUILTINS = frozenset(("abs", "max", "min", "pow", "round"))
 """Functions Python has without an import (adtrace's abs, max, min, pow and round agree with them)."""
 _NEG = BY_NAME["neg"]
-_POW = BY_NAME["pow"]
 _MUL = BY_NAME["mul"]
 
 
@@ -45,14 +44,6 @@ class Sweep(NamedTuple):
     """The output it differentiates (a unit seed), or None for a seed vector (a vector–Jacobian product)."""
     suffix: str
     """Appended to every adjoint name of this sweep ('' with one sweep; '_f' for output f of several)."""
-
-
-def python_name(name: str) -> str:
-    """A name as a Python identifier adtrace reads as one name: x[0] → x_0 and W[1,2] → W_1_2 (the elements of
-    an array program taken apart, --elements), c@2 → c_2; a plain name stays as it is."""
-    if name.isidentifier():
-        return name
-    return re.sub(r"\W+", "_", ascii_label(name).replace("]", "")).strip("_") or "x"
 
 
 def gradient_names(trace: Trace) -> list[str]:
@@ -226,9 +217,9 @@ def _term(trace: Trace, sweep: Sweep, p: int, pos: int, j: int) -> tuple[_Line, 
     mapping = {ARG_NAMES[m]: _operand(trace, a) for m, a in enumerate(parent.args)}
     partial = tidy(substitute(partial_rule(parent.prim, pos), mapping))
     adjoint: Expr = Sym(_adjoint(trace, p, sweep))
-    if _is(partial, 1.0):
+    if is_number(partial, 1.0):
         contribution = adjoint
-    elif _is(partial, -1.0):
+    elif is_number(partial, -1.0):
         contribution = Apply(_NEG, (adjoint,))
     else:
         contribution = Apply(_MUL, (adjoint, partial))
@@ -237,39 +228,6 @@ def _term(trace: Trace, sweep: Sweep, p: int, pos: int, j: int) -> tuple[_Line, 
     comment = f"{_adjoint_label(jl)} += {_adjoint_label(pl)}·∂{pl}/∂{jl}, {rule}"
     line = f"{_adjoint(trace, j, sweep)} += {show(contribution, 'python')}  # {comment}"
     return _Line(line, (contribution,)), partial
-
-
-def tidy(expr: Expr) -> Expr:
-    """A partial as a textbook writes it, with no change to its value: 2*w1**(2 - 1) is 2*w1, and a
-    sub-formula of plain numbers is its value (exactly: repr of the float)."""
-    return fold(expr, lambda leaf: leaf, _tidy_apply)
-
-
-def _tidy_apply(node: Apply, args: list[Expr]) -> Expr:
-    if all(_plain(a) for a in args):
-        try:
-            value = node.prim.evaluate(*(a.value for a in args if isinstance(a, Const)))
-        except (ArithmeticError, ValueError):
-            value = math.nan
-        if math.isfinite(value):
-            text = repr(value)
-            return Const(value, text[:-2] if text.endswith(".0") and abs(value) < 1e15 else text)
-    if node.prim is _POW and _is(args[1], 1.0):
-        return args[0]
-    if node.prim is _MUL and _is(args[0], 1.0):
-        return args[1]
-    if node.prim is _MUL and _is(args[1], 1.0):
-        return args[0]
-    return Apply(node.prim, tuple(args))
-
-
-def _plain(expr: Expr) -> bool:
-    """A constant written as a plain number (not pi, not a folded 2*pi kept as typed)."""
-    return isinstance(expr, Const) and expr.text.lstrip("-").replace(".", "", 1).isdigit()
-
-
-def _is(expr: Expr, value: float) -> bool:
-    return isinstance(expr, Const) and _plain(expr) and expr.value == value
 
 
 def result_names(trace: Trace, sweep: Sweep) -> dict[str, str]:

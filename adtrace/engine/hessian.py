@@ -16,7 +16,8 @@ from typing import NamedTuple
 from ..errors import OptionError
 from ..expr import Expr
 from ..language.parser import suggest
-from .adjoint import Sweep, adjoint_program, python_name, result_names, sweeps
+from .adjoint import Sweep, adjoint_program, result_names, sweeps
+from .code import python_name
 from .trace import Trace
 
 MAX_INPUTS = 50

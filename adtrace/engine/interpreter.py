@@ -24,7 +24,7 @@ from typing import NamedTuple
 
 from ..errors import ArityError, ControlFlowError, EvaluationError, LimitError, NameResolutionError, ParseError, Span
 from ..language import program as pg
-from ..language.lexer import Locator, Tokens
+from ..language.lexer import Locator
 from ..language.parser import suggest
 from ..primitives import CONST, CONSTANTS, FUNCTIONS, Primitive
 from .graph import TOP, Branch, Context, Graph, Limits, LoopIteration, _Lowering
@@ -64,17 +64,11 @@ class _Frame:
 
 
 def interpret(
-    source: str, tokens: Tokens, outputs: list[str] | None, values: dict[str, float], limits: Limits
+    source: str, program: pg.Program, outputs: list[str] | None, values: dict[str, float], limits: Limits
 ) -> Graph:
-    """Parse and run a program; `values` are the inputs' values (a missing one stays unknown: a
-    symbolic trace, refused at the first branch that needs it)."""
-    locator = Locator(source)
-    program = pg.parse_program(source, tokens, locator)
-    if program.arrays or any(not isinstance(v, float) for v in values.values()):
-        from .arrays.run import interpret_arrays  # numpy is loaded only for array programs
-
-        return interpret_arrays(source, program, values, outputs, limits)[0]
-    run = _Interpreter(source, locator, program, values, limits)
+    """Run a parsed program; `values` are the inputs' values (a missing one stays unknown: a symbolic trace,
+    refused at the first branch that needs it)."""
+    run = _Interpreter(source, Locator(source), program, values, limits)
     run.run()
     return run.finish(outputs)
 

@@ -3,7 +3,8 @@
 A straight-line program is lowered straight from the Pratt parser (graph._Lowering is the parser's
 builder: the fast path); a program with control flow, calls or Python-only syntax is run by the
 interpreter, which records the tape through the same lowering. This module is the one that knows both,
-so graph.py and interpreter.py need not know each other's callers.
+so graph.py and interpreter.py need not know each other's callers, and the interpreter need not know the
+array interpreter built on it.
 """
 
 from __future__ import annotations
@@ -58,9 +59,16 @@ def build(
 def _program(
     source: str, tokens: Tokens, outputs: list[str] | None, values: dict[str, float] | None, limits: Limits
 ) -> Graph:
-    from .interpreter import interpret  # only programs need it: straight lines start without it
+    from ..language.program import parse_program  # only programs need these: straight lines start without them
+    from .interpreter import interpret
 
-    return interpret(source, tokens, outputs, values or {}, limits)
+    program = parse_program(source, tokens, Locator(source))
+    given = values or {}
+    if program.arrays or any(not isinstance(v, float) for v in given.values()):
+        from .arrays.run import interpret_arrays  # numpy is loaded only for array programs
+
+        return interpret_arrays(source, program, given, outputs, limits)[0]
+    return interpret(source, program, outputs, given, limits)
 
 
 def _shadows(tokens: Tokens) -> bool:

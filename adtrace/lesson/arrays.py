@@ -22,43 +22,14 @@ from ..expr import ARG_LETTERS, Apply, Const, Expr, Sym, latex_name, number, par
 from ..primitives import ARG_NAMES, ATOM
 from . import array_words as aw
 from . import words
-from .build import branches, visible
+from .array_values import matrix, shape_text, show_value
+from .decisions import branches
 from .lazy import Lazy
-from .math import Formula, Math, Matrix, Running, Sum, bar
+from .math import Formula, Math, Running, Sum, bar
 from .model import Block, Column, Header, Lesson, Line, Note, PartialUse, Section, Step, Term, Words
+from .source import visible
 
 Array = Any
-SHOWN = 6
-"""Elements shown per axis of a big array (first three, …, last three)."""
-
-
-def matrix(value: Array, digits: int) -> Matrix:
-    """An array's numbers as the lesson shows them (big axes cut to their ends)."""
-    a = np.asarray(value)
-    if a.ndim == 0:
-        return Matrix(number(float(a), digits))
-    if a.ndim == 1:
-        return Matrix(_cut([number(float(v), digits) for v in _ends(a)], a.shape[0]))
-    rows = tuple(
-        tuple(_cut([number(float(v), digits) for v in _ends(row)], a.shape[-1]))
-        for row in _ends(a.reshape(a.shape[0], -1))
-    )
-    if a.shape[0] > SHOWN:
-        rows = (*rows[:3], ("⋮",) * len(rows[0]), *rows[3:])
-    return Matrix(rows)
-
-
-def _ends(a: Array) -> Array:
-    return a if a.shape[0] <= SHOWN else np.concatenate([a[:3], a[-3:]])
-
-
-def _cut(cells: list[str], n: int) -> tuple[str, ...]:
-    return tuple(cells if n <= SHOWN else [*cells[:3], "…", *cells[3:]])
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """(2, 3) → 2×3; (3,) → 3; () → scalar."""
-    return "×".join(map(str, shape)) if shape else "scalar"
 
 
 def build_arrays(trace: ArrayTrace, digits: int = 4, *, explain: bool = False, terms: bool = False) -> Lesson:
@@ -84,33 +55,6 @@ def header(trace: ArrayTrace, digits: int) -> Header:
     return Header(
         aw.TITLE, notes, source, visible(trace.source.strip()), inputs, tuple(o.name for o in trace.graph.outputs)
     )
-
-
-def show_value(value: Array, digits: int) -> str:
-    from .math import show as show_math
-
-    return show_math(matrix(value, digits))
-
-
-SMALL = 28
-"""An array whose numbers print in at most this many characters is shown in full in a graph's box, a label or a
-table cell of the stepper; a bigger one by its shape (a 2×3 matrix)."""
-
-
-def shown_array(value: Array, digits: int) -> str:
-    """An array as a box or a cell shows it (lesson/values.py's `shown`): in full when small, else its shape."""
-    text = show_value(value, digits)
-    shape = tuple(np.shape(value))
-    return text if not shape or len(text) <= SMALL else aw.big_array(shape_text(shape), len(shape))
-
-
-def done_words(trace: ArrayTrace, digits: int) -> str:
-    """The stepper's last screen: each input's gradient (big axes cut to their ends)."""
-    out = trace.graph.outputs[0]
-    found = [(name, show_value(g, digits)) for name, g in trace.gradient.items()]
-    if trace.shape(out.node):  # an array output: the first pass's adjoints, from its seed (not a gradient)
-        return aw.step_done_seeded(out.name, found)
-    return aw.step_done(out.name, found)
 
 
 def _label(trace: ArrayTrace, i: int) -> str:
@@ -389,7 +333,7 @@ def worked_element(trace: ArrayTrace, rpass: Any, p: int, pos: int, j: int, digi
         numbers = [f"{_neg(float(g[gi]), digits)}·{_neg(float(trace.values[other][oi]), digits)}" for gi, oi in terms]
         return aw.worked(_at(adj_j, index), parts, numbers, value)
     if prim.elementwise is not None and g.shape == product.shape:
-        local = number(float(product[index] / g[index]), digits) if g[index] else "…"
+        local = number(float(trace.local_partial(p, pos)[index]), digits)
         return aw.worked(
             _at(adj_j, index), [f"{_at(adj_p, index)}·∂{_at(trace.label(p), index)}/∂{_at(trace.label(j), index)}"],
             [f"{_neg(float(g[index]), digits)}·{local if not local.startswith('-') else f'({local})'}"], value,

@@ -7,7 +7,6 @@ the tail of a long section makes only those steps.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
@@ -16,13 +15,11 @@ from ..engine.symbolic import SymbolicPass, SymbolicTrace, rounded
 from ..engine.trace import ReversePass, Trace
 from ..expr import Sym, number
 from . import words
+from .decisions import branches
 from .math import Math, Partial, Titled, adjoint, bar, dot, num
 from .model import Answer, Block, Column, Header, Lesson, Line, Note, NoteKind, Section, SectionKind, Step, Steps, Words
 from .passes import reverse_step, seed_notes, seed_steps, symbolic_reverse_step, tangent_step
-
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
-"""Control characters but tab and newline: ESC would start a terminal escape sequence (colour, clear screen,
-a window title) if printed as it is."""
+from .source import visible as visible  # re-exported: the views and tests quote user text with it
 
 
 def build(trace: Trace, digits: int = 4, *, explain: bool = False, terms: bool = False) -> Lesson:
@@ -41,11 +38,6 @@ def build(trace: Trace, digits: int = 4, *, explain: bool = False, terms: bool =
         made = _sections(trace, digits, explain, terms)
     sections = tuple(section._replace(number=k) for k, section in enumerate(made, start=1))
     return Lesson(header(trace), sections, digits, explain, trace.symbolic_only)
-
-
-def visible(text: str) -> str:
-    """User text as it may reach a terminal: control characters (ESC and the rest) shown as ^[, not obeyed."""
-    return _CONTROL.sub(lambda m: f"^{chr((ord(m.group()) + 64) % 128)}" if ord(m.group()) < 128 else "\ufffd", text)
 
 
 def header(trace: Trace) -> Header:
@@ -187,28 +179,6 @@ def decomposition(trace: Trace) -> Section:
         Block("notes", tuple(intro)),
         Block("steps", steps=Steps(len(entries), step), what="nodes", groups=tuple(starts)),
         Block("steps", steps=Steps(len(outputs), output), what="outputs"),
-    )
-
-
-def branches(trace: Trace, digits: int) -> Section | None:
-    """Each decision the run made on the values, and why the derivative is that of the path taken."""
-    g = trace.graph
-    if not g.branches:
-        return None
-    decisions = g.branches
-
-    def step(k: int) -> Step:
-        b = decisions[k]
-        context = g.contexts[b.context]
-        where = words.context_words(context.call, [(lp.kind, lp.line, lp.iteration) for lp in context.loops])
-        said = words.branch_sentence(b.line, visible(b.condition), b.values, b.taken, b.kind, b.went, where, digits)
-        return Step("branch", notes=(Note("text", (said,)),))
-
-    return _section(
-        "branches",
-        words.BRANCHES,
-        Block("notes", (Note("aside", (words.BRANCHES_INTRO,)),)),
-        Block("steps", steps=Steps(len(decisions), step), what="decisions"),
     )
 
 

@@ -22,7 +22,7 @@ def shown(value: Any, digits: int) -> str:
     for NaN (a symbolic trace's missing number), a small array in full, a big one as its shape."""
     if isinstance(value, int | float):
         return "" if value != value else number(value, digits)
-    from .arrays import shown_array
+    from .array_values import shown_array
 
     return shown_array(value, digits)
 

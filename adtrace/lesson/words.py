@@ -509,9 +509,14 @@ def step_start(source: str) -> str:
 def step_done(trace: Trace, digits: int) -> str:
     """The last screen: what the lesson found."""
     if getattr(trace, "is_arrays", False):  # an array program's gradients are arrays
-        from .arrays import done_words
+        from .array_values import show_value
+        from .array_words import step_done as arrays_done
+        from .array_words import step_done_seeded
 
-        return done_words(trace, digits)  # type: ignore[arg-type]
+        out = trace.graph.outputs[0]
+        gradients = [(name, show_value(g, digits)) for name, g in trace.gradient.items()]
+        seeded = trace.values[out.node].ndim > 0  # type: ignore[attr-defined]  # an array output: from its seed
+        return (step_done_seeded if seeded else arrays_done)(out.name, gradients)
     if trace.symbolic_only:
         return "Done: the adjoints are formulas; the closed forms are in the trace's Result. Press q to quit."
     found = ", ".join(f"∂{o}/∂{x} = {number(d, digits)}" for o, row in trace.jacobian.items() for x, d in row.items())

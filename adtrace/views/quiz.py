@@ -22,9 +22,10 @@ from ..errors import AdtraceError
 from ..expr import number
 from ..lesson import diagnose as dx
 from ..lesson import quiz_words as qw
-from ..lesson.build import build, visible
+from ..lesson.build import build
 from ..lesson.math import show
 from ..lesson.model import Lesson, Step
+from ..lesson.source import visible
 from .terminal import text_of
 
 RANDOM_POINTS = 3

@@ -31,9 +31,10 @@ from rich.text import Text
 
 from ..engine.trace import Trace
 from ..lesson import words
-from ..lesson.build import build, visible
+from ..lesson.build import build
 from ..lesson.math import show
 from ..lesson.model import Lesson, Section, Step
+from ..lesson.source import visible
 from ..lesson.values import shown as shown_value
 from .drawing import MARK, GraphDrawing, Highlight, draw
 from .frame import Plain

@@ -14,8 +14,9 @@ from typing import Literal, NamedTuple
 from ..engine.trace import Trace
 from ..lesson import diagnose as dx
 from ..lesson import quiz_words as qw
-from ..lesson.build import build, visible
+from ..lesson.build import build
 from ..lesson.math import show
+from ..lesson.source import visible
 from .quiz import answer_of
 
 Fmt = Literal["md", "html"]

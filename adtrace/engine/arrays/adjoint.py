@@ -18,7 +18,7 @@ import numpy as np
 from ...array_primitives import ArrayPrimitive, Site, shape_code, unbroadcast_code
 from ...expr import Apply, Const, Expr, Sym, partial_rule, show, substitute
 from ...primitives import ARG_NAMES, PRIMITIVES
-from ..adjoint import python_name, tidy
+from ..code import python_name, tidy
 from .trace import ArrayTrace
 
 _NUMPY_DEFS = {

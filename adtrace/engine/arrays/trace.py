@@ -101,6 +101,14 @@ class ArrayTrace:
     def prim(self, i: int) -> ArrayPrimitive:
         return cast(ArrayPrimitive, self.graph.nodes[i].prim)
 
+    def local_partial(self, p: int, pos: int) -> Array:
+        """∂w_p/∂(argument pos), element by element, of an elementwise node (the shape of w_p): what the
+        lesson's worked example multiplies by (no other node's local Jacobian is ever built)."""
+        prim = self.prim(p)
+        args = [self.values[a] for a in self.graph.nodes[p].args]
+        with np.errstate(all="ignore"):
+            return np.broadcast_to(np.asarray(prim.local[pos](*args, self.values[p]), dtype=float), self.shape(p))
+
     def __repr__(self) -> str:
         value = np.array2string(np.asarray(self.value), precision=4)
         return f"ArrayTrace({self.source.strip()!r}, value={value})"
