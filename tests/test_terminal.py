@@ -120,3 +120,18 @@ def _plain(renderable: object, width: int) -> str:
     console = Console(file=io.StringIO(), width=width, color_system=None, no_color=True)
     console.print(renderable)
     return console.file.getvalue()  # type: ignore[attr-defined, no-any-return]
+
+
+def test_colour_written_as_text_is_what_rich_writes_from_the_segments() -> None:
+    """A frame hands rich its ANSI text made (views/frame.py); recording for an export, rich gets the
+    segments and renders them itself: both must write the same bytes (wrapped rows, asides, explain,
+    notes, every colour system)."""
+    t = trace("x1*x2 + sin(x1)/x2 + x1**2", x1=2, x2=3)
+    for system, width in itertools.product(("standard", "256", "truecolor"), (50, 100)):
+        outputs = []
+        for record in (False, True):
+            console = Console(file=io.StringIO(), width=width, force_terminal=True, color_system=system, record=record)
+            print_trace(console, t, explain=True)
+            outputs.append(console.file.getvalue())  # type: ignore[attr-defined]
+        assert "\x1b[" in outputs[0]
+        assert outputs[0] == outputs[1], (system, width)

@@ -8,12 +8,14 @@ with a hanging indent only when it is wider than the frame, and a frame is drawn
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 
 from rich.cells import cell_len, get_character_cell_size
+from rich.color import ColorSystem
 from rich.segment import Segment
 from rich.style import Style
 
@@ -25,6 +27,31 @@ class Span(NamedTuple):
     start: int
     end: int
     style: str
+
+
+class Marks:
+    """Spans a pattern finds: each match in the style of the group that matched (node labels, adjoints)."""
+
+    def __init__(self, pattern: re.Pattern[str], styles: dict[str, str]) -> None:
+        self.pattern, self.styles = pattern, styles
+        self._painters: dict[str, Callable[[re.Match[str]], str]] = {}
+
+    def __call__(self, plain: str, end: int) -> list[Span]:
+        styles = self.styles
+        return [Span(m.start(), m.end(), styles[m.lastgroup or ""]) for m in self.pattern.finditer(plain, 0, end)]
+
+    def ansi(self, text: str, system: str) -> str:
+        """The text with each match in its style's ANSI codes: what `Row.ansi` makes of the spans, in one pass."""
+        paint = self._painters.get(system)
+        if paint is None:
+            codes = {group: _codes("", style, system) for group, style in self.styles.items()}
+
+            def paint(m: re.Match[str]) -> str:
+                pre, post = codes[m.lastgroup or ""]
+                return f"{pre}{m.group()}{post}" if pre else m.group()
+
+            self._painters[system] = paint
+        return self.pattern.sub(paint, text)
 
 
 class Row:
@@ -42,7 +69,7 @@ class Row:
         spans: list[Span] | None = None,
         style: str = "",
         indent: int = 0,
-        mark: Callable[[str, int], list[Span]] | None = None,
+        mark: Marks | None = None,
         mark_end: int | None = None,
         width: int | None = None,
     ) -> None:
@@ -71,16 +98,16 @@ class Row:
             self._all = [*self.mark(self.plain, self.mark_end), *self._own]
         return self._all
 
-    def segments(self, start: int = 0, end: int | None = None) -> Iterator[Segment]:
-        """The text from `start` to `end` as segments, each span in its style over the row's own."""
+    def runs(self, start: int = 0, end: int | None = None) -> list[tuple[str, str]]:
+        """The text from `start` to `end` as (text, span style) runs: each span, and the gaps between them."""
         plain = self.plain
         end = len(plain) if end is None else end
-        base = self.style
         pos = start
         spans = self.spans
         first = 0
         if start and len(spans) > 8:  # a wrapped piece of a long row: start at its first span (spans are in order)
             first = bisect_right(spans, start, key=lambda span: span.end)
+        out: list[tuple[str, str]] = []
         for k in range(first, len(spans)):
             span = spans[k]
             if span.start >= end:
@@ -88,11 +115,29 @@ class Row:
             if span.end <= pos:
                 continue
             if span.start > pos:
-                yield Segment(plain[pos : span.start], _style(base, ""))
-            yield Segment(plain[max(pos, span.start) : min(end, span.end)], _style(base, span.style))
+                out.append((plain[pos : span.start], ""))
+            out.append((plain[max(pos, span.start) : min(end, span.end)], span.style))
             pos = min(end, span.end)
         if pos < end:
-            yield Segment(plain[pos:end], _style(base, ""))
+            out.append((plain[pos:end], ""))
+        return out
+
+    def segments(self, start: int = 0, end: int | None = None) -> list[Segment]:
+        """The text from `start` to `end` as segments, each span in its style over the row's own."""
+        base = self.style
+        return [Segment(text, _style(base, style)) for text, style in self.runs(start, end)]
+
+    def ansi(self, start: int, end: int, system: str) -> str:
+        """The same text with the ANSI codes rich would write for those segments (see `Body`)."""
+        base = self.style
+        if self._all is None and not (self._own or base or start) and end == self.mark_end == len(self.plain):
+            assert self.mark is not None
+            return self.mark.ansi(self.plain, system)  # the common row: only marks, drawn whole
+        out = []
+        for text, style in self.runs(start, end):
+            pre, post = _codes(base, style, system)
+            out.append(f"{pre}{text}{post}" if pre and text else text)
+        return "".join(out)
 
     def pieces(self, width: int) -> list[tuple[int, int]]:
         """(start, end) of each screen line when drawn `width` cells wide: one piece when it fits."""
@@ -119,6 +164,24 @@ def cell_width(text: str) -> int:
         if size != 1:
             width += (size - 1) * text.count(char)
     return width
+
+
+_SYSTEMS = {
+    "standard": ColorSystem.STANDARD,
+    "256": ColorSystem.EIGHT_BIT,
+    "truecolor": ColorSystem.TRUECOLOR,
+    "windows": ColorSystem.WINDOWS,
+}
+
+
+@lru_cache(maxsize=512)
+def _codes(base: str, span: str, system: str) -> tuple[str, str]:
+    """The ANSI codes before and after a run in this style, as rich's Style.render writes them."""
+    style = _style(base, span)
+    if style is None:
+        return "", ""
+    pre, _, post = style.render("\x00", color_system=_SYSTEMS[system]).partition("\x00")
+    return pre, post
 
 
 @lru_cache(maxsize=256)
@@ -215,6 +278,9 @@ class Body:
         if (console.no_color or console.color_system is None) and not console.record:
             yield Segment(self._plain(inner))  # styles would be dropped: the lines as one string
             return
+        if _writes_ansi(console):
+            yield Segment(self._ansi(inner, str(console.color_system)))
+            return
         for row in self.rows:
             text = row.plain
             for k, (start, end) in enumerate(row.pieces(inner)):
@@ -228,6 +294,19 @@ class Body:
                     yield Segment(" " * (inner - used))
                 yield right
                 yield line
+
+    def _ansi(self, inner: int, system: str) -> str:
+        """The lines as rich would write their segments, ANSI codes and all, made here in one string: rich
+        turning ten styled segments a row into ANSI one at a time doubled the cost of a long view."""
+        left, right = self.box.side + " ", " " + self.box.side + "\n"
+        out: list[str] = []
+        for row in self.rows:
+            text = row.plain
+            for k, (start, end) in enumerate(row.pieces(inner)):
+                pad = min(row.indent, inner // 2) if k else 0
+                used = pad + (row.width if k == 0 and end == len(text) else cell_width(text[start:end]))
+                out.append(f"{left}{' ' * pad}{row.ansi(start, end, system)}{' ' * max(0, inner - used)}{right}")
+        return "".join(out)
 
     def _plain(self, inner: int) -> str:
         left, right = self.box.side + " ", " " + self.box.side + "\n"
@@ -244,6 +323,12 @@ class Body:
                 used = pad + cell_width(piece)
                 out.append(f"{left}{' ' * pad}{piece}{' ' * max(0, inner - used)}{right}")
         return "".join(out)
+
+
+def _writes_ansi(console: Console) -> bool:
+    """Whether the console turns segments into ANSI text itself (not recording for an export, not a legacy
+    Windows console or a notebook, which take the segments), so a frame may hand it that text made."""
+    return bool(console.color_system) and not (console.record or console.legacy_windows or console.is_jupyter)
 
 
 class Plain:

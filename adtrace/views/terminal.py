@@ -21,7 +21,7 @@ from ..lesson.build import build
 from ..lesson.math import Math, Sum, show
 from ..lesson.model import Block, Lesson, Line, Note, PartialUse, Section, Step, Words
 from .drawing import GraphDrawing
-from .frame import HEAVY, Body, Bottom, Framed, Plain, Row, Span, Top, cell_width
+from .frame import HEAVY, Body, Bottom, Framed, Marks, Plain, Row, Span, Top, cell_width
 
 DEFAULT_MAX_ROWS = 200
 """Past this many rows a section shows its head and tail and says how many rows it skipped."""
@@ -45,12 +45,11 @@ NOTE_STYLES = {
 def styled(plain: str, style: str = "", indent: int = 0, width: int | None = None) -> Row:
     """A row with node labels, adjoints and tangents picked out (user text is never markup); the marks are
     found only if the row is drawn in colour. `width`, when known, is the row's width in cells."""
-    return Row(plain, None, style, indent, mark=highlights, width=width)
+    return Row(plain, None, style, indent, mark=HIGHLIGHTS, width=width)
 
 
-def highlights(plain: str, end: int) -> list[Span]:
-    """The node labels, adjoints and tangents in plain[:end], as spans."""
-    return [Span(m.start(), m.end(), _STYLES[m.lastgroup or "label"]) for m in _HIGHLIGHT.finditer(plain, 0, end)]
+HIGHLIGHTS = Marks(_HIGHLIGHT, _STYLES)
+"""The node labels, adjoints and tangents in a row, as spans."""
 
 
 def text_of(words_: Words, max_rows: int = 0) -> str:
