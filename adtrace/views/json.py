@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from itertools import islice
 from typing import Any, NamedTuple
 
 from ..engine.hessian import Hessian
@@ -101,24 +102,29 @@ def _stream(value: Any, encode: Callable[[Any], str], indent: int | None, level:
         separator = ",\n" + " " * (indent * (level + 1))
         end = "\n" + " " * (indent * level) + closing
     first = opening if indent is None else opening + separator[1:]
-    if isinstance(value, _Records):  # plain records, encoded whole and written a batch at a time
-        nested = "\n" + " " * (indent * (level + 1)) if indent is not None else ""
-        batch: list[str] = [first]
-        for k, record in enumerate(value.make()):
-            if k:
-                batch.append(separator)
-            batch.append(encode(record).replace("\n", nested) if nested else encode(record))
-            if len(batch) >= _BATCH:
-                yield "".join(batch)
-                batch = []
-        batch.append(end)
-        yield "".join(batch)
+    if isinstance(value, _Records):  # plain records, encoded a batch at a time (one encoder call per batch)
+        yield first
+        records = iter(value.make())
+        k = 0
+        while batch := list(islice(records, _BATCH)):
+            yield (separator if k else "") + _items(encode(batch), indent, level)
+            k += 1
+        yield end
         return
     for k, (key, item) in enumerate(items):
         lead = first if not k else separator
         yield lead if key is None else f"{lead}{encode(key)}: "
         yield from _stream(item, encode, indent, level + 1)
     yield end
+
+
+def _items(text: str, indent: int | None, level: int) -> str:
+    """A list's encoded items without its brackets, laid out as items of a list at `level`: `encode([a, b])`
+    is `[a, b]`, or indented `[\\n  a,\\n  b\\n]`."""
+    if indent is None:
+        return text[1:-1]
+    inner = text[2 + indent : -2]
+    return inner.replace("\n", "\n" + " " * (indent * level)) if level else inner
 
 
 def _document(trace: Trace) -> _Object:
@@ -129,7 +135,7 @@ def _document(trace: Trace) -> _Object:
         {"call": c.call, "loops": [{"line": loop.line, "iteration": loop.iteration} for loop in c.loops]}
         for c in graph.contexts
     ]
-    operands = _operands(trace)
+    operands = _PartialCodes(_operands(trace))
     definitions = _Definitions()
 
     def nodes() -> Iterator[dict[str, Any]]:
@@ -234,16 +240,33 @@ def _last_numbered(trace: Trace, position: int) -> str | None:
 
 def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:
     """One record per numbered node, output to inputs, with every term of its sum."""
-    return list(_steps(trace, rpass, _operands(trace)))
+    return list(_steps(trace, rpass, _PartialCodes(_operands(trace))))
 
 
-def _steps(trace: Trace, rpass: ReversePass, operands: list[Printed]) -> Iterator[dict[str, Any]]:
+class _PartialCodes(list[Printed]):
+    """The operands, and each edge's partial in adtrace syntax once printed: every reverse pass, and the first
+    pass's `steps` again at the top, write the same partials."""
+
+    def __init__(self, operands: list[Printed]) -> None:
+        super().__init__(operands)
+        self.codes: dict[tuple[int, int], str] = {}
+
+    def code(self, trace: Trace, p: int, pos: int) -> str:
+        key = (p, pos)
+        text = self.codes.get(key)
+        if text is None:
+            node = trace.graph.nodes[p]
+            text = self.codes[key] = _partial_code(node.prim, pos, node.args, self)
+        return text
+
+
+def _steps(trace: Trace, rpass: ReversePass, operands: _PartialCodes) -> Iterator[dict[str, Any]]:
     """Trace.terms' contributions, read straight from the pass (no Term made per edge)."""
-    nodes = trace.graph.nodes
     parents = trace.graph.parents
     partials = trace.partials
     adjoints, products, seeds = rpass.adjoints, rpass.products, rpass.seeds
     label = trace.label
+    code = operands.code
     for j in reversed(trace.graph.numbered):
         record: dict[str, Any] = {"node": label(j), "adjoint": adjoints[j]}
         if j in seeds:
@@ -253,7 +276,7 @@ def _steps(trace: Trace, rpass: ReversePass, operands: list[Printed]) -> Iterato
                 "parent": label(p),
                 "parent_adjoint": adjoints[p],
                 "partial": partials[p][pos],
-                "partial_symbolic": _partial_code(nodes[p].prim, pos, nodes[p].args, operands),
+                "partial_symbolic": code(trace, p, pos),
                 "product": product,
             }
             for (p, pos), product in zip(parents[j], products[j], strict=True)
