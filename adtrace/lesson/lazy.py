@@ -48,3 +48,25 @@ class Lazy(Sequence[T]):
 
     def __repr__(self) -> str:
         return f"Lazy({self._count} items)"
+
+
+class Kept(Lazy[T]):
+    """A lazy sequence that keeps each item once made: a step's partials, which every line of its sum
+    (symbols, rules, numbers) and its list of rules read again. Only the items asked for are made."""
+
+    __slots__ = ("_made",)
+
+    def __init__(self, count: int, make: Callable[[int], T]) -> None:
+        self._made: dict[int, T] = {}
+        super().__init__(count, self._keep(make))
+
+    def _keep(self, make: Callable[[int], T]) -> Callable[[int], T]:
+        made = self._made
+
+        def get(k: int) -> T:
+            item = made.get(k)
+            if item is None:
+                item = made[k] = make(k)
+            return item
+
+        return get

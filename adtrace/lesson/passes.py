@@ -15,7 +15,7 @@ from ..engine.trace import ReversePass, TangentPass, Trace
 from ..engine.trace import Term as TraceTerm
 from ..expr import Const, Expr, product
 from . import words
-from .lazy import Lazy
+from .lazy import Kept, Lazy
 from .math import Math, Partial, Prod, Running, Sum, adjoint, num, seed_num, tangent
 from .model import Answer, Line, Note, PartialUse, Step, Term
 from .rules import rule_math, rule_text
@@ -189,9 +189,9 @@ EAGER = 64
 
 
 def _each(count: int, make: Callable[[int], T]) -> Sequence[T]:
-    """The items as a tuple, or past EAGER as a lazy sequence (a view printing the head and the tail of a
-    sum with thousands of terms makes only those)."""
-    return tuple(make(k) for k in range(count)) if count <= EAGER else Lazy(count, make)
+    """The items as a tuple, or past EAGER as a lazy sequence that keeps what it made (a view printing the
+    head and the tail of a sum with thousands of terms makes only those, and each once)."""
+    return tuple(make(k) for k in range(count)) if count <= EAGER else Kept(count, make)
 
 
 def _sum(head: list[Math], count: int, make: Callable[[int], Math]) -> Sum:

@@ -174,7 +174,7 @@ class _Writer:
         if step.kind in ("note", "branch"):
             return "".join(self.note(n) for n in step.notes)
         lhs = show(step.lhs, "latex") if step.lhs is not None else ""
-        chain = _dedupe([show(line.math, "latex") for line in step.lines], [show(line.math) for line in step.lines])
+        chain = _dedupe([show(line.math, "latex") for line in step.lines])
         if (step.inline or len(chain) == 1) and step.aside:
             out = [self.m(f"{lhs} = " + " = ".join(chain)) + f" ({text(step.aside)})\n\n"]
         elif step.inline or len(chain) == 1:
@@ -185,7 +185,7 @@ class _Writer:
                 lines[-1] += f" \\quad \\text{{({step.aside})}}"
             out = [self.display(lines)]
         if step.also:
-            also = _dedupe([show(line.math, "latex") for line in step.also], [show(line.math) for line in step.also])
+            also = _dedupe([show(line.math, "latex") for line in step.also])
             out.append(f"{text(words.IN_THE_NODES)} {self.m(f'{lhs} = ' + ' = '.join(also))}\n\n")
         for use in step.partials:
             rule = self.rule(use.rule_math)
@@ -252,12 +252,6 @@ def _const(text_: str) -> Expr:
     return Const(float("nan"), text_)
 
 
-def _dedupe(latex: list[str], plain: list[str]) -> list[str]:
-    """Drop a line that says what the line before it said (as the terminal does), comparing the plain forms."""
-    kept: list[str] = []
-    last = None
-    for tex, p in zip(latex, plain, strict=True):
-        if p != last:
-            kept.append(tex)
-        last = p
-    return kept
+def _dedupe(lines: list[str]) -> list[str]:
+    """Drop a line that shows what the line before it showed (as the terminal does: 1·1 = 1 = 1)."""
+    return [line for k, line in enumerate(lines) if not k or line != lines[k - 1]]
