@@ -7,7 +7,6 @@ the tail of a long section makes only those steps.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from functools import partial
 
@@ -194,7 +193,9 @@ def graph(trace: Trace) -> Section:
             if node.is_input
             else _joined([g.operand(a, trace.notation) for a in node.args])
         )
-        uses = Counter(p for p, _ in g.parents[i])
+        uses: dict[int, int] = {}
+        for p, _ in g.parents[i]:
+            uses[p] = uses.get(p, 0) + 1
         parents: list[str | Math] = []
         for p, times in uses.items():
             parents += [", "] if parents else []

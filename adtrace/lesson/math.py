@@ -7,8 +7,9 @@ A step's lines are not strings: `w̄1 = w̄3·∂w3/∂w1 + w̄4·∂w4/∂w1` i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Literal, NamedTuple
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import Any, Literal, NamedTuple
 
 from ..expr import Apply, Const, Expr, Sym, latex_name, number
 from ..expr import show as show_expr
@@ -94,7 +95,9 @@ def dot(label: str) -> str:
     return head + DOT + label[len(head) :] if head else label + DOT
 
 
+@lru_cache(maxsize=4096)
 def adjoint(label: str) -> Sym:
+    """The adjoint of a label as a symbol (w̄3): made once for the steps that each node's adjoint appears in."""
     return Sym(bar(label))
 
 
@@ -114,31 +117,47 @@ def seed_num(value: float) -> Const:
 
 def show(math: Math, fmt: Format = "plain") -> str:
     """Print a lesson formula; `Expr` leaves go through the one formula printer (expr.show)."""
-    cls = math.__class__
-    if cls is Sym or cls is Apply or cls is Const:  # most of what a step prints
-        return show_expr(math, fmt)  # type: ignore[arg-type]
-    if isinstance(math, Formula):
-        return math.latex if fmt == "latex" else math.plain
-    if isinstance(math, Matrix):
-        return _matrix(math.rows, fmt)
-    if isinstance(math, Sum):
-        parts = [show(t, fmt) for t in math.terms]
-        joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
-        return " + ".join(joined) if joined else "0"
-    if isinstance(math, Prod):
-        sep = " \\cdot " if fmt == "latex" else "·"
-        return sep.join(_factor(f, fmt) for f in math.factors)
-    if isinstance(math, Running):
-        return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
-    if isinstance(math, Titled):
-        sep = "\\ " if fmt == "latex" else " "
-        return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"
-    if isinstance(math, Partial):
-        top = name(math.num, fmt) if isinstance(math.num, str) else _of(math.num, fmt)
-        if fmt == "latex":
-            return f"\\frac{{\\partial {top.strip()}}}{{\\partial {name(math.den, fmt)}}}"
-        return f"∂{top}/∂{math.den}"
-    return show_expr(math, fmt)
+    printer = _PRINTERS.get(math.__class__)
+    return show_expr(math, fmt) if printer is None else printer(math, fmt)  # type: ignore[arg-type]
+
+
+def _sum(math: Sum, fmt: Format) -> str:
+    parts = [show(t, fmt) for t in math.terms]
+    joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
+    return " + ".join(joined) if joined else "0"
+
+
+def _prod(math: Prod, fmt: Format) -> str:
+    sep = " \\cdot " if fmt == "latex" else "·"
+    return sep.join(_factor(f, fmt) for f in math.factors)
+
+
+def _running(math: Running, fmt: Format) -> str:
+    return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
+
+
+def _titled(math: Titled, fmt: Format) -> str:
+    sep = "\\ " if fmt == "latex" else " "
+    return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"
+
+
+def _partial(math: Partial, fmt: Format) -> str:
+    top = name(math.num, fmt) if isinstance(math.num, str) else _of(math.num, fmt)
+    if fmt == "latex":
+        return f"\\frac{{\\partial {top.strip()}}}{{\\partial {name(math.den, fmt)}}}"
+    return f"∂{top}/∂{math.den}"
+
+
+_PRINTERS: dict[type, Callable[[Any, Format], str]] = {
+    Formula: lambda math, fmt: math.latex if fmt == "latex" else math.plain,
+    Matrix: lambda math, fmt: _matrix(math.rows, fmt),
+    Sum: _sum,
+    Prod: _prod,
+    Running: _running,
+    Titled: _titled,
+    Partial: _partial,
+}
+"""How each lesson shape prints, by its class (a formula of the engine's, Sym, Apply, Const, goes to expr.show)."""
 
 
 def _matrix(rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...], fmt: Format) -> str:

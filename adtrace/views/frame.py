@@ -34,24 +34,37 @@ class Marks:
 
     def __init__(self, pattern: re.Pattern[str], styles: dict[str, str]) -> None:
         self.pattern, self.styles = pattern, styles
-        self._painters: dict[str, Callable[[re.Match[str]], str]] = {}
+        self._painters: dict[tuple[str, str], Callable[[re.Match[str]], str]] = {}
 
     def __call__(self, plain: str, end: int) -> list[Span]:
         styles = self.styles
         return [Span(m.start(), m.end(), styles[m.lastgroup or ""]) for m in self.pattern.finditer(plain, 0, end)]
 
-    def ansi(self, text: str, system: str) -> str:
-        """The text with each match in its style's ANSI codes: what `Row.ansi` makes of the spans, in one pass."""
-        paint = self._painters.get(system)
+    def ansi(self, text: str, base: str, system: str) -> str:
+        """The text with each match in its style (over `base`) and the rest in `base`, in ANSI codes: what
+        `Row.ansi` makes of the spans, in one pass of the pattern."""
+        key = (base, system)
+        paint = self._painters.get(key)
         if paint is None:
-            codes = {group: _codes("", style, system) for group, style in self.styles.items()}
+            paint = self._painters[key] = self._painter(base, system)
+        if not base:
+            return self.pattern.sub(paint, text)
+        pre, post = _codes(base, "", system)
+        return f"{pre}{self.pattern.sub(paint, text)}{post}".replace(pre + post, "")  # no empty runs, as rich
 
-            def paint(m: re.Match[str]) -> str:
-                pre, post = codes[m.lastgroup or ""]
-                return f"{pre}{m.group()}{post}" if pre else m.group()
+    def _painter(self, base: str, system: str) -> Callable[[re.Match[str]], str]:
+        codes = {group: _codes(base, style, system) for group, style in self.styles.items()}
+        around = _codes(base, "", system)  # a match closes the base style's run and opens it again after
 
-            self._painters[system] = paint
-        return self.pattern.sub(paint, text)
+        def paint(m: re.Match[str]) -> str:
+            pre, post = codes[m.lastgroup or ""]
+            return f"{around[1]}{pre}{m.group()}{post}{around[0]}"
+
+        def paint_bare(m: re.Match[str]) -> str:
+            pre, post = codes[m.lastgroup or ""]
+            return f"{pre}{m.group()}{post}" if pre else m.group()
+
+        return paint if base else paint_bare
 
 
 class Row:
@@ -130,9 +143,9 @@ class Row:
     def ansi(self, start: int, end: int, system: str) -> str:
         """The same text with the ANSI codes rich would write for those segments (see `Body`)."""
         base = self.style
-        if self._all is None and not (self._own or base or start) and end == self.mark_end == len(self.plain):
+        if self._all is None and not (self._own or start) and end == self.mark_end == len(self.plain):
             assert self.mark is not None
-            return self.mark.ansi(self.plain, system)  # the common row: only marks, drawn whole
+            return self.mark.ansi(self.plain, base, system)  # the common row: only marks, drawn whole
         out = []
         for text, style in self.runs(start, end):
             pre, post = _codes(base, style, system)
