@@ -8,6 +8,7 @@ its text is exactly `json.dumps(to_dict(trace), indent=…)`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
@@ -300,19 +301,22 @@ def _partial_code(prim: Primitive, k: int, args: tuple[int, ...], operands: list
     """∂prim/∂(argument k) with the arguments filled in, in adtrace syntax: the rule is printed once for each
     way its arguments bind (a label, a number, a negative number…), then their texts are put in."""
     filled = [operands[a] for a in args]
-    text = _rule_code(prim, k, tuple((p.prec, p.text.startswith("-")) for p in filled))
-    for m, p in enumerate(filled):
-        text = text.replace(f"{'-' if p.text.startswith('-') else ''}\x00{m}\x00", p.text)
-    return text
+    pieces = _rule_pieces(prim, k, tuple((p.prec, p.text.startswith("-")) for p in filled))
+    return "".join(piece if piece.__class__ is str else filled[piece].text for piece in pieces)  # type: ignore[index]
 
 
 @lru_cache(maxsize=1024)
-def _rule_code(prim: Primitive, k: int, binds: tuple[tuple[int, bool], ...]) -> str:
-    """The rule in adtrace syntax with a marker for each argument (its parentheses decided by how it binds)."""
-    marks: dict[str, Expr | Printed] = {
-        ARG_NAMES[m]: Printed(f"{'-' if negative else ''}\x00{m}\x00", prec) for m, (prec, negative) in enumerate(binds)
-    }
-    return show_filled(partial_rule(prim, k), "code", marks)
+def _rule_pieces(prim: Primitive, k: int, binds: tuple[tuple[int, bool], ...]) -> tuple[str | int, ...]:
+    """The rule in adtrace syntax, cut where each argument goes (its parentheses decided by how it binds): text,
+    and the argument's position."""
+    marks = {f"{'-' if negative else ''}\x00{m}\x00": m for m, (_, negative) in enumerate(binds)}
+    text = show_filled(
+        partial_rule(prim, k), "code", {ARG_NAMES[m]: Printed(mark, binds[m][0]) for mark, m in marks.items()}
+    )
+    if not marks:
+        return (text,)
+    cut = re.split("(" + "|".join(re.escape(mark) for mark in marks) + ")", text)
+    return tuple(marks[piece] if n % 2 else piece for n, piece in enumerate(cut) if n % 2 or piece)
 
 
 def _number(value: float) -> float | None:
