@@ -366,11 +366,17 @@ def _show_leaf(leaf: Const | Sym, fmt: Format) -> tuple[str, int]:
         if not isinstance(formula, Sym):
             return fold(formula, lambda x: _show_leaf(x, fmt), lambda node, args: _show_apply(node, args, fmt))
     if fmt == "latex":
-        if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
-            formula = _constant_formula(text)  # a folded constant, as typed: 2*pi, 1/3
-            return fold(formula, lambda x: _show_leaf(x, fmt), lambda node, args: _show_apply(node, args, fmt))
-        return _latex_number(text), _number_prec(text)
+        return _latex_constant(text)
     return text, _number_prec(text)
+
+
+@lru_cache(maxsize=4096)
+def _latex_constant(text: str) -> tuple[str, int]:
+    """A constant's text in LaTeX, with how tightly it binds (a value is shown in several steps)."""
+    if not _NUMERIC.fullmatch(text) and text not in CONSTANTS:
+        formula = _constant_formula(text)  # a folded constant, as typed: 2*pi, 1/3
+        return fold(formula, lambda x: _show_leaf(x, "latex"), lambda node, args: _show_apply(node, args, "latex"))
+    return _latex_number(text), _number_prec(text)
 
 
 def _show_apply(node: Apply, args: list[tuple[str, int]], fmt: Format) -> tuple[str, int]:
