@@ -14,7 +14,9 @@ the reverse/forward ratio and the peak memory per node, beside:
 * `compile()`: CPython's own C parser and compiler on the same expression, then evaluation with `math`
   (the fastest plain-Python forward evaluation; no derivatives);
 * micrograd: a minimal operator-overloading `Value` class (below), given its best chance: CPython's
-  `compile()` parses, the cyclic garbage collector is off, the topological sort is iterative;
+  `compile()` parses, the cyclic garbage collector is off, the topological sort is iterative, `__slots__`;
+* Karpathy's own micrograd `engine.py` (karpathy_engine.py: as published, with the benchmark's other
+  primitives added in its style), compile + forward + backward;
 
 * torch: PyTorch autograd on 0-d CPU tensors, when PyTorch is installed.
 
@@ -43,6 +45,9 @@ from adtrace.engine.forward import forward
 from adtrace.engine.pipeline import trace
 from adtrace.engine.reverse import adjoints
 from adtrace.engine.tape import build
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import karpathy_engine  # beside this file, not a package
 
 INPUTS = {"x1": 0.5, "x2": 1.5, "x3": 0.7, "x4": -0.3}
 # Valid both as adtrace and as Python (with sin, exp, … bound to functions of the right library).
@@ -228,6 +233,7 @@ def measurements(source: str, repeat: int, with_torch: bool) -> tuple[int, list[
         "compile": lambda: compile_eval(source),
         "mg f+b": forward_backward,
         "mg total": lambda: micrograd(source),
+        "kp total": lambda: karpathy(source),
     }
     torch_run = torch_total(source) if with_torch else None
     if torch_run is not None:
@@ -258,6 +264,15 @@ def micrograd(source: str) -> dict[str, float]:
     return {name: v.grad for name, v in inputs.items()}
 
 
+def karpathy(source: str) -> dict[str, float]:
+    """Karpathy's engine.py, the same job: compile, forward, backward."""
+    code = compile(source, "<bench>", "eval")
+    inputs = {name: karpathy_engine.Value(v) for name, v in INPUTS.items()}
+    out = eval(code, {"__builtins__": {}, **karpathy_engine.FUNCTIONS}, inputs)
+    out.backward()
+    return {name: v.grad for name, v in inputs.items()}
+
+
 def torch_total(source: str) -> Callable[[], object] | None:
     """PyTorch's whole job on the same text, or None when PyTorch is not installed."""
     import warnings
@@ -282,10 +297,10 @@ def torch_total(source: str) -> Callable[[], object] | None:
 def check_agreement(source: str) -> None:
     """The engine and the micrograd baseline must compute the same gradient, or the timing means nothing."""
     ours = trace(source, INPUTS).gradient
-    theirs = micrograd(source)
-    for name in INPUTS:
-        if not math.isclose(ours[name], theirs[name], rel_tol=1e-9, abs_tol=1e-9):
-            raise SystemExit(f"gradients disagree on {name}: adtrace {ours[name]!r}, micrograd {theirs[name]!r}")
+    for baseline, theirs in (("micrograd", micrograd(source)), ("Karpathy's engine.py", karpathy(source))):
+        for name in INPUTS:
+            if not math.isclose(ours[name], theirs[name], rel_tol=1e-9, abs_tol=1e-9):
+                raise SystemExit(f"gradients disagree on {name}: adtrace {ours[name]!r}, {baseline} {theirs[name]!r}")
     gc.collect()
 
 
@@ -303,8 +318,8 @@ def main() -> None:
     print()
     header = (
         f"{'nodes':>9} {'parse':>9} {'forward':>9} {'reverse':>9} {'rev/fwd':>7} {'engine':>9} {'µs/node':>7} "
-        f"{'B/node':>6} | {'compile':>9} {'mg f+b':>9} {'mg total':>9} {'torch':>9} | "
-        f"{'eng/mg':>6} {'mg/(f+r)':>8} {'torch/eng':>9}"
+        f"{'B/node':>6} | {'compile':>9} {'mg f+b':>9} {'mg total':>9} {'kp total':>9} {'torch':>9} | "
+        f"{'eng/mg':>6} {'eng/kp':>6} {'mg/(f+r)':>8} {'torch/eng':>9}"
     )
     print(header)
     print("-" * len(header))
@@ -324,8 +339,10 @@ def main() -> None:
             f"{nodes:>9,} {_t(m('parse'))} {_t(m('forward'))} {_t(m('reverse'))} "
             f"{median(rounds, lambda r: r['reverse'] / r['forward']):>7.2f} {_t(m('engine'))} "
             f"{m('engine') / nodes * 1e6:>7.2f} {memory / nodes:>6.0f} | "
-            f"{_t(m('compile'))} {_t(m('mg f+b'))} {_t(m('mg total'))} {_t(th) if th is not None else '        –'} | "
+            f"{_t(m('compile'))} {_t(m('mg f+b'))} {_t(m('mg total'))} {_t(m('kp total'))} "
+            f"{_t(th) if th is not None else '        –'} | "
             f"{median(rounds, lambda r: r['engine'] / r['mg total']):>6.2f} "
+            f"{median(rounds, lambda r: r['engine'] / r['kp total']):>6.2f} "
             f"{median(rounds, lambda r: r['mg f+b'] / (r['forward'] + r['reverse'])):>8.2f} "
             f"{torch_ratio:>9.2f}",
             flush=True,
@@ -334,8 +351,9 @@ def main() -> None:
     print("parse = text → Graph (lexer, parser, lowering); forward = values + local partials; reverse = adjoints and")
     print("per-edge products; engine = pipeline.trace, text → complete Trace (what the CLI computes before rendering).")
     print("compile = CPython compile() + eval with math (forward only); mg = the micrograd-style Value class:")
-    print("f+b = forward + backward on pre-compiled code, total = compile + forward + backward; torch = compile +")
-    print("0-d tensor forward + backward. eng/mg < 1: the engine beats micrograd end to end; mg/(f+r) > 1: our")
+    print("f+b = forward + backward on pre-compiled code, total = compile + forward + backward; kp total = the same")
+    print("with Karpathy's own engine.py; torch = compile + 0-d tensor forward + backward. eng/mg, eng/kp < 1: the")
+    print("engine beats micrograd (slots variant, Karpathy's own) end to end; mg/(f+r) > 1: our")
     print("forward + reverse beats micrograd's forward + backward by that factor; torch/eng > 1: we beat PyTorch.")
 
 
