@@ -11,6 +11,7 @@ from adtrace import trace
 from adtrace.expr import Sym
 from adtrace.lesson import passes
 from adtrace.lesson.build import build, visible
+from adtrace.lesson.lazy import Kept
 from adtrace.lesson.math import Partial, Prod, Running, Sum, bar, dot, show
 from adtrace.lesson.model import Lesson, Step, Steps
 from adtrace.views.terminal import to_text
@@ -169,3 +170,16 @@ def test_results_list_inputs_in_order_of_first_appearance() -> None:
     t = trace("b*a + c", a=1, b=2, c=3)
     rows = [show(s.lhs) for s in section(build(t), "result") if s.kind == "jacobian_row" and s.lhs is not None]
     assert rows == ["∂z/∂b", "∂z/∂a", "∂z/∂c"]
+
+
+def test_a_kept_sequence_makes_each_item_once_and_only_those_asked_for() -> None:
+    made: list[int] = []
+
+    def make(k: int) -> str:
+        made.append(k)
+        return f"item {k}"
+
+    items = Kept(1_000_000, make)
+    assert (items[0], items[-1], items[0], items[999_999]) == ("item 0", "item 999999", "item 0", "item 999999")
+    assert made == [0, 999_999]
+    assert list(items[2:4]) == ["item 2", "item 3"] and made == [0, 999_999, 2, 3]
