@@ -323,8 +323,15 @@ def _show_nested(
     notation = _notation(expr.prim, fmt)
     arg_prec = notation.arg_prec
     texts = []
+    plain = fmt == "plain"
     for k, arg in enumerate(expr.args):
-        text, prec = _show_nested(arg, fmt, depth + 1, mapping)
+        cls = arg.__class__
+        if cls is Apply or (mapping is not None and cls is Sym and arg[0] in mapping):
+            text, prec = _show_nested(arg, fmt, depth + 1, mapping)
+        elif plain and cls is Sym:  # a label: the commonest argument, printed here without a call
+            text, prec = arg[0], ATOM  # type: ignore[assignment]
+        else:
+            text, prec = _show_leaf(arg, fmt)  # type: ignore[arg-type]
         need = arg_prec[k]
         if prec < need or (k > 0 and need > 0 and text.startswith("-")):
             text = f"\\left({text}\\right)" if fmt == "latex" else f"({text})"

@@ -207,7 +207,7 @@ def step_rows(step: Step, max_rows: int = DEFAULT_MAX_ROWS) -> list[Row]:
         plain = f"{indent}   {words.IN_THE_NODES} {lhs} = " + " = ".join(also)
         rows.append(styled(plain, indent=cell_width(indent) + 6))
     pad = indent + "   "
-    for use in _elided(step.partials, max_rows):
+    for use in _elided(step.partials, max_rows) if step.partials else ():
         if use is None:
             more = len(step.partials) - max_rows
             rows.append(
