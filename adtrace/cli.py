@@ -33,10 +33,13 @@ class _ExpressionFirst(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         takes_value: dict[str, bool] = {}
+        spelled_out: dict[str, str] = {}  # -q → --quiet: click tries '-q' as a long option first; a miss costs difflib
         for param in self.get_params(ctx):
             if isinstance(param, click.Option):
                 for opt in [*param.opts, *param.secondary_opts]:
                     takes_value[opt] = not param.is_flag and not param.count
+                long = [opt for opt in param.opts if opt.startswith("--")]
+                spelled_out.update((opt, long[0]) for opt in param.opts if long and not opt.startswith("--"))
         options: list[str] = []
         positional: list[str] = []
         it = iter(args)
@@ -46,7 +49,7 @@ class _ExpressionFirst(click.Command):
                 break
             name = arg.split("=", 1)[0] if arg.startswith("--") else arg
             if name in takes_value:
-                options.append(arg)
+                options.append(spelled_out.get(arg, arg))
                 if takes_value[name] and "=" not in arg:
                     value = next(it, None)
                     if value is None and ctx.resilient_parsing:  # shell completion: the value is being typed
@@ -139,6 +142,18 @@ def _top_level_commas(text: str) -> list[str]:
     return [*parts, text[start:]]
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"adtrace, version {__version__}", color=ctx.color)
+        ctx.exit()
+
+
+def _help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -164,7 +179,7 @@ def _practice_options(command: _F) -> _F:
     return command
 
 
-@click.command(cls=_ExpressionFirst, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_ExpressionFirst, context_settings={"help_option_names": []})  # -h/--help: the last option
 @click.argument("arguments", nargs=-1)
 @click.option(
     "-f",
@@ -292,7 +307,14 @@ def _practice_options(command: _F) -> _F:
 )
 @click.option("--max-depth", type=click.IntRange(1, 5000), default=200, show_default=True, help="Deepest nested calls.")
 @_practice_options
-@click.version_option(version=__version__, prog_name="adtrace")  # not package_name: that reads metadata, 70 ms
+# --version and --help as click's version_option and help option make them, their texts written here: click looks
+# its own texts up in gettext's catalogues at every start (importing locale), 2% of a run that prints a trace.
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version, help="Show the version and exit."
+)
+@click.option(
+    "-h", "--help", is_flag=True, expose_value=False, is_eager=True, callback=_help, help="Show this message and exit."
+)
 def main(
     arguments: tuple[str, ...],
     program_file: Any,

@@ -132,11 +132,8 @@ def _document(trace: Trace) -> _Object:
     graph = trace.graph
     numbered = graph.numbered
     first = trace.reverse[0] if trace.reverse else None
-    contexts = [
-        {"call": c.call, "loops": [{"line": loop.line, "iteration": loop.iteration} for loop in c.loops]}
-        for c in graph.contexts
-    ]
-    operands = _PartialCodes(_operands(trace))
+    contexts = _Contexts(trace)
+    operands = _Operands(trace)
     definitions = _Definitions()
 
     def nodes() -> Iterator[dict[str, Any]]:
@@ -241,27 +238,50 @@ def _last_numbered(trace: Trace, position: int) -> str | None:
 
 def steps(trace: Trace, rpass: ReversePass) -> list[dict[str, Any]]:
     """One record per numbered node, output to inputs, with every term of its sum."""
-    return list(_steps(trace, rpass, _PartialCodes(_operands(trace))))
+    return list(_steps(trace, rpass, _Operands(trace)))
 
 
-class _PartialCodes(list[Printed]):
-    """The operands, and each edge's partial in adtrace syntax once printed: every reverse pass, and the first
-    pass's `steps` again at the top, write the same partials."""
+class _Contexts:
+    """Where each node was made (its call, its loop iterations) as JSON, made when asked for: a program's tape
+    has one context per loop iteration, and nodes come a context at a time."""
 
-    def __init__(self, operands: list[Printed]) -> None:
-        super().__init__(operands)
-        self.codes: dict[tuple[int, int], str] = {}
+    def __init__(self, trace: Trace) -> None:
+        self.contexts = trace.graph.contexts
+        self.last: tuple[int, dict[str, Any]] | None = None
 
-    def code(self, trace: Trace, p: int, pos: int) -> str:
-        key = (p, pos)
-        text = self.codes.get(key)
-        if text is None:
-            node = trace.graph.nodes[p]
-            text = self.codes[key] = _partial_code(node.prim, pos, node.args, self)
-        return text
+    def __getitem__(self, k: int) -> dict[str, Any]:
+        if self.last is None or self.last[0] != k:
+            c = self.contexts[k]
+            loops = [{"line": loop.line, "iteration": loop.iteration} for loop in c.loops]
+            self.last = (k, {"call": c.call, "loops": loops})
+        return self.last[1]
 
 
-def _steps(trace: Trace, rpass: ReversePass, operands: _PartialCodes) -> Iterator[dict[str, Any]]:
+class _Operands:
+    """Each node inside a formula in adtrace syntax, printed when asked for: its label, or a constant written out
+    with no name in it (`c*2` is `sin(1)*2` where c = sin(1): c may be reassigned later, and it is no input)."""
+
+    def __init__(self, trace: Trace) -> None:
+        self.graph, self.notation, self.trace = trace.graph, trace.notation, trace
+
+    def __getitem__(self, i: int) -> Printed:
+        graph = self.graph
+        node = graph.nodes[i]
+        if node.is_const:
+            return printed(Const(node.const, graph.constant_code(i)), "code")
+        return printed(Sym(self.trace.label(i)), "code")
+
+    def code(self, p: int, pos: int) -> str:
+        """∂w_p/∂(argument pos) in adtrace syntax, the arguments filled in: the rule printed once for each way
+        its arguments bind (a label, a number, a negative number…), their texts put in."""
+        args = self.graph.nodes[p].args
+        filled = [self[a] for a in args]
+        binds = tuple([(f.prec, f.text.startswith("-")) for f in filled])
+        pieces = _rule_pieces(self.graph.nodes[p].prim, pos, binds)
+        return "".join([piece if piece.__class__ is str else filled[piece].text for piece in pieces])  # type: ignore[index]
+
+
+def _steps(trace: Trace, rpass: ReversePass, operands: _Operands) -> Iterator[dict[str, Any]]:
     """Trace.terms' contributions, read straight from the pass (no Term made per edge)."""
     parents = trace.graph.parents
     partials = trace.partials
@@ -277,32 +297,12 @@ def _steps(trace: Trace, rpass: ReversePass, operands: _PartialCodes) -> Iterato
                 "parent": label(p),
                 "parent_adjoint": adjoints[p],
                 "partial": partials[p][pos],
-                "partial_symbolic": code(trace, p, pos),
+                "partial_symbolic": code(p, pos),
                 "product": product,
             }
             for (p, pos), product in zip(parents[j], products[j], strict=True)
         ]
         yield record
-
-
-def _operands(trace: Trace) -> list[Printed]:
-    """Each node inside a formula in adtrace syntax: its label, or a constant written out with no name in it
-    (`c*2` is `sin(1)*2` where c = sin(1): c may be reassigned later, and it is no input)."""
-    graph = trace.graph
-    return [
-        printed(
-            Const(node.const, graph.constant_code(i)) if node.is_const else graph.operand(i, trace.notation), "code"
-        )
-        for i, node in enumerate(graph.nodes)
-    ]
-
-
-def _partial_code(prim: Primitive, k: int, args: tuple[int, ...], operands: list[Printed]) -> str:
-    """∂prim/∂(argument k) with the arguments filled in, in adtrace syntax: the rule is printed once for each
-    way its arguments bind (a label, a number, a negative number…), then their texts are put in."""
-    filled = [operands[a] for a in args]
-    pieces = _rule_pieces(prim, k, tuple((p.prec, p.text.startswith("-")) for p in filled))
-    return "".join(piece if piece.__class__ is str else filled[piece].text for piece in pieces)  # type: ignore[index]
 
 
 @lru_cache(maxsize=1024)

@@ -239,11 +239,16 @@ def _merged(blocks: tuple[Block, ...]) -> list[Block]:
     out: list[Block] = []
     for block in blocks:
         if out and _equations(out[-1]) and _equations(block):
-            steps = [*out[-1].steps, *block.steps]
-            out[-1] = out[-1]._replace(steps=Steps.of(steps))
+            out[-1] = out[-1]._replace(steps=_joined(out[-1].steps, block.steps))
         else:
             out.append(block)
     return out
+
+
+def _joined(first: Steps, then: Steps) -> Steps:
+    """Two blocks' steps as one sequence, still made a step at a time."""
+    cut = len(first)
+    return Steps(cut + len(then), lambda k: first[k] if k < cut else then[k - cut])
 
 
 def _const(text_: str) -> Expr:

@@ -65,6 +65,12 @@ def program(nodes: int) -> str:
     return f"z = 0\nfor k in range({max(1, nodes // 4)}):\n    z = z + sin(x*(k % 7 + 1))*y\nz"
 
 
+def chain(nodes: int) -> str:
+    """About `nodes` numbered nodes where no node has more than two parents: each step's text is short, so a
+    view that streams holds the same few kilobytes at any size (the expression's x and y have n/4 terms)."""
+    return f"z = x*y\nfor k in range({max(1, nodes // 5)}):\n    z = sin(z)*0.9 + z*0.5\nz"
+
+
 class Sink(io.TextIOBase):
     """A file that keeps nothing: the output's size is not the view's memory."""
 
@@ -175,6 +181,17 @@ def views(kind: str, size: int, rounds: int, names: tuple[str, ...], peak_max: i
         print(f"  {name:<26} {_t(median):>10} {ratio:>9.2f} {median / nodes * 1e6:>9.1f} {top:>8}")
 
 
+def streaming(sizes: list[int]) -> None:
+    """Peak memory of each view printing the chain program: flat as the output grows ten times if it streams."""
+    print("\nstreaming: peak MB while each view prints a chain program (no node has more than two parents)")
+    made = {size: trace(chain(size), **INPUTS, symbolic=False) for size in sizes}
+    print(f"  {'view':<26} " + " ".join(f"{len(t.graph.numbered):>9,}" for t in made.values()))
+    for name, view in VIEWS.items():
+        if name == "web lesson" and max(sizes) > WEB_MAX:
+            continue
+        print(f"  {name:<26} " + " ".join(f"{peak(lambda t=t, v=view: v(t)):>9.1f}" for t in made.values()))  # type: ignore[misc]
+
+
 def symbolic_layer(rounds: int) -> None:
     print("\nsymbolic layer (engine with symbolic=True ÷ the same engine without it)")
     print(f"  {'nodes':>6} {'numeric':>10} {'symbolic':>10} {'× numeric':>10}")
@@ -252,7 +269,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--peak-max", type=int, default=10001, help="measure peak memory up to this many nodes")
     ap.add_argument("--programs", action="store_true", help="also time the loop programs")
-    ap.add_argument("--no-extras", action="store_true", help="leave out the symbolic layer and --step")
+    ap.add_argument("--no-extras", action="store_true", help="leave out the symbolic layer, --step and streaming")
+    ap.add_argument("--streaming", type=int, nargs="*", default=[1000, 10000], help="chain sizes for peak memory")
     args = ap.parse_args()
     print(f"Python {platform.python_version()} on {platform.machine()}; medians of {args.rounds} rounds")
     kinds = ["expression", "program"] if args.programs else ["expression"]
@@ -265,6 +283,8 @@ def main() -> None:
     if not args.no_extras:
         symbolic_layer(args.rounds)
         stepper(args.rounds)
+        if args.streaming:
+            streaming(args.streaming)
 
 
 def _t(seconds: float) -> str:
