@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 from ..engine.hessian import Hessian
 from ..engine.trace import ReversePass, Trace
 from ..expr import Apply, Const, Expr, Printed, Sym, partial_rule, printed, show, show_filled
-from ..primitives import ARG_NAMES, Primitive
+from ..primitives import ARG_NAMES, ATOM, Primitive
 
 
 class _Records(NamedTuple):
@@ -269,7 +269,10 @@ class _Operands:
         node = graph.nodes[i]
         if node.is_const:
             return printed(Const(node.const, graph.constant_code(i)), "code")
-        return printed(Sym(self.trace.label(i)), "code")
+        label = self.trace.label(i)
+        if label.isascii() and "-" not in label:  # w3, x1: the label is its code (no w̄ to spell, no v-1)
+            return Printed(label, ATOM)
+        return printed(Sym(label), "code")
 
     def code(self, p: int, pos: int) -> str:
         """∂w_p/∂(argument pos) in adtrace syntax, the arguments filled in: the rule printed once for each way
