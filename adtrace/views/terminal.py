@@ -62,19 +62,19 @@ def text_of(words_: Words, max_rows: int = 0) -> str:
     return "".join(piece if isinstance(piece, str) else show(piece) for piece in words_)
 
 
-def elide(count: int, max_rows: int) -> list[int | None]:
-    """The positions a section shows: all, or past `max_rows` (0 = no limit) the head and the tail with one
-    None where the rest were skipped."""
+def elide(count: int, max_rows: int) -> Sequence[int | None]:
+    """The positions a section shows: all (a range: no list as long as the trace), or past `max_rows` (0 = no
+    limit) the head and the tail with one None where the rest were skipped."""
     if max_rows <= 0 or count <= max_rows:
-        return list(range(count))
+        return range(count)
     head = (max_rows + 1) // 2
     return [*range(head), None, *range(count - (max_rows - head), count)]
 
 
-def elide_runs(count: int, max_rows: int, starts: Sequence[int]) -> list[int | None]:
+def elide_runs(count: int, max_rows: int, starts: Sequence[int]) -> Sequence[int | None]:
     """As `elide`, but the cut falls between runs (a loop iteration, a call), so whole runs are skipped."""
     shown = elide(count, max_rows)
-    if None not in shown or not starts:
+    if isinstance(shown, range) or not starts:
         return shown
     head = (max_rows + 1) // 2
     tail_from = count - (max_rows - head)
