@@ -230,7 +230,14 @@ class _Writer:
 
 
 def _equations(block: Block) -> bool:
-    return block.kind == "steps" and all(step.kind in ("definition", "closed_form", "note") for step in block.steps)
+    """Whether a block is one-line equations (the decomposition, the outputs, the closed forms): told by its first
+    step that is not a note, since a block's steps are made by one maker (so a long block is not made twice)."""
+    if block.kind != "steps":
+        return False
+    for step in block.steps:
+        if step.kind != "note":
+            return step.kind in ("definition", "closed_form")
+    return True
 
 
 def _merged(blocks: tuple[Block, ...]) -> list[Block]:
