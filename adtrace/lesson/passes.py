@@ -8,7 +8,6 @@ nodes (when the symbolic layer is there), the partials with their rules, the sen
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 
 from ..engine.symbolic import SymbolicPass, rounded
 from ..engine.trace import ReversePass, TangentPass, Trace
@@ -20,8 +19,6 @@ from .math import Math, Partial, Prod, Running, Sum, adjoint, num, seed_num, tan
 from .model import Answer, Line, Note, PartialUse, Step, Term
 from .rules import rule_math, rule_text
 from .tidy import tidy
-
-T = TypeVar("T")
 
 
 def _leaf(j: int, label: str, output: str | None, seed: float | None, sentences: tuple[str, ...]) -> Step:
@@ -102,28 +99,43 @@ def reverse_step(
     if not edges:
         return _leaf(j, label, output, rpass.seeds.get(j, 0.0) if output is not None else None, sentences)
     terms = trace.terms(rpass, j)
-    partials = _each(len(terms), lambda k: partial_use(trace, terms[k].parent, terms[k].position, j))
     head: list[Math] = [adjoint(output or "")] if seed is not None else []
     head_num: list[Math] = [seed_num(seed)] if seed is not None else []
+    if len(terms) <= EAGER:  # the common step: every level made at once, in one walk of the terms
+        partials: Sequence[PartialUse] = tuple([partial_use(trace, t.parent, t.position, j) for t in terms])
+        by_symbol, by_rule, by_number = [*head], [*head], [*head_num]
+        for t, u in zip(terms, partials, strict=True):
+            parent, partial = adjoint(trace.label(t.parent)), _expr(u.formula)
+            by_symbol.append(Prod((parent, u.symbol)))
+            by_rule.append(product(parent, partial))
+            by_number.append(product(num(t.parent_adjoint, digits), trace.with_values(partial, digits)))
+        lines = [
+            Line("symbols", Sum(tuple(by_symbol))),
+            Line("rules", Sum(tuple(by_rule))),
+            Line("numbers", Sum(tuple(by_number))),
+        ]
+    else:  # thousands of parents: each level made when printed, each partial once (a view may print head and tail)
+        partials = Kept(len(terms), lambda k: partial_use(trace, terms[k].parent, terms[k].position, j))
 
-    def symbol(k: int) -> Math:
-        return Prod((adjoint(trace.label(terms[k].parent)), partials[k].symbol))
+        def symbol(k: int) -> Math:
+            return Prod((adjoint(trace.label(terms[k].parent)), partials[k].symbol))
 
-    def rule(k: int) -> Math:
-        return product(adjoint(trace.label(terms[k].parent)), _expr(partials[k].formula))
+        def rule(k: int) -> Math:
+            return product(adjoint(trace.label(terms[k].parent)), _expr(partials[k].formula))
 
-    def numbers(k: int) -> Math:
-        t = terms[k]
-        return product(num(t.parent_adjoint, digits), trace.with_values(_expr(partials[k].formula), digits))
+        def number(k: int) -> Math:
+            t = terms[k]
+            return product(num(t.parent_adjoint, digits), trace.with_values(_expr(partials[k].formula), digits))
+
+        lines = [
+            Line("symbols", _sum(head, len(terms), symbol)),
+            Line("rules", _sum(head, len(terms), rule)),
+            Line("numbers", _sum(head_num, len(terms), number)),
+        ]
 
     def products(k: int) -> Math:
         return num(terms[k].product, digits)
 
-    lines = [
-        Line("symbols", _sum(head, len(terms), symbol)),
-        Line("rules", _sum(head, len(terms), rule)),
-        Line("numbers", _sum(head_num, len(terms), numbers)),
-    ]
     if len(terms) + len(head) > 1:
         lines.append(Line("products", _sum(head_num, len(terms), products)))
     rules = lines[1].math
@@ -186,12 +198,6 @@ def _terms(
 
 EAGER = 64
 """Up to this many terms a step makes its sums at once; a node with more parents makes them when printed."""
-
-
-def _each(count: int, make: Callable[[int], T]) -> Sequence[T]:
-    """The items as a tuple, or past EAGER as a lazy sequence that keeps what it made (a view printing the
-    head and the tail of a sum with thousands of terms makes only those, and each once)."""
-    return tuple(make(k) for k in range(count)) if count <= EAGER else Kept(count, make)
 
 
 def _sum(head: list[Math], count: int, make: Callable[[int], Math]) -> Sum:
