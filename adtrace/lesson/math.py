@@ -122,14 +122,17 @@ def show(math: Math, fmt: Format = "plain") -> str:
 
 
 def _sum(math: Sum, fmt: Format) -> str:
-    parts = [show(t, fmt) for t in math.terms]
+    terms = math.terms
+    if len(terms) == 1:  # most steps: one parent
+        return show(terms[0], fmt)
+    parts = [show(t, fmt) for t in terms]
     joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
     return " + ".join(joined) if joined else "0"
 
 
 def _prod(math: Prod, fmt: Format) -> str:
     sep = " \\cdot " if fmt == "latex" else "·"
-    return sep.join(_factor(f, fmt) for f in math.factors)
+    return sep.join([_factor(f, fmt) for f in math.factors])
 
 
 def _running(math: Running, fmt: Format) -> str:

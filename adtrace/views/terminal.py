@@ -199,13 +199,13 @@ def step_rows(step: Step, max_rows: int = DEFAULT_MAX_ROWS) -> list[Row]:
     indent = " " * (cell_width(lead) + cell_width(lhs))
     first = f"{lead}{lhs} = {chain[0]}" if chain else f"{lead}{lhs}"
     texts = [" = ".join([first, *chain[1:]])] if step.inline else [first, *(f"{indent} = {c}" for c in chain[1:])]
-    rows = [styled(t, indent=cell_width(indent) + 3) for t in texts]
+    rows = [styled(t, indent=len(indent) + 3) for t in texts]
     if step.aside:
         rows[-1] = _with_aside(rows[-1], step.aside)
     if step.also:
         also = dedupe([_show_line(line, max_rows) for line in step.also])
         plain = f"{indent}   {words.IN_THE_NODES} {lhs} = " + " = ".join(also)
-        rows.append(styled(plain, indent=cell_width(indent) + 6))
+        rows.append(styled(plain, indent=len(indent) + 6))
     pad = indent + "   "
     for use in _elided(step.partials, max_rows) if step.partials else ():
         if use is None:
