@@ -59,7 +59,10 @@ def text_of(words_: Words, max_rows: int = 0) -> str:
         skipped = (len(words_) - 2 * keep) // 2
         head, tail = words_[:keep], words_[len(words_) - keep :]
         return f"{text_of(head)} {words.MORE_ITEMS.format(count=skipped)} {text_of(tail)}"
-    return "".join(piece if isinstance(piece, str) else show(piece) for piece in words_)
+    if len(words_) == 1:  # most table cells: one formula
+        piece = words_[0]
+        return piece if isinstance(piece, str) else show(piece)
+    return "".join([piece if isinstance(piece, str) else show(piece) for piece in words_])
 
 
 def elide(count: int, max_rows: int) -> Sequence[int | None]:
