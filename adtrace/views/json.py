@@ -147,11 +147,7 @@ def _document(trace: Trace) -> _Object:
                 "name": node.name,
                 "args": [graph.nodes[a].const if graph.nodes[a].is_const else label(a) for a in node.args],
                 "parents": [label(p) for p in dict.fromkeys(p for p, _ in graph.parents[i])],
-                "definition": show_filled(
-                    definitions[node.prim, len(node.args)],
-                    "code",
-                    {ARG_NAMES[m]: operands[a] for m, a in enumerate(node.args)},
-                )
+                "definition": _filled(definitions[node.prim, len(node.args)], [operands[a] for a in node.args])
                 if node.args
                 else show(trace.definition(i), "code"),
                 "value": _number(trace.values[i]),
@@ -277,11 +273,8 @@ class _Operands:
     def code(self, p: int, pos: int) -> str:
         """∂w_p/∂(argument pos) in adtrace syntax, the arguments filled in: the rule printed once for each way
         its arguments bind (a label, a number, a negative number…), their texts put in."""
-        args = self.graph.nodes[p].args
-        filled = [self[a] for a in args]
-        binds = tuple([(f.prec, f.text.startswith("-")) for f in filled])
-        pieces = _rule_pieces(self.graph.nodes[p].prim, pos, binds)
-        return "".join([piece if piece.__class__ is str else filled[piece].text for piece in pieces])  # type: ignore[index]
+        node = self.graph.nodes[p]
+        return _filled(partial_rule(node.prim, pos), [self[a] for a in node.args])
 
 
 def _steps(trace: Trace, rpass: ReversePass, operands: _Operands) -> Iterator[dict[str, Any]]:
@@ -308,14 +301,19 @@ def _steps(trace: Trace, rpass: ReversePass, operands: _Operands) -> Iterator[di
         yield record
 
 
-@lru_cache(maxsize=1024)
-def _rule_pieces(prim: Primitive, k: int, binds: tuple[tuple[int, bool], ...]) -> tuple[str | int, ...]:
-    """The rule in adtrace syntax, cut where each argument goes (its parentheses decided by how it binds): text,
-    and the argument's position."""
+def _filled(template: Expr, operands: list[Printed]) -> str:
+    """A primitive's formula over its rule arguments (a*b, ∂(a*b)/∂a = b) with the operands put in, in adtrace
+    syntax: show_filled's text, from the template printed once for each way its operands bind."""
+    pieces = _pieces(template, tuple([(p.prec, p.text.startswith("-")) for p in operands]))
+    return "".join([piece if piece.__class__ is str else operands[piece].text for piece in pieces])  # type: ignore[index]
+
+
+@lru_cache(maxsize=2048)
+def _pieces(template: Expr, binds: tuple[tuple[int, bool], ...]) -> tuple[str | int, ...]:
+    """The template in adtrace syntax, cut where each operand goes (its parentheses decided by how it binds, as
+    the printer decides them: by its precedence and its leading minus): text, and the operand's position."""
     marks = {f"{'-' if negative else ''}\x00{m}\x00": m for m, (_, negative) in enumerate(binds)}
-    text = show_filled(
-        partial_rule(prim, k), "code", {ARG_NAMES[m]: Printed(mark, binds[m][0]) for mark, m in marks.items()}
-    )
+    text = show_filled(template, "code", {ARG_NAMES[m]: Printed(mark, binds[m][0]) for mark, m in marks.items()})
     if not marks:
         return (text,)
     cut = re.split("(" + "|".join(re.escape(mark) for mark in marks) + ")", text)
