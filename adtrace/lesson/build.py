@@ -238,12 +238,13 @@ def forward(trace: Trace, digits: int, explain: bool) -> Section:
         definition = trace.definition(i)
         value = num(trace.values[i], digits)
         with_values = value if trace.graph.nodes[i].is_input else trace.with_values(definition, digits)
+        lhs = title(trace, i)
         return Step(
             "forward",
             i,
-            title(trace, i),
+            lhs,
             (Line("symbols", definition), Line("numbers", with_values), Line("value", value)),
-            cells=((title(trace, i),), (definition,), (with_values,), (value,)),
+            cells=((lhs,), (definition,), (with_values,), (value,)),
             uses=(i, *trace.graph.nodes[i].args),
             explain=(words.explain_forward(trace, i, digits),) if explain else (),
             answer=Answer(trace.values[i], definition),
