@@ -33,10 +33,13 @@ class _ExpressionFirst(click.Command):
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         takes_value: dict[str, bool] = {}
+        spelled_out: dict[str, str] = {}  # -q → --quiet: click tries '-q' as a long option first; a miss costs difflib
         for param in self.get_params(ctx):
             if isinstance(param, click.Option):
                 for opt in [*param.opts, *param.secondary_opts]:
                     takes_value[opt] = not param.is_flag and not param.count
+                long = [opt for opt in param.opts if opt.startswith("--")]
+                spelled_out.update((opt, long[0]) for opt in param.opts if long and not opt.startswith("--"))
         options: list[str] = []
         positional: list[str] = []
         it = iter(args)
@@ -46,7 +49,7 @@ class _ExpressionFirst(click.Command):
                 break
             name = arg.split("=", 1)[0] if arg.startswith("--") else arg
             if name in takes_value:
-                options.append(arg)
+                options.append(spelled_out.get(arg, arg))
                 if takes_value[name] and "=" not in arg:
                     value = next(it, None)
                     if value is None and ctx.resilient_parsing:  # shell completion: the value is being typed
