@@ -142,6 +142,18 @@ def _top_level_commas(text: str) -> list[str]:
     return [*parts, text[start:]]
 
 
+def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(f"adtrace, version {__version__}", color=ctx.color)
+        ctx.exit()
+
+
+def _help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    if value and not ctx.resilient_parsing:
+        click.echo(ctx.get_help(), color=ctx.color)
+        ctx.exit()
+
+
 _F = TypeVar("_F", bound=Callable[..., Any])
 
 
@@ -167,7 +179,7 @@ def _practice_options(command: _F) -> _F:
     return command
 
 
-@click.command(cls=_ExpressionFirst, context_settings={"help_option_names": ["-h", "--help"]})
+@click.command(cls=_ExpressionFirst, context_settings={"help_option_names": []})  # -h/--help: the last option
 @click.argument("arguments", nargs=-1)
 @click.option(
     "-f",
@@ -295,7 +307,14 @@ def _practice_options(command: _F) -> _F:
 )
 @click.option("--max-depth", type=click.IntRange(1, 5000), default=200, show_default=True, help="Deepest nested calls.")
 @_practice_options
-@click.version_option(version=__version__, prog_name="adtrace")  # not package_name: that reads metadata, 70 ms
+# --version and --help as click's version_option and help option make them, their texts written here: click looks
+# its own texts up in gettext's catalogues at every start (importing locale), 2% of a run that prints a trace.
+@click.option(
+    "--version", is_flag=True, expose_value=False, is_eager=True, callback=_version, help="Show the version and exit."
+)
+@click.option(
+    "-h", "--help", is_flag=True, expose_value=False, is_eager=True, callback=_help, help="Show this message and exit."
+)
 def main(
     arguments: tuple[str, ...],
     program_file: Any,
