@@ -7,6 +7,7 @@ a Trace built by `pipeline.trace`.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import random
 import sys
@@ -671,6 +672,7 @@ def _practice(
 
         title, src, found = traces[0]
         retrace = functools.partial(_retrace, src, common)
+        gc.enable()  # the quiz waits on a person: the collector runs as usual (`adtrace` starts with it off)
         quiz_view.run(
             found,
             out,
@@ -776,6 +778,7 @@ def _show(
         if sys.stdout.isatty() and (keys or delay is not None):
             from .views import stepper
 
+            gc.enable()  # the stepper waits on a person: the collector runs as usual (`adtrace` starts with it off)
             try:
                 reached = stepper.run(result, out, explain=explain, digits=digits, delay=delay, keys=keys)
             except KeyboardInterrupt:
