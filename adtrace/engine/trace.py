@@ -61,6 +61,9 @@ class Term(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class Trace:
+    """The numbers of one trace: the graph, the forward sweep's values and local partials, every reverse and
+    tangent pass, and the formulas behind them (`api.Trace` adds the ways a trace shows itself)."""
+
     graph: Graph
     inputs: dict[str, float]
     values: list[float]
