@@ -152,7 +152,7 @@ def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 def _help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
         if ctx.terminal_width is None and click.formatting.FORCED_WIDTH is None:
-            ctx.terminal_width = _help_width(ctx.max_content_width or 80)
+            ctx.terminal_width = _help_width(80 if ctx.max_content_width is None else ctx.max_content_width)
         click.echo(ctx.get_help(), color=ctx.color)
         ctx.exit()
 
