@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from dataclasses import fields
-from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from .engine import pipeline
@@ -18,6 +17,7 @@ from .engine.trace import Trace as _EngineTrace
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
+    from pathlib import Path
 
     from rich.console import Console, ConsoleOptions, RenderResult
 

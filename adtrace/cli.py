@@ -7,6 +7,7 @@ a Trace built by `pipeline.trace`.
 from __future__ import annotations
 
 import functools
+import gc
 import os
 import random
 import sys
@@ -150,8 +151,26 @@ def _version(ctx: click.Context, param: click.Parameter, value: bool) -> None:
 
 def _help(ctx: click.Context, param: click.Parameter, value: bool) -> None:
     if value and not ctx.resilient_parsing:
+        if ctx.terminal_width is None and click.formatting.FORCED_WIDTH is None:
+            ctx.terminal_width = _help_width(80 if ctx.max_content_width is None else ctx.max_content_width)
         click.echo(ctx.get_help(), color=ctx.color)
         ctx.exit()
+
+
+def _help_width(max_width: int) -> int:
+    """The width click lays the help page out to: the terminal's (COLUMNS first, as shutil.get_terminal_size
+    reads it), at most max_width, less 2, at least 50. Worked out here because click's own way imports shutil,
+    which imports bz2, lzma and zlib: a twentieth of --help's instructions."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns <= 0 and sys.__stdout__ is not None:
+        try:
+            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns
+        except (AttributeError, ValueError, OSError):
+            columns = 0
+    return max(min(columns if columns > 0 else 80, max_width) - 2, 50)
 
 
 _F = TypeVar("_F", bound=Callable[..., Any])
@@ -671,6 +690,7 @@ def _practice(
 
         title, src, found = traces[0]
         retrace = functools.partial(_retrace, src, common)
+        gc.enable()  # the quiz waits on a person: the collector runs as usual (`adtrace` starts with it off)
         quiz_view.run(
             found,
             out,
@@ -776,6 +796,7 @@ def _show(
         if sys.stdout.isatty() and (keys or delay is not None):
             from .views import stepper
 
+            gc.enable()  # the stepper waits on a person: the collector runs as usual (`adtrace` starts with it off)
             try:
                 reached = stepper.run(result, out, explain=explain, digits=digits, delay=delay, keys=keys)
             except KeyboardInterrupt:

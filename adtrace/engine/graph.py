@@ -6,9 +6,10 @@ appearance, then operations in evaluation order (post-order, left to right),
 so the node list is already topologically sorted and every later pass is a
 plain loop. Constants are nodes too (so the forward loop stays uniform) but
 get no number: they print inline (`2·w1`).
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: a NamedTuple compiles every annotation given as a string
+(typing.ForwardRef), and this module's named tuples are made at every start.
+"""
 
 import re
 from bisect import bisect_right
@@ -139,6 +140,9 @@ class Branch(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class Graph:
+    """The tape: the nodes in topological order (inputs first), each one's arguments and parents, and what
+    the program's text told the run (outputs, contexts, branches, notes)."""
+
     source: str
     nodes: list[Node]
     """In topological order: every node comes after its arguments."""

@@ -19,8 +19,6 @@ from ..language.values import coerce
 from .forward import forward, tangents
 from .graph import MAX_DEPTH_DEFAULT, MAX_ITERATIONS_DEFAULT, MAX_NODES_DEFAULT, Graph, Limits
 from .reverse import adjoints
-from .symbolic import MAX_NODES, known_values
-from .symbolic import build as build_symbolic
 from .tape import build
 from .trace import Mode, Notation, ReversePass, TangentPass, Trace
 
@@ -151,6 +149,9 @@ def trace(
     jacobian = {p.output: {name: p.adjoints[i] for name, i in graph.inputs.items()} for p in unit_reverse if p.output}
     layer, note = None, ""
     if symbolic is not False:
+        from .symbolic import MAX_NODES  # the symbolic layer's code is loaded only for a trace that has one
+        from .symbolic import build as build_symbolic
+
         if len(graph.numbered) <= MAX_NODES:
             layer = build_symbolic(graph, {}, [(p.seeds, p.output) for p in reverse], notation)
         else:
@@ -201,6 +202,9 @@ def _symbolic_trace(
     graph: Graph, known: dict[str, float], seed: Seed | None, mode: Mode, notation: Notation, warnings: tuple[str, ...]
 ) -> Trace:
     """A trace with formulas instead of numbers: inputs without a value stay symbols."""
+    from .symbolic import MAX_NODES, known_values
+    from .symbolic import build as build_symbolic
+
     missing = ", ".join(name for name in graph.inputs if name not in known)
     if mode != "reverse":
         raise OptionError(f"--mode {mode} needs a value for every input (no value for {missing})")

@@ -71,6 +71,8 @@ class SymbolicPass(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class SymbolicTrace:
+    """The formulas behind a trace's numbers: each node's value in the inputs, and each pass's adjoints."""
+
     forward: list[Expr]
     """Per node, its value in terms of the inputs (its label when kept as an intermediate)."""
     forward_where: dict[str, Expr]

@@ -11,13 +11,15 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Literal, NamedTuple
+from typing import TYPE_CHECKING, Literal, NamedTuple
 
 from ..errors import NoValuesError
 from ..expr import Apply, Const, Expr, Sym, number, partial_rule, show, substitute
 from ..primitives import ARG_NAMES
 from .graph import Graph
-from .symbolic import SymbolicTrace
+
+if TYPE_CHECKING:  # a trace without its symbolic layer (-q, --no-symbolic) loads no symbolic code
+    from .symbolic import SymbolicTrace
 
 Mode = Literal["reverse", "forward", "both"]
 Notation = Literal["w", "v"]
@@ -59,6 +61,9 @@ class Term(NamedTuple):
 
 @dataclass(frozen=True, eq=False)
 class Trace:
+    """The numbers of one trace: the graph, the forward sweep's values and local partials, every reverse and
+    tangent pass, and the formulas behind them (`api.Trace` adds the ways a trace shows itself)."""
+
     graph: Graph
     inputs: dict[str, float]
     values: list[float]

@@ -7,9 +7,10 @@ print steps; they never compute a number, assemble a formula or word a sentence 
 
 Sections hand out their steps lazily (`Steps`): a view of a million-node trace makes one step at a
 time, and a view that elides rows past --max-rows asks only for the head and the tail.
-"""
 
-from __future__ import annotations
+No `from __future__ import annotations` here: a NamedTuple compiles every annotation given as a string
+(typing.ForwardRef), and this module's sixty fields cost more to compile than the rest of it to run.
+"""
 
 from collections.abc import Sequence
 from typing import Literal, NamedTuple
@@ -80,6 +81,18 @@ class Column(NamedTuple):
     align: Align = "left"
 
 
+class Term(NamedTuple):
+    """One contribution w̄p·∂wp/∂wj of a reverse step, at every level, and its running sum."""
+
+    parent: int
+    position: int
+    lines: tuple[Line, ...]
+    value: float
+    running: Math
+    """The sum so far, after this term, open for the terms to come (3 + …)."""
+    explain: str = ""
+
+
 class Step(NamedTuple):
     kind: StepKind
     node: int | None = None
@@ -111,18 +124,6 @@ class Step(NamedTuple):
     also: tuple[Line, ...] = ()
     """The same result at another level, shown after the derivation under `words.IN_THE_NODES`: the
     adjoint as a formula in the nodes (each parent adjoint written out, then simplified)."""
-
-
-class Term(NamedTuple):
-    """One contribution w̄p·∂wp/∂wj of a reverse step, at every level, and its running sum."""
-
-    parent: int
-    position: int
-    lines: tuple[Line, ...]
-    value: float
-    running: Math
-    """The sum so far, after this term, open for the terms to come (3 + …)."""
-    explain: str = ""
 
 
 Steps = Lazy[Step]

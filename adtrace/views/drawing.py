@@ -23,9 +23,7 @@ import weakref
 from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING
 
-from rich import box
 from rich.cells import cell_len
-from rich.table import Table
 from rich.text import Span, Text
 
 from ..engine.trace import Trace
@@ -36,6 +34,7 @@ from .layout import Item, Layering, layered, place
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderResult
+    from rich.table import Table
 
 MAX_NODES = 60
 """Graphs with more numbered nodes than this are shown as an adjacency table (a drawing that size is a
@@ -573,6 +572,9 @@ def _cells(text: str) -> list[str]:
 
 def adjacency_table(view: GraphDrawing) -> Table:
     """The graph as a table, for graphs too big to draw: each node, its inputs and its parents."""
+    from rich import box  # rich.table is loaded only for a graph too big to draw (start-up time)
+    from rich.table import Table
+
     trace = view.trace
     graph = trace.graph
     table = Table(

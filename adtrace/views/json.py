@@ -12,12 +12,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
 from itertools import islice
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..engine.hessian import Hessian
 from ..engine.trace import ReversePass, Trace
 from ..expr import Apply, Const, Expr, Printed, Sym, partial_rule, printed, show, show_filled
 from ..primitives import ARG_NAMES, ATOM, Primitive
+
+if TYPE_CHECKING:  # a Hessian comes only with --hessian: its engine is not loaded for the plain JSON
+    from ..engine.hessian import Hessian
 
 
 class _Records(NamedTuple):
