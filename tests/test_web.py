@@ -103,14 +103,24 @@ def test_past_the_cap_the_graph_is_a_table_and_the_page_stays_linear() -> None:
     assert per_node < 3 * len(to_html(t_small)) / len(t_small.graph.numbered)
 
 
+def data_of(page: str) -> dict[str, Any]:
+    data = re.search(r'<script type="application/json" class="adl-data">(.*?)</script>', page, re.S)
+    assert data is not None
+    return json.loads(data.group(1).replace("<\\/", "</"))  # type: ignore[no-any-return]
+
+
 def test_running_sums_cost_linear_space_however_many_parents_a_node_has() -> None:
     t = trace("+".join(f"x*y{k}" for k in range(1, 151)), {"x": 2, **{f"y{k}": k for k in range(1, 151)}})
-    states = states_of(to_html(t))
+    data = data_of(to_html(t))
     x = t.graph.inputs["x"]
-    carried = [s[6][str(x)] for s in states if str(x) in s[6]]
-    assert len(carried) >= 150
-    final = [r.running[x] for r in reveal_states(t) if x in r.running][-1]
-    assert sum(len(rest) for _, rest in carried) <= 2 * len(final)  # each state adds its one product
+    carried = [s[6][str(x)] for s in data["states"] if str(x) in s[6]]
+    assert len(carried) >= 150 and all(len(c) == 2 for c in carried)  # [sequence, how many terms are shown]
+    assert len({seq for seq, _ in carried}) == 1  # every state of x's sum shares one sequence of terms
+    running = [r.running for r in reveal_states(t) if x in r.running]
+    final = running[-1][x]
+    assert sum(len(piece) for pieces in data["sums"] for piece in pieces) <= len(final)  # each term sent once
+    for (seq, count), sums in zip(carried, running, strict=True):  # and the page shows what --step shows
+        assert "".join(data["sums"][seq][:count]) + data["more"] == sums[x]
 
 
 def test_exports_terminal_looks_honour_max_rows_and_the_theme(tmp_path: Path) -> None:

@@ -57,6 +57,10 @@ class Running(NamedTuple):
     shown: int
 
 
+MORE = Sym("…")
+"""What a running sum ends with: the terms still to come."""
+
+
 class Formula(NamedTuple):
     """A formula the lesson wrote out itself, in both formats: an array rule (w̄5 = w̄6·w2ᵀ), a shape."""
 
@@ -122,14 +126,13 @@ def show(math: Math, fmt: Format = "plain") -> str:
     if isinstance(math, Matrix):
         return _matrix(math.rows, fmt)
     if isinstance(math, Sum):
-        parts = [show(t, fmt) for t in math.terms]
-        joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
-        return " + ".join(joined) if joined else "0"
+        pieces = [sum_piece(show(t, fmt), k, fmt) for k, t in enumerate(math.terms)]
+        return "".join(pieces) if pieces else "0"
     if isinstance(math, Prod):
         sep = " \\cdot " if fmt == "latex" else "·"
         return sep.join(_factor(f, fmt) for f in math.factors)
     if isinstance(math, Running):
-        return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
+        return show(Sum((*math.terms[: math.shown], MORE)), fmt)
     if isinstance(math, Titled):
         sep = "\\ " if fmt == "latex" else " "
         return f"{name(math.label, fmt)}{sep}({name(math.name, fmt)})"
@@ -139,6 +142,15 @@ def show(math: Math, fmt: Format = "plain") -> str:
             return f"\\frac{{\\partial {top.strip()}}}{{\\partial {name(math.den, fmt)}}}"
         return f"∂{top}/∂{math.den}"
     return show_expr(math, fmt)
+
+
+def sum_piece(text: str, k: int, fmt: Format = "plain") -> str:
+    """Term k of a sum as the sum prints it, from the term's own text: ' + ' before every term but the first, and
+    a negative one after the first in parentheses (3 + (-0.4161)). A sum is its pieces joined, so a view can send
+    a running sum's pieces once and show any number of them (the web lesson)."""
+    if k == 0:
+        return text
+    return " + " + (_paren(text, fmt) if text.startswith("-") else text)
 
 
 def _matrix(rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...], fmt: Format) -> str:

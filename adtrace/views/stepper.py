@@ -14,10 +14,10 @@ import os
 import select
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rich import box
 from rich.cells import cell_len
@@ -32,8 +32,8 @@ from rich.text import Text
 from ..engine.trace import Trace
 from ..lesson import words
 from ..lesson.build import build
-from ..lesson.math import show
-from ..lesson.model import Lesson, Section, Step
+from ..lesson.math import Math, Running, show
+from ..lesson.model import Section, Step
 from ..lesson.source import visible
 from ..lesson.values import shown as shown_value
 from .drawing import MARK, GraphDrawing, Highlight, draw
@@ -92,6 +92,30 @@ class _Order:
         return Prefix(self.order, self.rank, len(self.order))
 
 
+class Sums(Mapping[int, str]):
+    """Nodes whose adjoint is being summed → the sum so far, as shown ('3 + …'), printed when asked.
+
+    A state keeps each sum as its formula (`Running`: the first terms of a sequence that every state of the node
+    shares), so a node with k parents costs O(k) over all its states, not k strings of up to k terms."""
+
+    __slots__ = ("formulas",)
+
+    def __init__(self, formulas: dict[int, Running] | None = None) -> None:
+        self.formulas: dict[int, Running] = formulas or {}
+
+    def __getitem__(self, i: int) -> str:
+        return show(self.formulas[i])
+
+    def __contains__(self, i: object) -> bool:
+        return i in self.formulas
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.formulas)
+
+    def __len__(self) -> int:
+        return len(self.formulas)
+
+
 @dataclass(frozen=True)
 class Reveal:
     """One state of the lesson: what is shown, and what was just revealed."""
@@ -103,7 +127,7 @@ class Reveal:
     """Nodes whose forward value is shown."""
     adjoints: AbstractSet[int]
     """Nodes whose adjoint (or, in a tangent pass, tangent) is complete."""
-    running: dict[int, str] = field(default_factory=dict)
+    running: Sums = field(default_factory=Sums)
     """Nodes whose adjoint is being summed → the sum so far, as shown ('3 + …')."""
     text: str = ""
     """What this step says, in symbols and numbers."""
@@ -117,64 +141,128 @@ class Reveal:
     """Whether `adjoints` holds tangents (a forward-mode pass)."""
 
 
-def reveal_states(trace: Trace, digits: int = 4, lesson: Lesson | None = None) -> list[Reveal]:
-    """Every state of the lesson, in order: start, forward values, each pass's steps, done.
+STATE_SECTIONS = frozenset({"forward", "symbolic_forward", "seed", "reverse", "tangent"})
+"""The sections whose steps are states of the lesson."""
 
-    `lesson` is the trace's lesson built with `explain=True, terms=True` when the caller has it already
-    (the web lesson prints it too)."""
-    lesson = lesson or build(trace, digits, explain=True, terms=True)
-    states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(lesson.header.program))]
-    values = _Order()
-    sections = lesson.sections
-    for section in sections:
-        if section.kind in ("forward", "symbolic_forward"):
+
+def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
+    """Every state of the lesson, in order: start, forward values, each pass's steps, done."""
+    lesson = build(trace, digits, explain=True, terms=True)
+    gather = Gather()
+    for section in lesson.sections:
+        if section.kind in STATE_SECTIONS:
+            gather.section(section)
             for step in _steps(section):
-                assert step.node is not None
-                values.add(step.node)
-                states.append(
-                    Reveal("forward", step.node, values.now(), frozenset(), text=_line(step), explain=_said(step))
-                )
-    shown = values.now()
-    passes = 0
-    seed: Section | None = None  # a scalar lesson's seed has a section of its own; an array lesson's opens its pass
-    for section in sections:
+                gather.step(step)
+    return gather.states(trace, digits, lesson.header.program)
+
+
+class _Line(NamedTuple):
+    """A step that is one state: a forward value, a tangent, a seed (with its value), a sum with no terms."""
+
+    node: int
+    text: str
+    explain: str
+    value: Math | None = None
+
+
+class _Contribution(NamedTuple):
+    parent: int
+    chain: str
+    """The term at every level: w̄3·∂w3/∂w1 = w̄3·x2 = 1·3 = 3."""
+    explain: str
+    running: Running
+
+
+class _Summed(NamedTuple):
+    """A reverse step: one state per term, then its sum (or, with no terms, one state)."""
+
+    node: int
+    text: str
+    explain: str
+    lhs: str = ""
+    terms: tuple[_Contribution, ...] = ()
+    total: str = ""
+    sentence: str = ""
+
+
+class Gather:
+    """What the states need of each step, taken as the lesson is walked (`section`, then `step` for each of its
+    steps): a view that prints the steps gathers them in the same walk (the web lesson), so every step is made once.
+    `states()` lists the states in the order --step reveals them: start, the forward values, each reverse pass (its
+    seeds first), each tangent pass, done."""
+
+    def __init__(self) -> None:
+        self.forward: list[_Line] = []
+        self.passes: list[tuple[list[_Line], list[_Summed]]] = []
+        self.tangents: list[list[_Line]] = []
+        self._kind: str = ""
+        self._seeds: list[_Line] = []
+        """The last seed section's steps, for the reverse section after it (an array lesson's open its pass)."""
+
+    def section(self, section: Section) -> None:
+        self._kind = section.kind
         if section.kind == "seed":
-            seed = section
+            self._seeds = []
         elif section.kind == "reverse":
-            _reverse_states(seed, section, shown, states, passes)
-            seed, passes = None, passes + 1
-    tangent_sections = [s for s in sections if s.kind == "tangent"]
-    for k, section in enumerate(tangent_sections):
-        done = _Order()
-        for step in _steps(section):
-            assert step.node is not None
-            done.add(step.node)
-            index = passes + k
-            states.append(
-                Reveal(
-                    "tangent",
-                    step.node,
-                    shown,
-                    done.now(),
-                    text=_line(step),
-                    explain=_said(step),
-                    pass_index=index,
-                    tangents=True,
+            self.passes.append((self._seeds, []))
+            self._seeds = []
+        elif section.kind == "tangent":
+            self.tangents.append([])
+
+    def step(self, step: Step) -> None:
+        kind = self._kind
+        if kind in ("forward", "symbolic_forward"):
+            self.forward.append(_line_of(step))
+        elif kind == "seed":
+            self._seeds.append(_line_of(step, seed=True))
+        elif kind == "reverse":
+            seeds, steps = self.passes[-1]
+            if step.kind == "seed":
+                seeds.append(_line_of(step, seed=True))
+            else:
+                steps.append(_summed(step))
+        elif kind == "tangent":
+            self.tangents[-1].append(_line_of(step))
+
+    def states(self, trace: Trace, digits: int, program: str) -> list[Reveal]:
+        states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(program))]
+        values = _Order()
+        for s in self.forward:
+            values.add(s.node)
+            states.append(Reveal("forward", s.node, values.now(), frozenset(), text=s.text, explain=s.explain))
+        shown = values.now()
+        for index, (seeds, steps) in enumerate(self.passes):
+            _reverse_states(seeds, steps, shown, states, index)
+        for k, tangent_steps in enumerate(self.tangents):
+            done = _Order()
+            for s in tangent_steps:
+                done.add(s.node)
+                states.append(
+                    Reveal(
+                        "tangent",
+                        s.node,
+                        shown,
+                        done.now(),
+                        text=s.text,
+                        explain=s.explain,
+                        pass_index=len(self.passes) + k,
+                        tangents=True,
+                    )
                 )
+        last = states[-1]
+        states.append(
+            Reveal(
+                "done",
+                None,
+                shown,
+                last.adjoints,
+                text=words.step_done(trace, digits),
+                pass_index=last.pass_index,
+                tangents=last.tangents,
             )
-    last = states[-1]
-    states.append(
-        Reveal(
-            "done",
-            None,
-            shown,
-            last.adjoints,
-            text=words.step_done(trace, digits),
-            pass_index=last.pass_index,
-            tangents=last.tangents,
         )
-    )
-    return states
+        return states
 
 
 def _steps(section: Section) -> Iterator[Step]:
@@ -189,57 +277,62 @@ def _line(step: Step) -> str:
     return rows[0].plain
 
 
-def _said(step: Step) -> str:
-    return " ".join(step.explain)
+def _line_of(step: Step, seed: bool = False) -> _Line:
+    assert step.node is not None
+    return _Line(step.node, _line(step), " ".join(step.explain), step.lines[-1].math if seed else None)
+
+
+def _summed(step: Step) -> _Summed:
+    assert step.node is not None
+    if not step.terms:
+        return _Summed(step.node, _line(step), " ".join(step.explain))
+    terms = tuple(
+        _Contribution(t.parent, " = ".join(dedupe([show(line.math) for line in t.lines])), t.explain, t.running)
+        for t in step.terms
+    )
+    lhs = show(step.lhs) if step.lhs is not None else ""
+    products = [line.math for line in step.lines if line.layer == "products"]
+    total = " = ".join(show(m) for m in [*products, step.lines[-1].math])
+    sentence = step.explain[-1] if step.explain else ""
+    return _Summed(step.node, "", "", lhs, terms, f"{lhs} = {total}", sentence)
 
 
 def _reverse_states(
-    seed: Section | None, reverse: Section, values: AbstractSet[int], states: list[Reveal], index: int
+    seeds: list[_Line], steps: list[_Summed], values: AbstractSet[int], states: list[Reveal], index: int
 ) -> None:
-    """The seed, then every contribution and every sum of one reverse pass."""
+    """The seeds, then every contribution and every sum of one reverse pass."""
     adjoints = _Order()
-    running: dict[int, str] = {}
+    running: dict[int, Running] = {}
 
     def reveal(kind: Kind, j: int | None, text: str, explain: str, parent: int | None = None) -> None:
-        states.append(Reveal(kind, j, values, adjoints.now(), dict(running), text, explain, parent, index))
+        states.append(Reveal(kind, j, values, adjoints.now(), Sums(dict(running)), text, explain, parent, index))
 
-    seeds = list(_steps(seed)) if seed is not None else []
-    steps: list[Step] = []
-    for step in _steps(reverse):  # each step made once: a big trace's steps are made as they are asked for
-        (seeds if step.kind == "seed" else steps).append(step)
     used = {step.node for step in steps if step.terms}
-    for step in seeds:
-        assert step.node is not None
-        if step.node in used:  # an output that other nodes use too: the seed is its first term
-            running[step.node] = show(step.lines[-1].math) + " + …"
+    for seed in seeds:
+        if seed.node in used and seed.value is not None:  # an output that other nodes use too: its first term
+            running[seed.node] = Running((seed.value,), 1)
         else:
-            adjoints.add(step.node)
-        reveal("seed", step.node, _line(step), _said(step))
+            adjoints.add(seed.node)
+        reveal("seed", seed.node, seed.text, seed.explain)
     for step in steps:
         j = step.node
-        assert j is not None
         if j in adjoints:
             continue
         if not step.terms:
             adjoints.add(j)
-            reveal("sum", j, _line(step), _said(step))
+            reveal("sum", j, step.text, step.explain)
             continue
         alone = len(step.terms) == 1 and j not in running
-        lhs = show(step.lhs) if step.lhs is not None else ""
         for term in step.terms:
             if alone:
                 adjoints.add(j)
             else:
-                running[j] = show(term.running)
-            chain = " = ".join(dedupe([show(line.math) for line in term.lines]))
-            reveal("term", j, f"{lhs} {'=' if alone else '+='} {chain}", term.explain, term.parent)
+                running[j] = term.running
+            reveal("term", j, f"{step.lhs} {'=' if alone else '+='} {term.chain}", term.explain, term.parent)
         if not alone:
             adjoints.add(j)
             running.pop(j, None)
-            products = [line for line in step.lines if line.layer == "products"]
-            total = " = ".join(show(m) for m in [*(p.math for p in products), step.lines[-1].math])
-            sentence = step.explain[-1] if step.explain else ""
-            reveal("sum", j, f"{lhs} = {total}", sentence)
+            reveal("sum", j, step.total, step.sentence)
 
 
 # -- one screen ----------------------------------------------------------------

@@ -11,12 +11,15 @@
   var standalone = root.hasAttribute("data-standalone");
   var data = JSON.parse(root.querySelector("script.adl-data").textContent);
   var states = data.states;
-  var before = {};
-  states.forEach(function (s) {  /* running sums come as (characters kept from the state before, the rest) */
-    var now = {};
-    Object.keys(s[6]).forEach(function (i) { now[i] = (before[i] || "").slice(0, s[6][i][0]) + s[6][i][1]; });
-    s[6] = before = now;
-  });
+  function sums(s) {
+    /* A state's running sums come as [sequence, shown]: the first `shown` pieces of the sequence (each term of a
+       sum is sent once, with the " + " before it), then the terms still to come. Made when the state is shown. */
+    var text = {};
+    Object.keys(s[6]).forEach(function (i) {
+      text[i] = data.sums[s[6][i][0]].slice(0, s[6][i][1]).join("") + data.more;
+    });
+    return text;
+  }
   var stepper = root.querySelector(".adl-graph");
   var byNode = {};
   stepper.querySelectorAll("[data-node]").forEach(function (el) {
@@ -64,7 +67,7 @@
     k = Math.max(0, Math.min(states.length - 1, n));
     var s = states[k];
     var kind = s[0], node = s[1], parent = s[2], values = s[3], known = s[4], pass = data.passes[s[5]];
-    var running = s[6];
+    var running = sums(s);
     var shown = {};
     data.order.slice(0, values).forEach(function (i) { shown[i] = true; });
     var done = {};
