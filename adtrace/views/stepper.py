@@ -116,6 +116,10 @@ class Sums(Mapping[int, str]):
         return len(self.formulas)
 
 
+NO_SUMS = Sums()
+"""A state with no sum under way (most states): one mapping, shared."""
+
+
 @dataclass(frozen=True)
 class Reveal:
     """One state of the lesson: what is shown, and what was just revealed."""
@@ -127,7 +131,7 @@ class Reveal:
     """Nodes whose forward value is shown."""
     adjoints: AbstractSet[int]
     """Nodes whose adjoint (or, in a tangent pass, tangent) is complete."""
-    running: Sums = field(default_factory=Sums)
+    running: Sums = field(default_factory=lambda: NO_SUMS)
     """Nodes whose adjoint is being summed → the sum so far, as shown ('3 + …')."""
     text: str = ""
     """What this step says, in symbols and numbers."""
@@ -305,7 +309,8 @@ def _reverse_states(
     running: dict[int, Running] = {}
 
     def reveal(kind: Kind, j: int | None, text: str, explain: str, parent: int | None = None) -> None:
-        states.append(Reveal(kind, j, values, adjoints.now(), Sums(dict(running)), text, explain, parent, index))
+        sums = Sums(dict(running)) if running else NO_SUMS
+        states.append(Reveal(kind, j, values, adjoints.now(), sums, text, explain, parent, index))
 
     used = {step.node for step in steps if step.terms}
     for seed in seeds:
