@@ -267,6 +267,28 @@ def test_the_step_in_the_address_is_honoured(browser: Any, seed_page: Path) -> N
     page.page.close()
 
 
+def test_a_sum_of_many_terms_shows_on_the_page_as_step_shows_it(browser: Any, tmp_path: Path) -> None:
+    """The page builds each running sum from its pieces (sent once): at every term of x's sum, the node's adjoint
+    and the line under the step read exactly what --step prints."""
+    t = trace("+".join(f"x*y{k}" for k in range(1, 31)), {"x": -2, **{f"y{k}": (-1) ** k * k for k in range(1, 31)}})
+    path = tmp_path / "many.html"
+    path.write_text(to_html(t), encoding="utf-8")
+    x = t.graph.inputs["x"]
+    reveals = reveal_states(t)
+    steps = [k for k, r in enumerate(reveals) if x in r.running]
+    assert len(steps) == 30
+    page = Page(browser, path, f"#step-{steps[0] + 1}")
+    for k in (*steps[:3], steps[-1]):
+        page.page.evaluate(f"location.hash = '#step-{k + 1}'")
+        page.page.wait_for_function(f"document.querySelector('.adl').dataset.step === '{k + 1}'")
+        s = page.state()
+        assert s["current"] == [str(x)] and s["adjoint"] == f"w̄ = {reveals[k].running[x]}"
+        assert page.page.text_content(".adl-running") == f"w̄1 so far: {reveals[k].running[x]}"
+    assert "(-" in reveals[steps[-1]].running[x]  # negative terms, in parentheses, as --step shows them
+    assert page.errors == [] and page.requests == [page.url]
+    page.page.close()
+
+
 @pytest.mark.parametrize("which", ["net221", "symbolic", "big"])
 def test_a_network_a_symbolic_trace_and_a_big_one_load(browser: Any, tmp_path: Path, which: str) -> None:
     if which == "net221":
