@@ -41,10 +41,23 @@ def seed_trace() -> Any:
     return trace("x1*x2 + sin(x1)", x1=2, x2=3)
 
 
+def data_of(page: str) -> dict[str, Any]:
+    """The page's data as the script reads it: what the states refer to, then the states and the running sums'
+    pieces from every chunk, in order."""
+    found = re.search(r'<script type="application/json" class="adl-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1).replace("<\\/", "</"))
+    data["states"], data["sums"] = [], {}
+    for chunk in re.findall(r'<script type="application/json" class="adl-states">(.*?)</script>', page, re.S):
+        part = json.loads(chunk.replace("<\\/", "</"))
+        data["states"] += part["states"]
+        for seq, pieces in part["sums"].items():
+            data["sums"].setdefault(int(seq), []).extend(pieces)
+    return data
+
+
 def states_of(page: str) -> list[list[Any]]:
-    data = re.search(r'<script type="application/json" class="adl-data">(.*?)</script>', page, re.S)
-    assert data is not None
-    return json.loads(data.group(1).replace("<\\/", "</"))["states"]  # type: ignore[no-any-return]
+    return data_of(page)["states"]  # type: ignore[no-any-return]
 
 
 # -- the page as text -----------------------------------------------------------------
@@ -103,12 +116,6 @@ def test_past_the_cap_the_graph_is_a_table_and_the_page_stays_linear() -> None:
     assert per_node < 3 * len(to_html(t_small)) / len(t_small.graph.numbered)
 
 
-def data_of(page: str) -> dict[str, Any]:
-    data = re.search(r'<script type="application/json" class="adl-data">(.*?)</script>', page, re.S)
-    assert data is not None
-    return json.loads(data.group(1).replace("<\\/", "</"))  # type: ignore[no-any-return]
-
-
 def test_running_sums_cost_linear_space_however_many_parents_a_node_has() -> None:
     t = trace("+".join(f"x*y{k}" for k in range(1, 151)), {"x": 2, **{f"y{k}": k for k in range(1, 151)}})
     data = data_of(to_html(t))
@@ -118,7 +125,7 @@ def test_running_sums_cost_linear_space_however_many_parents_a_node_has() -> Non
     assert len({seq for seq, _ in carried}) == 1  # every state of x's sum shares one sequence of terms
     running = [r.running for r in reveal_states(t) if x in r.running]
     final = running[-1][x]
-    assert sum(len(piece) for pieces in data["sums"] for piece in pieces) <= len(final)  # each term sent once
+    assert sum(len(piece) for pieces in data["sums"].values() for piece in pieces) <= len(final)  # each sent once
     for (seq, count), sums in zip(carried, running, strict=True):  # and the page shows what --step shows
         assert "".join(data["sums"][seq][:count]) + data["more"] == sums[x]
 

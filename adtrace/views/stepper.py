@@ -33,7 +33,7 @@ from ..engine.trace import Trace
 from ..lesson import words
 from ..lesson.build import build
 from ..lesson.math import Math, Running, show
-from ..lesson.model import Section, Step
+from ..lesson.model import PartialUse, Section, Step
 from ..lesson.source import visible
 from ..lesson.values import shown as shown_value
 from .drawing import MARK, GraphDrawing, Highlight, draw
@@ -143,6 +143,8 @@ class Reveal:
     """Which pass the adjoints are of (reverse passes first, then tangent passes)."""
     tangents: bool = False
     """Whether `adjoints` holds tangents (a forward-mode pass)."""
+    uses: tuple[PartialUse, ...] = ()
+    """For a term: the local partials it goes through, with their rules (the web lesson prints them)."""
 
 
 STATE_SECTIONS = frozenset({"forward", "symbolic_forward", "seed", "reverse", "tangent"})
@@ -152,13 +154,14 @@ STATE_SECTIONS = frozenset({"forward", "symbolic_forward", "seed", "reverse", "t
 def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
     """Every state of the lesson, in order: start, forward values, each pass's steps, done."""
     lesson = build(trace, digits, explain=True, terms=True)
-    gather = Gather()
+    gather = Gather(lesson.header.program)
     for section in lesson.sections:
         if section.kind in STATE_SECTIONS:
             gather.section(section)
             for step in _steps(section):
                 gather.step(step)
-    return gather.states(trace, digits, lesson.header.program)
+    gather.finish(trace, digits)
+    return gather.take()
 
 
 class _Line(NamedTuple):
@@ -176,6 +179,7 @@ class _Contribution(NamedTuple):
     """The term at every level: w̄3·∂w3/∂w1 = w̄3·x2 = 1·3 = 3."""
     explain: str
     running: Running
+    uses: tuple[PartialUse, ...]
 
 
 class _Summed(NamedTuple):
@@ -191,82 +195,175 @@ class _Summed(NamedTuple):
 
 
 class Gather:
-    """What the states need of each step, taken as the lesson is walked (`section`, then `step` for each of its
-    steps): a view that prints the steps gathers them in the same walk (the web lesson), so every step is made once.
-    `states()` lists the states in the order --step reveals them: start, the forward values, each reverse pass (its
-    seeds first), each tangent pass, done."""
+    """The states of a lesson, made as the lesson is walked (`section`, then `step` for each of its steps): a view that
+    prints the steps gathers them in the same walk (the web lesson), so every step is made once, and takes the states
+    as they are ready (`take`), so it never holds them all; `finish` adds the last.
 
-    def __init__(self) -> None:
-        self.forward: list[_Line] = []
-        self.passes: list[tuple[list[_Line], list[_Summed]]] = []
-        self.tangents: list[list[_Line]] = []
-        self._kind: str = ""
+    The lesson comes in the order build makes it, which is the order --step reveals it: the forward values, each
+    reverse pass (its seed section, then its steps), each tangent pass."""
+
+    def __init__(self, program: str) -> None:
+        self._ready: list[Reveal] = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(program))]
+        self._last = self._ready[0]
+        self._values = _Order()
+        self._kind = ""
         self._seeds: list[_Line] = []
         """The last seed section's steps, for the reverse section after it (an array lesson's open its pass)."""
+        self._pass: _Pass | None = None
+        self._reverse = 0
+        self._tangent: tuple[_Order, int] | None = None
 
     def section(self, section: Section) -> None:
+        self._close()
         self._kind = section.kind
         if section.kind == "seed":
             self._seeds = []
         elif section.kind == "reverse":
-            self.passes.append((self._seeds, []))
-            self._seeds = []
+            self._pass = _Pass(self._seeds, self._values.now(), self._reverse, self._add)
+            self._seeds, self._reverse = [], self._reverse + 1
         elif section.kind == "tangent":
-            self.tangents.append([])
+            index = self._reverse if self._tangent is None else self._tangent[1] + 1
+            self._tangent = (_Order(), index)
 
     def step(self, step: Step) -> None:
         kind = self._kind
         if kind in ("forward", "symbolic_forward"):
-            self.forward.append(_line_of(step))
+            s = _line_of(step)
+            self._values.add(s.node)
+            self._add(Reveal("forward", s.node, self._values.now(), frozenset(), text=s.text, explain=s.explain))
         elif kind == "seed":
             self._seeds.append(_line_of(step, seed=True))
-        elif kind == "reverse":
-            seeds, steps = self.passes[-1]
+        elif self._pass is not None and kind == "reverse":
             if step.kind == "seed":
-                seeds.append(_line_of(step, seed=True))
+                self._pass.seed(_line_of(step, seed=True))
             else:
-                steps.append(_summed(step))
-        elif kind == "tangent":
-            self.tangents[-1].append(_line_of(step))
-
-    def states(self, trace: Trace, digits: int, program: str) -> list[Reveal]:
-        states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(program))]
-        values = _Order()
-        for s in self.forward:
-            values.add(s.node)
-            states.append(Reveal("forward", s.node, values.now(), frozenset(), text=s.text, explain=s.explain))
-        shown = values.now()
-        for index, (seeds, steps) in enumerate(self.passes):
-            _reverse_states(seeds, steps, shown, states, index)
-        for k, tangent_steps in enumerate(self.tangents):
-            done = _Order()
-            for s in tangent_steps:
-                done.add(s.node)
-                states.append(
-                    Reveal(
-                        "tangent",
-                        s.node,
-                        shown,
-                        done.now(),
-                        text=s.text,
-                        explain=s.explain,
-                        pass_index=len(self.passes) + k,
-                        tangents=True,
-                    )
+                self._pass.step(_summed(step))
+        elif self._tangent is not None and kind == "tangent":
+            s = _line_of(step)
+            done, index = self._tangent
+            done.add(s.node)
+            shown = self._values.now()
+            self._add(
+                Reveal(
+                    "tangent",
+                    s.node,
+                    shown,
+                    done.now(),
+                    text=s.text,
+                    explain=s.explain,
+                    pass_index=index,
+                    tangents=True,
                 )
-        last = states[-1]
-        states.append(
+            )
+
+    def finish(self, trace: Trace, digits: int) -> None:
+        self._close()
+        last = self._last
+        done = words.step_done(trace, digits)
+        self._add(
             Reveal(
                 "done",
                 None,
-                shown,
+                self._values.now(),
                 last.adjoints,
-                text=words.step_done(trace, digits),
+                text=done,
                 pass_index=last.pass_index,
                 tangents=last.tangents,
             )
         )
-        return states
+
+    def take(self) -> list[Reveal]:
+        """The states made since the last call, in order."""
+        ready, self._ready = self._ready, []
+        return ready
+
+    def _add(self, state: Reveal) -> None:
+        self._ready.append(state)
+        self._last = state
+
+    def _close(self) -> None:
+        if self._pass is not None:
+            self._pass.close()
+            self._pass = None
+
+
+class _Pass:
+    """One reverse pass, its states made as its steps come. A seeded node that other nodes use too has its seed as
+    the first term of its sum, which only its own step tells: until every seeded node's step has come (in a scalar
+    lesson, the first steps: the outputs come last in the tape), the pass's steps wait."""
+
+    def __init__(self, seeds: list[_Line], values: AbstractSet[int], index: int, add: Callable[[Reveal], None]) -> None:
+        self.seeds, self.values, self.index, self.add = list(seeds), values, index, add
+        self.adjoints = _Order()
+        self.running: dict[int, Running] = {}
+        self.open: set[int] | None = {s.node for s in seeds}
+        """Seeded nodes whose step has not come yet (None once the seeds are revealed)."""
+        self.used: set[int] = set()
+        self.held: list[_Summed] = []
+
+    def seed(self, seed: _Line) -> None:
+        if self.open is None:  # past the seeds: revealed where it comes
+            self.seeds = [seed]
+            self._reveal_seeds()
+            return
+        self.seeds.append(seed)
+        self.open.add(seed.node)
+
+    def step(self, step: _Summed) -> None:
+        if self.open is None:
+            self._step(step)
+            return
+        if step.node in self.open:
+            self.open.discard(step.node)
+        if step.terms:
+            self.used.add(step.node)
+        self.held.append(step)
+        if not self.open:
+            self.close()
+
+    def close(self) -> None:
+        if self.open is None:
+            return
+        self._reveal_seeds()
+        held, self.held = self.held, []
+        for step in held:
+            self._step(step)
+
+    def _reveal(
+        self, kind: Kind, j: int, text: str, explain: str, parent: int | None = None, uses: tuple[PartialUse, ...] = ()
+    ) -> None:
+        sums = Sums(dict(self.running)) if self.running else NO_SUMS
+        self.add(Reveal(kind, j, self.values, self.adjoints.now(), sums, text, explain, parent, self.index, uses=uses))
+
+    def _reveal_seeds(self) -> None:
+        for seed in self.seeds:
+            if seed.node in self.used and seed.value is not None:  # an output that other nodes use too: its first term
+                self.running[seed.node] = Running((seed.value,), 1)
+            else:
+                self.adjoints.add(seed.node)
+            self._reveal("seed", seed.node, seed.text, seed.explain)
+        self.open, self.seeds = None, []
+
+    def _step(self, step: _Summed) -> None:
+        j = step.node
+        if j in self.adjoints:
+            return
+        if not step.terms:
+            self.adjoints.add(j)
+            self._reveal("sum", j, step.text, step.explain)
+            return
+        alone = len(step.terms) == 1 and j not in self.running
+        for term in step.terms:
+            if alone:
+                self.adjoints.add(j)
+            else:
+                self.running[j] = term.running
+            said = f"{step.lhs} {'=' if alone else '+='} {term.chain}"
+            self._reveal("term", j, said, term.explain, term.parent, term.uses)
+        if not alone:
+            self.adjoints.add(j)
+            self.running.pop(j, None)
+            self._reveal("sum", j, step.total, step.sentence)
 
 
 def _steps(section: Section) -> Iterator[Step]:
@@ -290,8 +387,17 @@ def _summed(step: Step) -> _Summed:
     assert step.node is not None
     if not step.terms:
         return _Summed(step.node, _line(step), " ".join(step.explain))
+    by_parent: dict[int, list[PartialUse]] = {}
+    for use in step.partials:
+        by_parent.setdefault(use.parent, []).append(use)
     terms = tuple(
-        _Contribution(t.parent, " = ".join(dedupe([show(line.math) for line in t.lines])), t.explain, t.running)
+        _Contribution(
+            t.parent,
+            " = ".join(dedupe([show(line.math) for line in t.lines])),
+            t.explain,
+            t.running,
+            tuple(by_parent.get(t.parent, ())),
+        )
         for t in step.terms
     )
     lhs = show(step.lhs) if step.lhs is not None else ""
@@ -299,45 +405,6 @@ def _summed(step: Step) -> _Summed:
     total = " = ".join(show(m) for m in [*products, step.lines[-1].math])
     sentence = step.explain[-1] if step.explain else ""
     return _Summed(step.node, "", "", lhs, terms, f"{lhs} = {total}", sentence)
-
-
-def _reverse_states(
-    seeds: list[_Line], steps: list[_Summed], values: AbstractSet[int], states: list[Reveal], index: int
-) -> None:
-    """The seeds, then every contribution and every sum of one reverse pass."""
-    adjoints = _Order()
-    running: dict[int, Running] = {}
-
-    def reveal(kind: Kind, j: int | None, text: str, explain: str, parent: int | None = None) -> None:
-        sums = Sums(dict(running)) if running else NO_SUMS
-        states.append(Reveal(kind, j, values, adjoints.now(), sums, text, explain, parent, index))
-
-    used = {step.node for step in steps if step.terms}
-    for seed in seeds:
-        if seed.node in used and seed.value is not None:  # an output that other nodes use too: its first term
-            running[seed.node] = Running((seed.value,), 1)
-        else:
-            adjoints.add(seed.node)
-        reveal("seed", seed.node, seed.text, seed.explain)
-    for step in steps:
-        j = step.node
-        if j in adjoints:
-            continue
-        if not step.terms:
-            adjoints.add(j)
-            reveal("sum", j, step.text, step.explain)
-            continue
-        alone = len(step.terms) == 1 and j not in running
-        for term in step.terms:
-            if alone:
-                adjoints.add(j)
-            else:
-                running[j] = term.running
-            reveal("term", j, f"{step.lhs} {'=' if alone else '+='} {term.chain}", term.explain, term.parent)
-        if not alone:
-            adjoints.add(j)
-            running.pop(j, None)
-            reveal("sum", j, step.total, step.sentence)
 
 
 # -- one screen ----------------------------------------------------------------

@@ -74,10 +74,10 @@ def fragment(trace: Trace, digits: int = 4, theme: Theme = "light") -> str:
 
 def lesson_parts(trace: Trace, digits: int, theme: Theme, *, scope: str, standalone: bool = False) -> Iterator[str]:
     """The lesson's root element: header, toolbar, then the stepper (graph and step, kept in view) beside the
-    whole trace, then the states and the script. The Lesson is walked once: the document prints each step and the
-    stepper's data is gathered from it in the same walk, then written after the document."""
+    whole trace, then what the states refer to and the script. The Lesson is walked once: the document prints each
+    step and the stepper's states are gathered from it in the same walk, written out as they are ready."""
     lesson = build(trace, digits, explain=True, terms=True)
-    walk = _Walk(trace)
+    walk = _Walk(trace, digits, lesson.header.program)
     flag = " data-standalone" if standalone else ""
     yield f'<div class="adl adl-nojs" id="{scope}" data-theme="{theme}" tabindex="-1"{flag}>\n'
     yield _toolbar()
@@ -88,10 +88,10 @@ def lesson_parts(trace: Trace, digits: int, theme: Theme, *, scope: str, standal
     yield f'<div class="adl-doc">\n<h2 class="adl-doc-title">{escape(words.WEB_DOCUMENT)}</h2>\n'
     for section in lesson.sections:
         yield from _section(section, trace, digits, theme, scope, walk)
+    yield walk.finish()
     yield "</div>\n</div>\n"
     yield '<script type="application/json" class="adl-data">'
-    states = walk.states.states(trace, digits, lesson.header.program)
-    yield from (_script_safe(piece) for piece in _data(trace, lesson, states, digits, walk))
+    yield from (_script_safe(piece) for piece in walk.data())
     yield "</script>\n"
     yield f"<script>\n{_asset('lesson.js').replace('__SCOPE__', scope)}</script>\n"
     yield "</div>\n"
@@ -161,108 +161,82 @@ def _node_table(trace: Trace, digits: int) -> str:
     return f'<table class="adl-nodes"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-class _Walk:
-    """What the stepper's data needs of the steps, gathered as the document prints them: the states
-    (stepper.Gather), and per reverse pass each node's local partials by parent, with their rules, as the terminal
-    prints them under a step; for a pass with no numbers, each node's answer as a formula in the nodes."""
+FLUSH = 256
+"""The stepper's states are written out every this many steps of the document (a script element of their own, which
+the page reads in order), so a big lesson's states are never all held."""
 
-    def __init__(self, trace: Trace) -> None:
-        self.states = Gather()
-        self.partials: dict[tuple[int, int], dict[int, list[str]]] = {}
+
+class _Walk:
+    """The stepper's data, gathered as the document prints the steps and written out as it is ready: the states as
+    compact rows (stepper.Gather), each running sum's new pieces with them; at the end, what the rows refer to: the
+    nodes in the order their values appear, and per pass the order its adjoints (or tangents) complete in, with each
+    one as the node shows it (for a pass with no numbers, its answer as a formula in the nodes)."""
+
+    def __init__(self, trace: Trace, digits: int, program: str) -> None:
+        self.trace, self.digits, self.program = trace, digits, program
+        self.gather = Gather(program)
+        self.sums = _Pieces()
+        self.count = 0
+        """States written so far."""
+        self.fullest: dict[int, Reveal] = {}
+        """Per pass, the state with the most adjoints complete."""
         self.answers: dict[tuple[int, int], Math] = {}
         self._numbers = [bool(p.adjoints) for p in trace.reverse] + [bool(p.tangents) for p in trace.forward]
         self._pass = -1
         self._kind = ""
+        self._walked = 0
 
     def section(self, section: Section) -> None:
-        self.states.section(section)
+        self.gather.section(section)
         self._kind = section.kind
         if section.kind in ("reverse", "tangent"):  # passes are counted as the states count them
             self._pass += 1
 
-    def step(self, step: Step, derivation: bool) -> None:
-        """A step as the document prints it: a derivation, or (derivation False) a table's row."""
-        self.states.step(step)
-        if self._kind != "reverse" or not derivation or step.node is None:
-            return
+    def step(self, step: Step) -> str:
+        """Take a step as the document prints it; every FLUSH steps, the states ready, as a script element."""
+        self.gather.step(step)
         q = self._pass
-        mine = self.partials.setdefault((q, step.node), {})
-        numbers = q < len(self._numbers) and self._numbers[q]
-        if not numbers and step.answer is not None and step.answer.formula is not None:
-            self.answers[q, step.node] = step.answer.formula
-        for use in step.partials:
-            mine.setdefault(use.parent, []).append(f"{show(use.symbol)} = {show(use.formula)}   ← {use.rule}")
+        answer = step.answer.formula if step.answer is not None else None
+        formulas = self._kind == "reverse" and not (q < len(self._numbers) and self._numbers[q])
+        if formulas and step.node is not None and answer is not None:  # a pass with no numbers shows its formulas
+            self.answers[q, step.node] = answer
+        self._walked += 1
+        return self.flush() if self._walked >= FLUSH else ""
 
+    def finish(self) -> str:
+        self.gather.finish(self.trace, self.digits)
+        return self.flush()
 
-class _Pieces:
-    """Every running sum's terms as the page prints them (lesson.math.sum_piece), each made and sent once: a
-    state's sum of node i is [s, shown], the first `shown` pieces of sequence s, then `more` (' + …')."""
+    def flush(self) -> str:
+        self._walked = 0
+        states = self.gather.take()
+        if not states:
+            return ""
+        rows = [self._row(state) for state in states]
+        chunk = _json({"states": rows, "sums": self.sums.take()})
+        return f'<script type="application/json" class="adl-states">{_script_safe(chunk)}</script>\n'
 
-    def __init__(self) -> None:
-        self.pieces: list[list[str]] = []
-        self._of: dict[tuple[int, int], tuple[int, Sequence[Math]]] = {}
-        """(pass, node) → its sequence, and the terms it was made from."""
-
-    def of(self, q: int, node: int, running: Running) -> list[int]:
-        terms = running.terms
-        known = self._of.get((q, node))
-        if known is None or not _agrees(known[1], terms, len(self.pieces[known[0]])):
-            known = (len(self.pieces), terms)
-            self.pieces.append([])
-        self._of[q, node] = (known[0], terms)
-        pieces = self.pieces[known[0]]
-        pieces.extend(sum_piece(show(terms[k]), k) for k in range(len(pieces), running.shown))
-        return [known[0], running.shown]
-
-
-def _agrees(made_from: Sequence[Math], terms: Sequence[Math], count: int) -> bool:
-    """Whether the first `count` terms are the same in both (the seed's sum, then the step's own products)."""
-    return made_from is terms or (len(terms) >= count and list(made_from[:count]) == list(terms[:count]))
-
-
-def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int, walk: _Walk) -> Iterator[str]:
-    """The states as compact rows, and what they refer to: the nodes in the order their values appear, per pass the
-    order its adjoints (or tangents) complete in, with each one as the node shows it, and the running sums' pieces.
-    Written a row at a time: the JSON of a big lesson is never one string."""
-    order = list(trace.graph.numbered)
-    passes: list[dict[str, object]] = []
-    sweeps = [(p.adjoints, words.bar(trace.letter)) for p in trace.reverse]
-    sweeps += [(p.tangents, words.dot(trace.letter)) for p in trace.forward]
-    fullest: dict[int, Reveal] = {}  # per pass, the state with the most adjoints complete
-    for state in states:
-        best = fullest.get(state.pass_index)
+    def _row(self, state: Reveal) -> list[object]:
+        trace = self.trace
+        best = self.fullest.get(state.pass_index)
         if best is None or len(state.adjoints) > len(best.adjoints):
-            fullest[state.pass_index] = state
-    count = max([len(sweeps), *(s.pass_index + 1 for s in states)])
-    for q in range(count):
-        values, mark = sweeps[q] if q < len(sweeps) else ([], words.bar(trace.letter))
-        known = {i: shown(values[i], digits) for i in order if i < len(values)}
-        on_node = {i: f"{mark} = {text}" for i, text in known.items() if text}
-        if not values:  # a symbolic pass: each node shows its adjoint as the Lesson's answer, in the nodes
-            on_node = {i: f"{mark} = {show(formula)}" for (p, i), formula in walk.answers.items() if p == q}
-        done = list(fullest[q].adjoints) if q in fullest else []
-        passes.append({"order": done, "shown": on_node, "mark": mark})
-    yield f'{{"order":{_json(order)},"passes":{_json(passes)},"states":['
-    sums = _Pieces()
-    for k, state in enumerate(states):
+            self.fullest[state.pass_index] = state
+        self.count += 1
         if state.kind == "start":
-            text = words.web_start(lesson.header.program)
+            text = words.web_start(self.program)
         elif state.kind == "done":
-            text = words.web_done(trace, digits)
+            text = words.web_done(trace, self.digits)
         else:
             text = state.text
-        status = words.web_step(k + 1, len(states), state.kind)
-        if state.node is not None:
-            status += f" {trace.label(state.node)}"
-        rule = ""
-        if state.kind == "term" and state.parent is not None and state.node is not None:
-            uses = walk.partials.get((state.pass_index, state.node), {}).get(state.parent, [])
-            rule = "   ".join(uses)
+        status = state.kind if state.node is None else f"{state.kind} {trace.label(state.node)}"
+        rule = "   ".join(f"{show(u.symbol)} = {show(u.formula)}   ← {u.rule}" for u in state.uses)
         said = ""
         if state.node is not None and state.node in state.running:
             said = words.running_sum(trace.label(state.node), "")  # the script appends the sum so far
-        running = {str(i): sums.of(state.pass_index, i, r) for i, r in state.running.formulas.items()}
-        row = [
+        running = {str(i): self.sums.of(state.pass_index, i, r) for i, r in state.running.formulas.items()}
+        if state.kind == "sum" and state.node is not None:
+            self.sums.done(state.pass_index, state.node)
+        return [
             state.kind,
             state.node,
             state.parent,
@@ -276,8 +250,64 @@ def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int, walk:
             rule,
             said,
         ]
-        yield ("," if k else "") + _json(row)
-    yield f'],"sums":{_json(sums.pieces)},"more":{_json(sum_piece(show(MORE), 1))}}}'
+
+    def data(self) -> Iterator[str]:
+        trace, digits = self.trace, self.digits
+        order = list(trace.graph.numbered)
+        sweeps = [(p.adjoints, words.bar(trace.letter)) for p in trace.reverse]
+        sweeps += [(p.tangents, words.dot(trace.letter)) for p in trace.forward]
+        count = max([len(sweeps), *(q + 1 for q in self.fullest)])
+        yield f'{{"order":{_json(order)},"more":{_json(sum_piece(show(MORE), 1))},"step":{_json(words.WEB_STEP)}'
+        yield ',"passes":['
+        for q in range(count):
+            values, mark = sweeps[q] if q < len(sweeps) else ([], words.bar(trace.letter))
+            known = {i: shown(values[i], digits) for i in order if i < len(values)}
+            on_node = {i: f"{mark} = {text}" for i, text in known.items() if text}
+            if not values:  # a symbolic pass: each node shows its adjoint as the Lesson's answer, in the nodes
+                on_node = {i: f"{mark} = {show(formula)}" for (p, i), formula in self.answers.items() if p == q}
+            done = list(self.fullest[q].adjoints) if q in self.fullest else []
+            yield ("," if q else "") + _json({"order": done, "shown": on_node, "mark": mark})
+        yield "]}"
+
+
+class _Pieces:
+    """Every running sum's terms as the page prints them (lesson.math.sum_piece), each made and sent once: a
+    state's sum of node i is [s, shown], the first `shown` pieces of sequence s, then `more` (' + …')."""
+
+    def __init__(self) -> None:
+        self.made: list[int] = []
+        """How many pieces of each sequence are made."""
+        self.fresh: dict[int, list[str]] = {}
+        """The pieces made since the last `take`, by sequence."""
+        self._of: dict[tuple[int, int], tuple[int, Sequence[Math]]] = {}
+        """(pass, node) → its sequence, and the terms it was made from, while the node's sum is under way."""
+
+    def of(self, q: int, node: int, running: Running) -> list[int]:
+        terms = running.terms
+        known = self._of.get((q, node))
+        if known is None or not _agrees(known[1], terms, self.made[known[0]]):
+            known = (len(self.made), terms)
+            self.made.append(0)
+        s = known[0]
+        self._of[q, node] = (s, terms)
+        if self.made[s] < running.shown:
+            fresh = self.fresh.setdefault(s, [])
+            fresh.extend(sum_piece(show(terms[k]), k) for k in range(self.made[s], running.shown))
+            self.made[s] = running.shown
+        return [s, running.shown]
+
+    def done(self, q: int, node: int) -> None:
+        """The node's sum is complete: its terms are no longer kept."""
+        self._of.pop((q, node), None)
+
+    def take(self) -> dict[str, list[str]]:
+        fresh, self.fresh = self.fresh, {}
+        return {str(s): pieces for s, pieces in fresh.items()}
+
+
+def _agrees(made_from: Sequence[Math], terms: Sequence[Math], count: int) -> bool:
+    """Whether the first `count` terms are the same in both (the seed's sum, then the step's own products)."""
+    return made_from is terms or (len(terms) >= count and list(made_from[:count]) == list(terms[:count]))
 
 
 def _json(value: object) -> str:
@@ -312,8 +342,7 @@ def _section(section: Section, trace: Trace, digits: int, theme: Theme, scope: s
                 yield _picture(trace, digits, theme, scope)
         else:
             for step in block.steps:
-                walk.step(step, derivation=True)
-                yield _step(step)
+                yield _step(step) + walk.step(step)
     yield "</section>\n"
 
 
@@ -333,12 +362,11 @@ def _table(block: Block, walk: _Walk) -> Iterator[str]:
     )
     yield f"<table><thead><tr>{heads}</tr></thead><tbody>\n"
     for step in block.steps:
-        walk.step(step, derivation=False)
         node = f' data-node="{step.node}"' if step.node is not None else ""
         cells = "".join(
             f"<td{' class=r' if r else ''}>{_words(cell)}</td>" for cell, r in zip(step.cells, right, strict=True)
         )
-        yield f"<tr{node}>{cells}</tr>\n"
+        yield f"<tr{node}>{cells}</tr>\n" + walk.step(step)  # a script may sit between a table's rows
     yield "</tbody></table>\n"
 
 
