@@ -275,11 +275,12 @@ def test_the_step_in_the_address_is_honoured(browser: Any, seed_page: Path) -> N
 
 
 def test_a_sum_of_many_terms_shows_on_the_page_as_step_shows_it(browser: Any, tmp_path: Path) -> None:
-    """The page builds each running sum from its pieces (sent once): at every term of x's sum, the node's adjoint
-    and the line under the step read exactly what --step prints."""
+    """The page reads its states from every chunk and builds each running sum from its pieces (sent once): at
+    every term of x's sum, the status, the node's adjoint and the line under the step read as --step prints them."""
     t = trace("+".join(f"x*y{k}" for k in range(1, 31)), {"x": -2, **{f"y{k}": (-1) ** k * k for k in range(1, 31)}})
     path = tmp_path / "many.html"
     path.write_text(to_html(t), encoding="utf-8")
+    assert path.read_text(encoding="utf-8").count('<script type="application/json" class="adl-states">') > 1
     x = t.graph.inputs["x"]
     reveals = reveal_states(t)
     steps = [k for k, r in enumerate(reveals) if x in r.running]
@@ -290,6 +291,7 @@ def test_a_sum_of_many_terms_shows_on_the_page_as_step_shows_it(browser: Any, tm
         page.page.wait_for_function(f"document.querySelector('.adl').dataset.step === '{k + 1}'")
         s = page.state()
         assert s["current"] == [str(x)] and s["adjoint"] == f"w̄ = {reveals[k].running[x]}"
+        assert s["status"] == f"step {k + 1} of {len(reveals)}: term w1"  # the states of every chunk, in order
         assert page.page.text_content(".adl-running") == f"w̄1 so far: {reveals[k].running[x]}"
     assert "(-" in reveals[steps[-1]].running[x]  # negative terms, in parentheses, as --step shows them
     assert page.errors == [] and page.requests == [page.url]

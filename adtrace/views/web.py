@@ -7,6 +7,10 @@ the page carries as JSON, and the step is kept in the URL fragment (`#step-12`, 
 section of the Lesson as a static document (decomposition, graph, forward, seed, reverse, result, closed
 form, modes, Jacobian), which is also what prints.
 
+The Lesson is walked once, by the document: each step is printed and the stepper's states are gathered from it
+(`stepper.Gather`), then written in chunks among the document as they are ready, so a big lesson is streamed and
+never held whole. A state's running sum is sent as how many of its terms are shown; each term is sent once.
+
 Math is plain Unicode text (w̄1 = w̄3·∂w3/∂w1), exactly what the terminal and the stepper print with
 `lesson.math.show`: nothing to typeset and nothing to load, so the page opens from disk with no network.
 Styles and script are inline (assets/lesson.css, assets/lesson.js) and scoped to the lesson's root
@@ -176,8 +180,6 @@ class _Walk:
         self.trace, self.digits, self.program = trace, digits, program
         self.gather = Gather(program)
         self.sums = _Pieces()
-        self.count = 0
-        """States written so far."""
         self.fullest: dict[int, Reveal] = {}
         """Per pass, the state with the most adjoints complete."""
         self.answers: dict[tuple[int, int], Math] = {}
@@ -221,7 +223,6 @@ class _Walk:
         best = self.fullest.get(state.pass_index)
         if best is None or len(state.adjoints) > len(best.adjoints):
             self.fullest[state.pass_index] = state
-        self.count += 1
         if state.kind == "start":
             text = words.web_start(self.program)
         elif state.kind == "done":
