@@ -2,7 +2,8 @@
 
 The lesson is data first: `reveal_states(trace)` lists every state of the screen (each forward value,
 each seed, each reverse contribution w̄p·∂wp/∂wj with its running sum and each completed sum, each
-tangent), read from the Lesson's steps, so it can be tested without a terminal. `screen()` draws one
+tangent), read from the Lesson's steps, so it can be tested without a terminal; `Gather` makes them as the
+Lesson is walked, so the web lesson takes them from the walk that prints its document. `screen()` draws one
 state; `run()` is the only part that touches the terminal: raw keys (termios cbreak mode, always
 restored, also on Ctrl-C) and an in-place redraw with rich Live on the alternate screen.
 """
