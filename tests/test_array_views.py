@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -248,17 +247,11 @@ def test_markdown_has_a_mermaid_graph_with_the_rules_on_its_edges(name: str) -> 
 # -- the web lesson and the exports -------------------------------------------------------
 
 
-def states_of(page: str) -> list[list[Any]]:
-    data = re.search(r'<script type="application/json" class="adl-data">(.*?)</script>', page, re.S)
-    assert data is not None
-    return json.loads(data.group(1).replace("<\\/", "</"))["states"]  # type: ignore[no-any-return]
-
-
 @pytest.mark.parametrize("name", SAMPLES)
 def test_the_web_lesson_carries_the_states_of_step(name: str) -> None:
     t = sample_trace(name)
     page = to_html(t)
-    rows = states_of(page)
+    rows = test_web.states_of(page)
     reveals = reveal_states(t)
     assert len(rows) == len(reveals)
     assert [r[0] for r in rows] == [s.kind for s in reveals]

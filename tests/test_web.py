@@ -41,10 +41,23 @@ def seed_trace() -> Any:
     return trace("x1*x2 + sin(x1)", x1=2, x2=3)
 
 
+def data_of(page: str) -> dict[str, Any]:
+    """The page's data as the script reads it: what the states refer to, then the states and the running sums'
+    pieces from every chunk, in order."""
+    found = re.search(r'<script type="application/json" class="adl-data">(.*?)</script>', page, re.S)
+    assert found is not None
+    data: dict[str, Any] = json.loads(found.group(1).replace("<\\/", "</"))
+    data["states"], data["sums"] = [], {}
+    for chunk in re.findall(r'<script type="application/json" class="adl-states">(.*?)</script>', page, re.S):
+        part = json.loads(chunk.replace("<\\/", "</"))
+        data["states"] += part["states"]
+        for seq, pieces in part["sums"].items():
+            data["sums"].setdefault(int(seq), []).extend(pieces)
+    return data
+
+
 def states_of(page: str) -> list[list[Any]]:
-    data = re.search(r'<script type="application/json" class="adl-data">(.*?)</script>', page, re.S)
-    assert data is not None
-    return json.loads(data.group(1).replace("<\\/", "</"))["states"]  # type: ignore[no-any-return]
+    return data_of(page)["states"]  # type: ignore[no-any-return]
 
 
 # -- the page as text -----------------------------------------------------------------
@@ -105,12 +118,16 @@ def test_past_the_cap_the_graph_is_a_table_and_the_page_stays_linear() -> None:
 
 def test_running_sums_cost_linear_space_however_many_parents_a_node_has() -> None:
     t = trace("+".join(f"x*y{k}" for k in range(1, 151)), {"x": 2, **{f"y{k}": k for k in range(1, 151)}})
-    states = states_of(to_html(t))
+    data = data_of(to_html(t))
     x = t.graph.inputs["x"]
-    carried = [s[6][str(x)] for s in states if str(x) in s[6]]
-    assert len(carried) >= 150
-    final = [r.running[x] for r in reveal_states(t) if x in r.running][-1]
-    assert sum(len(rest) for _, rest in carried) <= 2 * len(final)  # each state adds its one product
+    carried = [s[6][str(x)] for s in data["states"] if str(x) in s[6]]
+    assert len(carried) >= 150 and all(len(c) == 2 for c in carried)  # [sequence, how many terms are shown]
+    assert len({seq for seq, _ in carried}) == 1  # every state of x's sum shares one sequence of terms
+    running = [r.running for r in reveal_states(t) if x in r.running]
+    final = running[-1][x]
+    assert sum(len(piece) for pieces in data["sums"].values() for piece in pieces) <= len(final)  # each sent once
+    for (seq, count), sums in zip(carried, running, strict=True):  # and the page shows what --step shows
+        assert "".join(data["sums"][seq][:count]) + data["more"] == sums[x]
 
 
 def test_exports_terminal_looks_honour_max_rows_and_the_theme(tmp_path: Path) -> None:
@@ -254,6 +271,30 @@ def test_the_step_in_the_address_is_honoured(browser: Any, seed_page: Path) -> N
     page.page.evaluate("location.hash = '#step-3'")
     page.page.wait_for_function("document.querySelector('.adl').dataset.step === '3'")
     assert page.errors == []
+    page.page.close()
+
+
+def test_a_sum_of_many_terms_shows_on_the_page_as_step_shows_it(browser: Any, tmp_path: Path) -> None:
+    """The page reads its states from every chunk and builds each running sum from its pieces (sent once): at
+    every term of x's sum, the status, the node's adjoint and the line under the step read as --step prints them."""
+    t = trace("+".join(f"x*y{k}" for k in range(1, 31)), {"x": -2, **{f"y{k}": (-1) ** k * k for k in range(1, 31)}})
+    path = tmp_path / "many.html"
+    path.write_text(to_html(t), encoding="utf-8")
+    assert path.read_text(encoding="utf-8").count('<script type="application/json" class="adl-states">') > 1
+    x = t.graph.inputs["x"]
+    reveals = reveal_states(t)
+    steps = [k for k, r in enumerate(reveals) if x in r.running]
+    assert len(steps) == 30
+    page = Page(browser, path, f"#step-{steps[0] + 1}")
+    for k in (*steps[:3], steps[-1]):
+        page.page.evaluate(f"location.hash = '#step-{k + 1}'")
+        page.page.wait_for_function(f"document.querySelector('.adl').dataset.step === '{k + 1}'")
+        s = page.state()
+        assert s["current"] == [str(x)] and s["adjoint"] == f"w̄ = {reveals[k].running[x]}"
+        assert s["status"] == f"step {k + 1} of {len(reveals)}: term w1"  # the states of every chunk, in order
+        assert page.page.text_content(".adl-running") == f"w̄1 so far: {reveals[k].running[x]}"
+    assert "(-" in reveals[steps[-1]].running[x]  # negative terms, in parentheses, as --step shows them
+    assert page.errors == [] and page.requests == [page.url]
     page.page.close()
 
 

@@ -58,6 +58,10 @@ class Running(NamedTuple):
     shown: int
 
 
+MORE = Sym("…")
+"""What a running sum ends with: the terms still to come."""
+
+
 class Formula(NamedTuple):
     """A formula the lesson wrote out itself, in both formats: an array rule (w̄5 = w̄6·w2ᵀ), a shape."""
 
@@ -125,9 +129,8 @@ def _sum(math: Sum, fmt: Format) -> str:
     terms = math.terms
     if len(terms) == 1:  # most steps: one parent
         return show(terms[0], fmt)
-    parts = [show(t, fmt) for t in terms]
-    joined = [p if k == 0 or not p.startswith("-") else _paren(p, fmt) for k, p in enumerate(parts)]
-    return " + ".join(joined) if joined else "0"
+    pieces = [sum_piece(show(t, fmt), k, fmt) for k, t in enumerate(terms)]
+    return "".join(pieces) if pieces else "0"
 
 
 def _prod(math: Prod, fmt: Format) -> str:
@@ -136,7 +139,7 @@ def _prod(math: Prod, fmt: Format) -> str:
 
 
 def _running(math: Running, fmt: Format) -> str:
-    return show(Sum((*math.terms[: math.shown], Sym("…"))), fmt)
+    return show(Sum((*math.terms[: math.shown], MORE)), fmt)
 
 
 def _titled(math: Titled, fmt: Format) -> str:
@@ -161,6 +164,15 @@ _PRINTERS: dict[type, Callable[[Any, Format], str]] = {
     Partial: _partial,
 }
 """How each lesson shape prints, by its class (a formula of the engine's, Sym, Apply, Const, goes to expr.show)."""
+
+
+def sum_piece(text: str, k: int, fmt: Format = "plain") -> str:
+    """Term k of a sum as the sum prints it, from the term's own text: ' + ' before every term but the first, and
+    a negative one after the first in parentheses (3 + (-0.4161)). A sum is its pieces joined, so a view can send
+    a running sum's pieces once and show any number of them (the web lesson)."""
+    if k == 0:
+        return text
+    return " + " + (_paren(text, fmt) if text.startswith("-") else text)
 
 
 def _matrix(rows: str | tuple[str, ...] | tuple[tuple[str, ...], ...], fmt: Format) -> str:

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Literal, NamedTuple
 
 from .lazy import Lazy
-from .math import Math
+from .math import Math, Running
 
 StepKind = Literal[
     "definition",  # a row of the decomposition: w3 = w1·w2
@@ -88,7 +88,7 @@ class Term(NamedTuple):
     position: int
     lines: tuple[Line, ...]
     value: float
-    running: Math
+    running: Running
     """The sum so far, after this term, open for the terms to come (3 + …)."""
     explain: str = ""
 

@@ -620,9 +620,9 @@ def web_done(trace: Trace, digits: int) -> str:
     return step_done(trace, digits).removesuffix(" Press q to quit.")
 
 
-def web_step(k: int, count: int, kind: str) -> str:
-    """The web lesson's status line: 'step 3 of 17: forward'."""
-    return f"step {k} of {count}: {kind}"
+WEB_STEP = "step {k} of {count}: "
+"""How the web lesson's status line starts ('step 3 of 17: forward w3'): the page fills in the numbers, then the
+step's kind and node."""
 
 
 def edge_title(node: str, arg: str, partial: str, position: int) -> str:

@@ -2,7 +2,8 @@
 
 The lesson is data first: `reveal_states(trace)` lists every state of the screen (each forward value,
 each seed, each reverse contribution w̄p·∂wp/∂wj with its running sum and each completed sum, each
-tangent), read from the Lesson's steps, so it can be tested without a terminal. `screen()` draws one
+tangent), read from the Lesson's steps, so it can be tested without a terminal; `Gather` makes them as the
+Lesson is walked, so the web lesson takes them from the walk that prints its document. `screen()` draws one
 state; `run()` is the only part that touches the terminal: raw keys (termios cbreak mode, always
 restored, also on Ctrl-C) and an in-place redraw with rich Live on the alternate screen.
 """
@@ -14,10 +15,10 @@ import os
 import select
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from rich import box
 from rich.cells import cell_len
@@ -32,8 +33,8 @@ from rich.text import Text
 from ..engine.trace import Trace
 from ..lesson import words
 from ..lesson.build import build
-from ..lesson.math import show
-from ..lesson.model import Lesson, Section, Step
+from ..lesson.math import Math, Running, show
+from ..lesson.model import PartialUse, Section, Step
 from ..lesson.source import visible
 from ..lesson.values import shown as shown_value
 from .drawing import MARK, GraphDrawing, Highlight, draw
@@ -92,6 +93,34 @@ class _Order:
         return Prefix(self.order, self.rank, len(self.order))
 
 
+class Sums(Mapping[int, str]):
+    """Nodes whose adjoint is being summed → the sum so far, as shown ('3 + …'), printed when asked.
+
+    A state keeps each sum as its formula (`Running`: the first terms of a sequence that every state of the node
+    shares), so a node with k parents costs O(k) over all its states, not k strings of up to k terms."""
+
+    __slots__ = ("formulas",)
+
+    def __init__(self, formulas: dict[int, Running] | None = None) -> None:
+        self.formulas: dict[int, Running] = formulas or {}
+
+    def __getitem__(self, i: int) -> str:
+        return show(self.formulas[i])
+
+    def __contains__(self, i: object) -> bool:
+        return i in self.formulas
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self.formulas)
+
+    def __len__(self) -> int:
+        return len(self.formulas)
+
+
+NO_SUMS = Sums()
+"""A state with no sum under way (most states): one mapping, shared."""
+
+
 @dataclass(frozen=True)
 class Reveal:
     """One state of the lesson: what is shown, and what was just revealed."""
@@ -103,7 +132,7 @@ class Reveal:
     """Nodes whose forward value is shown."""
     adjoints: AbstractSet[int]
     """Nodes whose adjoint (or, in a tangent pass, tangent) is complete."""
-    running: dict[int, str] = field(default_factory=dict)
+    running: Sums = field(default_factory=lambda: NO_SUMS)
     """Nodes whose adjoint is being summed → the sum so far, as shown ('3 + …')."""
     text: str = ""
     """What this step says, in symbols and numbers."""
@@ -115,66 +144,227 @@ class Reveal:
     """Which pass the adjoints are of (reverse passes first, then tangent passes)."""
     tangents: bool = False
     """Whether `adjoints` holds tangents (a forward-mode pass)."""
+    uses: tuple[PartialUse, ...] = ()
+    """For a term: the local partials it goes through, with their rules (the web lesson prints them)."""
 
 
-def reveal_states(trace: Trace, digits: int = 4, lesson: Lesson | None = None) -> list[Reveal]:
-    """Every state of the lesson, in order: start, forward values, each pass's steps, done.
+STATE_SECTIONS = frozenset({"forward", "symbolic_forward", "seed", "reverse", "tangent"})
+"""The sections whose steps are states of the lesson."""
 
-    `lesson` is the trace's lesson built with `explain=True, terms=True` when the caller has it already
-    (the web lesson prints it too)."""
-    lesson = lesson or build(trace, digits, explain=True, terms=True)
-    states = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(lesson.header.program))]
-    values = _Order()
-    sections = lesson.sections
-    for section in sections:
-        if section.kind in ("forward", "symbolic_forward"):
+
+def reveal_states(trace: Trace, digits: int = 4) -> list[Reveal]:
+    """Every state of the lesson, in order: start, forward values, each pass's steps, done."""
+    lesson = build(trace, digits, explain=True, terms=True)
+    gather = Gather(lesson.header.program)
+    for section in lesson.sections:
+        if section.kind in STATE_SECTIONS:
+            gather.section(section)
             for step in _steps(section):
-                assert step.node is not None
-                values.add(step.node)
-                states.append(
-                    Reveal("forward", step.node, values.now(), frozenset(), text=_line(step), explain=_said(step))
-                )
-    shown = values.now()
-    passes = 0
-    seed: Section | None = None  # a scalar lesson's seed has a section of its own; an array lesson's opens its pass
-    for section in sections:
+                gather.step(step)
+    gather.finish(trace, digits)
+    return gather.take()
+
+
+class _Line(NamedTuple):
+    """A step that is one state: a forward value, a tangent, a seed (with its value), a sum with no terms."""
+
+    node: int
+    text: str
+    explain: str
+    value: Math | None = None
+
+
+class _Contribution(NamedTuple):
+    parent: int
+    chain: str
+    """The term at every level: w̄3·∂w3/∂w1 = w̄3·x2 = 1·3 = 3."""
+    explain: str
+    running: Running
+    uses: tuple[PartialUse, ...]
+
+
+class _Summed(NamedTuple):
+    """A reverse step: one state per term, then its sum (or, with no terms, one state)."""
+
+    node: int
+    text: str
+    explain: str
+    lhs: str = ""
+    terms: tuple[_Contribution, ...] = ()
+    total: str = ""
+    sentence: str = ""
+
+
+class Gather:
+    """The states of a lesson, made as the lesson is walked (`section`, then `step` for each of its steps): a view that
+    prints the steps gathers them in the same walk (the web lesson), so every step is made once, and takes the states
+    as they are ready (`take`), so it never holds them all; `finish` adds the last.
+
+    The lesson comes in the order build makes it, which is the order --step reveals it: the forward values, each
+    reverse pass (its seed section, then its steps), each tangent pass."""
+
+    def __init__(self, program: str) -> None:
+        self._ready: list[Reveal] = [Reveal("start", None, frozenset(), frozenset(), text=words.step_start(program))]
+        self._last = self._ready[0]
+        self._values = _Order()
+        self._kind = ""
+        self._seeds: list[_Line] = []
+        """The last seed section's steps, for the reverse section after it (an array lesson's open its pass)."""
+        self._pass: _Pass | None = None
+        self._reverse = 0
+        self._tangent: tuple[_Order, int] | None = None
+
+    def section(self, section: Section) -> None:
+        self._close()
+        self._kind = section.kind
         if section.kind == "seed":
-            seed = section
+            self._seeds = []
         elif section.kind == "reverse":
-            _reverse_states(seed, section, shown, states, passes)
-            seed, passes = None, passes + 1
-    tangent_sections = [s for s in sections if s.kind == "tangent"]
-    for k, section in enumerate(tangent_sections):
-        done = _Order()
-        for step in _steps(section):
-            assert step.node is not None
-            done.add(step.node)
-            index = passes + k
-            states.append(
+            self._pass = _Pass(self._seeds, self._values.now(), self._reverse, self._add)
+            self._seeds, self._reverse = [], self._reverse + 1
+        elif section.kind == "tangent":
+            index = self._reverse if self._tangent is None else self._tangent[1] + 1
+            self._tangent = (_Order(), index)
+
+    def step(self, step: Step) -> None:
+        kind = self._kind
+        if kind in ("forward", "symbolic_forward"):
+            s = _line_of(step)
+            self._values.add(s.node)
+            self._add(Reveal("forward", s.node, self._values.now(), frozenset(), text=s.text, explain=s.explain))
+        elif kind == "seed":
+            self._seeds.append(_line_of(step, seed=True))
+        elif self._pass is not None and kind == "reverse":
+            if step.kind == "seed":
+                self._pass.seed(_line_of(step, seed=True))
+            else:
+                self._pass.step(_summed(step))
+        elif self._tangent is not None and kind == "tangent":
+            s = _line_of(step)
+            done, index = self._tangent
+            done.add(s.node)
+            shown = self._values.now()
+            self._add(
                 Reveal(
                     "tangent",
-                    step.node,
+                    s.node,
                     shown,
                     done.now(),
-                    text=_line(step),
-                    explain=_said(step),
+                    text=s.text,
+                    explain=s.explain,
                     pass_index=index,
                     tangents=True,
                 )
             )
-    last = states[-1]
-    states.append(
-        Reveal(
-            "done",
-            None,
-            shown,
-            last.adjoints,
-            text=words.step_done(trace, digits),
-            pass_index=last.pass_index,
-            tangents=last.tangents,
+
+    def finish(self, trace: Trace, digits: int) -> None:
+        self._close()
+        last = self._last
+        done = words.step_done(trace, digits)
+        self._add(
+            Reveal(
+                "done",
+                None,
+                self._values.now(),
+                last.adjoints,
+                text=done,
+                pass_index=last.pass_index,
+                tangents=last.tangents,
+            )
         )
-    )
-    return states
+
+    def take(self) -> list[Reveal]:
+        """The states made since the last call, in order."""
+        ready, self._ready = self._ready, []
+        return ready
+
+    def _add(self, state: Reveal) -> None:
+        self._ready.append(state)
+        self._last = state
+
+    def _close(self) -> None:
+        if self._pass is not None:
+            self._pass.close()
+            self._pass = None
+
+
+class _Pass:
+    """One reverse pass, its states made as its steps come. A seeded node that other nodes use too has its seed as
+    the first term of its sum, which only its own step tells: until every seeded node's step has come (in a scalar
+    lesson, the first steps: the outputs come last in the tape), the pass's steps wait."""
+
+    def __init__(self, seeds: list[_Line], values: AbstractSet[int], index: int, add: Callable[[Reveal], None]) -> None:
+        self.seeds, self.values, self.index, self.add = list(seeds), values, index, add
+        self.adjoints = _Order()
+        self.running: dict[int, Running] = {}
+        self.open: set[int] | None = {s.node for s in seeds}
+        """Seeded nodes whose step has not come yet (None once the seeds are revealed)."""
+        self.used: set[int] = set()
+        self.held: list[_Summed] = []
+
+    def seed(self, seed: _Line) -> None:
+        if self.open is None:  # past the seeds: revealed where it comes
+            self.seeds = [seed]
+            self._reveal_seeds()
+            return
+        self.seeds.append(seed)
+        self.open.add(seed.node)
+
+    def step(self, step: _Summed) -> None:
+        if self.open is None:
+            self._step(step)
+            return
+        if step.node in self.open:
+            self.open.discard(step.node)
+        if step.terms:
+            self.used.add(step.node)
+        self.held.append(step)
+        if not self.open:
+            self.close()
+
+    def close(self) -> None:
+        if self.open is None:
+            return
+        self._reveal_seeds()
+        held, self.held = self.held, []
+        for step in held:
+            self._step(step)
+
+    def _reveal(
+        self, kind: Kind, j: int, text: str, explain: str, parent: int | None = None, uses: tuple[PartialUse, ...] = ()
+    ) -> None:
+        sums = Sums(dict(self.running)) if self.running else NO_SUMS
+        self.add(Reveal(kind, j, self.values, self.adjoints.now(), sums, text, explain, parent, self.index, uses=uses))
+
+    def _reveal_seeds(self) -> None:
+        for seed in self.seeds:
+            if seed.node in self.used and seed.value is not None:  # an output that other nodes use too: its first term
+                self.running[seed.node] = Running((seed.value,), 1)
+            else:
+                self.adjoints.add(seed.node)
+            self._reveal("seed", seed.node, seed.text, seed.explain)
+        self.open, self.seeds = None, []
+
+    def _step(self, step: _Summed) -> None:
+        j = step.node
+        if j in self.adjoints:
+            return
+        if not step.terms:
+            self.adjoints.add(j)
+            self._reveal("sum", j, step.text, step.explain)
+            return
+        alone = len(step.terms) == 1 and j not in self.running
+        for term in step.terms:
+            if alone:
+                self.adjoints.add(j)
+            else:
+                self.running[j] = term.running
+            said = f"{step.lhs} {'=' if alone else '+='} {term.chain}"
+            self._reveal("term", j, said, term.explain, term.parent, term.uses)
+        if not alone:
+            self.adjoints.add(j)
+            self.running.pop(j, None)
+            self._reveal("sum", j, step.total, step.sentence)
 
 
 def _steps(section: Section) -> Iterator[Step]:
@@ -189,57 +379,33 @@ def _line(step: Step) -> str:
     return rows[0].plain
 
 
-def _said(step: Step) -> str:
-    return " ".join(step.explain)
+def _line_of(step: Step, seed: bool = False) -> _Line:
+    assert step.node is not None
+    return _Line(step.node, _line(step), " ".join(step.explain), step.lines[-1].math if seed else None)
 
 
-def _reverse_states(
-    seed: Section | None, reverse: Section, values: AbstractSet[int], states: list[Reveal], index: int
-) -> None:
-    """The seed, then every contribution and every sum of one reverse pass."""
-    adjoints = _Order()
-    running: dict[int, str] = {}
-
-    def reveal(kind: Kind, j: int | None, text: str, explain: str, parent: int | None = None) -> None:
-        states.append(Reveal(kind, j, values, adjoints.now(), dict(running), text, explain, parent, index))
-
-    seeds = list(_steps(seed)) if seed is not None else []
-    steps: list[Step] = []
-    for step in _steps(reverse):  # each step made once: a big trace's steps are made as they are asked for
-        (seeds if step.kind == "seed" else steps).append(step)
-    used = {step.node for step in steps if step.terms}
-    for step in seeds:
-        assert step.node is not None
-        if step.node in used:  # an output that other nodes use too: the seed is its first term
-            running[step.node] = show(step.lines[-1].math) + " + …"
-        else:
-            adjoints.add(step.node)
-        reveal("seed", step.node, _line(step), _said(step))
-    for step in steps:
-        j = step.node
-        assert j is not None
-        if j in adjoints:
-            continue
-        if not step.terms:
-            adjoints.add(j)
-            reveal("sum", j, _line(step), _said(step))
-            continue
-        alone = len(step.terms) == 1 and j not in running
-        lhs = show(step.lhs) if step.lhs is not None else ""
-        for term in step.terms:
-            if alone:
-                adjoints.add(j)
-            else:
-                running[j] = show(term.running)
-            chain = " = ".join(dedupe([show(line.math) for line in term.lines]))
-            reveal("term", j, f"{lhs} {'=' if alone else '+='} {chain}", term.explain, term.parent)
-        if not alone:
-            adjoints.add(j)
-            running.pop(j, None)
-            products = [line for line in step.lines if line.layer == "products"]
-            total = " = ".join(show(m) for m in [*(p.math for p in products), step.lines[-1].math])
-            sentence = step.explain[-1] if step.explain else ""
-            reveal("sum", j, f"{lhs} = {total}", sentence)
+def _summed(step: Step) -> _Summed:
+    assert step.node is not None
+    if not step.terms:
+        return _Summed(step.node, _line(step), " ".join(step.explain))
+    by_parent: dict[int, list[PartialUse]] = {}
+    for use in step.partials:
+        by_parent.setdefault(use.parent, []).append(use)
+    terms = tuple(
+        _Contribution(
+            t.parent,
+            " = ".join(dedupe([show(line.math) for line in t.lines])),
+            t.explain,
+            t.running,
+            tuple(by_parent.get(t.parent, ())),
+        )
+        for t in step.terms
+    )
+    lhs = show(step.lhs) if step.lhs is not None else ""
+    products = [line.math for line in step.lines if line.layer == "products"]
+    total = " = ".join(show(m) for m in [*products, step.lines[-1].math])
+    sentence = step.explain[-1] if step.explain else ""
+    return _Summed(step.node, "", "", lhs, terms, f"{lhs} = {total}", sentence)
 
 
 # -- one screen ----------------------------------------------------------------

@@ -7,6 +7,10 @@ the page carries as JSON, and the step is kept in the URL fragment (`#step-12`, 
 section of the Lesson as a static document (decomposition, graph, forward, seed, reverse, result, closed
 form, modes, Jacobian), which is also what prints.
 
+The Lesson is walked once, by the document: each step is printed and the stepper's states are gathered from it
+(`stepper.Gather`), then written in chunks among the document as they are ready, so a big lesson is streamed and
+never held whole. A state's running sum is sent as how many of its terms are shown; each term is sent once.
+
 Math is plain Unicode text (w̄1 = w̄3·∂w3/∂w1), exactly what the terminal and the stepper print with
 `lesson.math.show`: nothing to typeset and nothing to load, so the page opens from disk with no network.
 Styles and script are inline (assets/lesson.css, assets/lesson.js) and scoped to the lesson's root
@@ -21,7 +25,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import cache
 from html import escape
 from importlib.resources import files
@@ -30,10 +34,10 @@ from typing import Literal
 from ..engine.trace import Trace
 from ..lesson import words
 from ..lesson.build import build
-from ..lesson.math import Math, show
+from ..lesson.math import MORE, Math, Running, show, sum_piece
 from ..lesson.model import Block, Lesson, Note, Section, Step, Words
 from ..lesson.values import shown
-from .stepper import Reveal, reveal_states
+from .stepper import Gather, Reveal
 from .terminal import dedupe
 
 Theme = Literal["light", "dark"]
@@ -74,22 +78,25 @@ def fragment(trace: Trace, digits: int = 4, theme: Theme = "light") -> str:
 
 def lesson_parts(trace: Trace, digits: int, theme: Theme, *, scope: str, standalone: bool = False) -> Iterator[str]:
     """The lesson's root element: header, toolbar, then the stepper (graph and step, kept in view) beside the
-    whole trace, then the states and the script."""
+    whole trace, then what the states refer to and the script. The Lesson is walked once: the document prints each
+    step and the stepper's states are gathered from it in the same walk, written out as they are ready."""
     lesson = build(trace, digits, explain=True, terms=True)
-    states = reveal_states(trace, digits, lesson)
+    walk = _Walk(trace, digits, lesson.header.program)
     flag = " data-standalone" if standalone else ""
     yield f'<div class="adl adl-nojs" id="{scope}" data-theme="{theme}" tabindex="-1"{flag}>\n'
     yield _toolbar()
     yield _header(lesson)
     yield f"<noscript><p>{escape(words.WEB_NO_SCRIPT)}</p></noscript>\n"
     yield '<div class="adl-main">\n'
-    yield _stepper(trace, digits, theme, scope, len(states))
+    yield _stepper(trace, digits, theme, scope)
     yield f'<div class="adl-doc">\n<h2 class="adl-doc-title">{escape(words.WEB_DOCUMENT)}</h2>\n'
     for section in lesson.sections:
-        yield from _section(section, trace, digits, theme, scope)
+        yield from _section(section, trace, digits, theme, scope, walk)
+    yield walk.finish()
     yield "</div>\n</div>\n"
-    data = json.dumps(_data(trace, lesson, states, digits), ensure_ascii=False, separators=(",", ":"))
-    yield f'<script type="application/json" class="adl-data">{_script_safe(data)}</script>\n'
+    yield '<script type="application/json" class="adl-data">'
+    yield from (_script_safe(piece) for piece in walk.data())
+    yield "</script>\n"
     yield f"<script>\n{_asset('lesson.js').replace('__SCOPE__', scope)}</script>\n"
     yield "</div>\n"
 
@@ -109,7 +116,7 @@ def _toolbar() -> str:
     return f'<div class="adl-toolbar adl-toggles">{buttons}</div>\n'
 
 
-def _stepper(trace: Trace, digits: int, theme: Theme, scope: str, count: int) -> str:
+def _stepper(trace: Trace, digits: int, theme: Theme, scope: str) -> str:
     if len(trace.graph.numbered) <= GRAPH_CAP:
         from .graph_svg import graph_svg
 
@@ -135,7 +142,7 @@ def _stepper(trace: Trace, digits: int, theme: Theme, scope: str, count: int) ->
         f'<div class="adl-toolbar adl-moves">{buttons}'
         f'<span class="adl-keys">{escape(words.WEB_KEYS)}</span></div>\n'
         '<div class="adl-panel" aria-live="polite">'
-        f'<div class="adl-status">{escape(words.web_step(1, count, "start"))}</div>'
+        '<div class="adl-status"></div>'  # the script shows the first state
         '<div class="adl-formula"></div><div class="adl-partial"></div><div class="adl-running"></div>'
         '<p class="adl-explain"></p>'
         "</div></div>\n"
@@ -158,104 +165,154 @@ def _node_table(trace: Trace, digits: int) -> str:
     return f'<table class="adl-nodes"><thead>{head}</thead><tbody>{"".join(rows)}</tbody></table>'
 
 
-def _data(trace: Trace, lesson: Lesson, states: list[Reveal], digits: int) -> dict[str, object]:
-    """The states as compact rows, and what they refer to: the nodes in the order their values appear, and per
-    pass the order its adjoints (or tangents) complete in, with each one as the node shows it."""
-    order = list(trace.graph.numbered)
-    passes: list[dict[str, object]] = []
-    sweeps = [(p.adjoints, words.bar(trace.letter)) for p in trace.reverse]
-    sweeps += [(p.tangents, words.dot(trace.letter)) for p in trace.forward]
-    finished: dict[int, list[int]] = {}
-    for state in states:
-        done = list(state.adjoints)
-        if len(done) > len(finished.get(state.pass_index, [])):
-            finished[state.pass_index] = done
-    count = max([len(sweeps), *(s.pass_index + 1 for s in states)])
-    partials, answers = _partials(lesson)
-    for q in range(count):
-        values, mark = sweeps[q] if q < len(sweeps) else ([], words.bar(trace.letter))
-        known = {i: shown(values[i], digits) for i in order if i < len(values)}
-        on_node = {i: f"{mark} = {text}" for i, text in known.items() if text}
-        if not values:  # a symbolic pass: each node shows its adjoint as the Lesson's answer, in the nodes
-            on_node = {i: f"{mark} = {show(formula)}" for (p, i), formula in answers.items() if p == q}
-        passes.append({"order": finished.get(q, []), "shown": on_node, "mark": mark})
-    rows = []
-    before: dict[int, str] = {}
-    for k, state in enumerate(states):
+FLUSH = 256
+"""The stepper's states are written out every this many steps of the document (a script element of their own, which
+the page reads in order), so a big lesson's states are never all held."""
+
+
+class _Walk:
+    """The stepper's data, gathered as the document prints the steps and written out as it is ready: the states as
+    compact rows (stepper.Gather), each running sum's new pieces with them; at the end, what the rows refer to: the
+    nodes in the order their values appear, and per pass the order its adjoints (or tangents) complete in, with each
+    one as the node shows it (for a pass with no numbers, its answer as a formula in the nodes)."""
+
+    def __init__(self, trace: Trace, digits: int, program: str) -> None:
+        self.trace, self.digits, self.program = trace, digits, program
+        self.gather = Gather(program)
+        self.sums = _Pieces()
+        self.fullest: dict[int, Reveal] = {}
+        """Per pass, the state with the most adjoints complete."""
+        self.answers: dict[tuple[int, int], Math] = {}
+        self._numbers = [bool(p.adjoints) for p in trace.reverse] + [bool(p.tangents) for p in trace.forward]
+        self._pass = -1
+        self._kind = ""
+        self._walked = 0
+
+    def section(self, section: Section) -> None:
+        self.gather.section(section)
+        self._kind = section.kind
+        if section.kind in ("reverse", "tangent"):  # passes are counted as the states count them
+            self._pass += 1
+
+    def step(self, step: Step) -> str:
+        """Take a step as the document prints it; every FLUSH steps, the states ready, as a script element."""
+        self.gather.step(step)
+        q = self._pass
+        answer = step.answer.formula if step.answer is not None else None
+        formulas = self._kind == "reverse" and not (q < len(self._numbers) and self._numbers[q])
+        if formulas and step.node is not None and answer is not None:  # a pass with no numbers shows its formulas
+            self.answers[q, step.node] = answer
+        self._walked += 1
+        return self.flush() if self._walked >= FLUSH else ""
+
+    def finish(self) -> str:
+        self.gather.finish(self.trace, self.digits)
+        return self.flush()
+
+    def flush(self) -> str:
+        self._walked = 0
+        states = self.gather.take()
+        if not states:
+            return ""
+        rows = [self._row(state) for state in states]
+        chunk = _json({"states": rows, "sums": self.sums.take()})
+        return f'<script type="application/json" class="adl-states">{_script_safe(chunk)}</script>\n'
+
+    def _row(self, state: Reveal) -> list[object]:
+        trace = self.trace
+        best = self.fullest.get(state.pass_index)
+        if best is None or len(state.adjoints) > len(best.adjoints):
+            self.fullest[state.pass_index] = state
         if state.kind == "start":
-            text = words.web_start(lesson.header.program)
+            text = words.web_start(self.program)
         elif state.kind == "done":
-            text = words.web_done(trace, digits)
+            text = words.web_done(trace, self.digits)
         else:
             text = state.text
-        status = words.web_step(k + 1, len(states), state.kind)
-        if state.node is not None:
-            status += f" {trace.label(state.node)}"
-        rule = ""
-        if state.kind == "term" and state.parent is not None and state.node is not None:
-            uses = partials.get((state.pass_index, state.node), {}).get(state.parent, [])
-            rule = "   ".join(uses)
+        status = state.kind if state.node is None else f"{state.kind} {trace.label(state.node)}"
+        rule = "   ".join(f"{show(u.symbol)} = {show(u.formula)}   ← {u.rule}" for u in state.uses)
         said = ""
         if state.node is not None and state.node in state.running:
             said = words.running_sum(trace.label(state.node), "")  # the script appends the sum so far
-        rows.append(
-            [
-                state.kind,
-                state.node,
-                state.parent,
-                len(state.values),
-                len(state.adjoints),
-                state.pass_index,
-                {str(i): _delta(before.get(i, ""), so_far) for i, so_far in state.running.items()},
-                status,
-                text,
-                state.explain,
-                rule,
-                said,
-            ]
-        )
-        before = state.running
-    return {"states": rows, "order": order, "passes": passes}
+        running = {str(i): self.sums.of(state.pass_index, i, r) for i, r in state.running.formulas.items()}
+        if state.kind == "sum" and state.node is not None:
+            self.sums.done(state.pass_index, state.node)
+        return [
+            state.kind,
+            state.node,
+            state.parent,
+            len(state.values),
+            len(state.adjoints),
+            state.pass_index,
+            running,
+            status,
+            text,
+            state.explain,
+            rule,
+            said,
+        ]
+
+    def data(self) -> Iterator[str]:
+        trace, digits = self.trace, self.digits
+        order = list(trace.graph.numbered)
+        sweeps = [(p.adjoints, words.bar(trace.letter)) for p in trace.reverse]
+        sweeps += [(p.tangents, words.dot(trace.letter)) for p in trace.forward]
+        count = max([len(sweeps), *(q + 1 for q in self.fullest)])
+        yield f'{{"order":{_json(order)},"more":{_json(sum_piece(show(MORE), 1))},"step":{_json(words.WEB_STEP)}'
+        yield ',"passes":['
+        for q in range(count):
+            values, mark = sweeps[q] if q < len(sweeps) else ([], words.bar(trace.letter))
+            known = {i: shown(values[i], digits) for i in order if i < len(values)}
+            on_node = {i: f"{mark} = {text}" for i, text in known.items() if text}
+            if not values:  # a symbolic pass: each node shows its adjoint as the Lesson's answer, in the nodes
+                on_node = {i: f"{mark} = {show(formula)}" for (p, i), formula in self.answers.items() if p == q}
+            done = list(self.fullest[q].adjoints) if q in self.fullest else []
+            yield ("," if q else "") + _json({"order": done, "shown": on_node, "mark": mark})
+        yield "]}"
 
 
-def _delta(before: str, now: str) -> tuple[int, str]:
-    """A running sum as (characters kept from the same node's sum in the state before, the rest): each term
-    adds one product to the sum, so the page stays linear in the number of terms, not quadratic. The count
-    is in UTF-16 code units, as the script slices strings."""
-    low, high = 0, min(len(before), len(now))  # the longest common prefix, by halving: slices compare in C
-    if before[:high] != now[:high]:
-        while low < high - 1:  # before[:low] == now[:low] and before[:high] != now[:high]
-            middle = (low + high) // 2
-            if before[:middle] == now[:middle]:
-                low = middle
-            else:
-                high = middle
-        high = low
-    keep = high
-    return len(now[:keep].encode("utf-16-le")) // 2, now[keep:]
+class _Pieces:
+    """Every running sum's terms as the page prints them (lesson.math.sum_piece), each made and sent once: a
+    state's sum of node i is [s, shown], the first `shown` pieces of sequence s, then `more` (' + …')."""
+
+    def __init__(self) -> None:
+        self.made: list[int] = []
+        """How many pieces of each sequence are made."""
+        self.fresh: dict[int, list[str]] = {}
+        """The pieces made since the last `take`, by sequence."""
+        self._of: dict[tuple[int, int], tuple[int, Sequence[Math]]] = {}
+        """(pass, node) → its sequence, and the terms it was made from, while the node's sum is under way."""
+
+    def of(self, q: int, node: int, running: Running) -> list[int]:
+        terms = running.terms
+        known = self._of.get((q, node))
+        if known is None or not _agrees(known[1], terms, self.made[known[0]]):
+            known = (len(self.made), terms)
+            self.made.append(0)
+        s = known[0]
+        self._of[q, node] = (s, terms)
+        if self.made[s] < running.shown:
+            fresh = self.fresh.setdefault(s, [])
+            fresh.extend(sum_piece(show(terms[k]), k) for k in range(self.made[s], running.shown))
+            self.made[s] = running.shown
+        return [s, running.shown]
+
+    def done(self, q: int, node: int) -> None:
+        """The node's sum is complete: its terms are no longer kept."""
+        self._of.pop((q, node), None)
+
+    def take(self) -> dict[str, list[str]]:
+        fresh, self.fresh = self.fresh, {}
+        return {str(s): pieces for s, pieces in fresh.items()}
 
 
-def _partials(lesson: Lesson) -> tuple[dict[tuple[int, int], dict[int, list[str]]], dict[tuple[int, int], Math]]:
-    """(pass, node) → parent → the local partials it contributes through, each with its rule, as the
-    terminal prints them under a step; and (pass, node) → the step's answer as a formula in the nodes."""
-    found: dict[tuple[int, int], dict[int, list[str]]] = {}
-    answers: dict[tuple[int, int], Math] = {}
-    passes = [s for s in lesson.sections if s.kind in ("reverse", "tangent")]
-    for q, section in enumerate(passes):
-        if section.kind != "reverse":
-            continue
-        for block in section.blocks:
-            if block.kind != "steps":
-                continue
-            for step in block.steps:
-                if step.node is None:
-                    continue
-                mine = found.setdefault((q, step.node), {})
-                if step.answer is not None and step.answer.formula is not None:
-                    answers[q, step.node] = step.answer.formula
-                for use in step.partials:
-                    mine.setdefault(use.parent, []).append(f"{show(use.symbol)} = {show(use.formula)}   ← {use.rule}")
-    return found, answers
+def _agrees(made_from: Sequence[Math], terms: Sequence[Math], count: int) -> bool:
+    """Whether the first `count` terms are the same in both (the seed's sum, then the step's own products)."""
+    return made_from is terms or (len(terms) >= count and list(made_from[:count]) == list(terms[:count]))
+
+
+def _json(value: object) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 # -- the whole trace, as a document ---------------------------------------------
@@ -273,19 +330,20 @@ def _header(lesson: Lesson) -> str:
     )
 
 
-def _section(section: Section, trace: Trace, digits: int, theme: Theme, scope: str) -> Iterator[str]:
+def _section(section: Section, trace: Trace, digits: int, theme: Theme, scope: str, walk: _Walk) -> Iterator[str]:
+    walk.section(section)
     yield f'<section class="adl-section adl-{section.kind}" id="{scope}-section-{section.number}">\n'
     yield f"<h2>{section.number}. {escape(section.title)}</h2>\n"
     for block in section.blocks:
         if block.kind == "notes":
             yield "".join(_note(n) for n in block.notes)
         elif block.kind == "table":
-            yield from _table(block)
+            yield from _table(block, walk)
             if block.drawing:
                 yield _picture(trace, digits, theme, scope)
         else:
             for step in block.steps:
-                yield _step(step)
+                yield _step(step) + walk.step(step)
     yield "</section>\n"
 
 
@@ -298,7 +356,7 @@ def _picture(trace: Trace, digits: int, theme: Theme, scope: str) -> str:
     return f'<div class="adl-picture">{graph_svg(trace, digits, theme, scope=f"{scope}-doc")}</div>\n'
 
 
-def _table(block: Block) -> Iterator[str]:
+def _table(block: Block, walk: _Walk) -> Iterator[str]:
     right = [c.align == "right" for c in block.columns]
     heads = "".join(
         f"<th{' class=r' if r else ''}>{escape(c.title)}</th>" for c, r in zip(block.columns, right, strict=True)
@@ -309,7 +367,7 @@ def _table(block: Block) -> Iterator[str]:
         cells = "".join(
             f"<td{' class=r' if r else ''}>{_words(cell)}</td>" for cell, r in zip(step.cells, right, strict=True)
         )
-        yield f"<tr{node}>{cells}</tr>\n"
+        yield f"<tr{node}>{cells}</tr>\n" + walk.step(step)  # a script may sit between a table's rows
     yield "</tbody></table>\n"
 
 

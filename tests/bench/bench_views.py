@@ -113,9 +113,6 @@ VIEWS: dict[str, Callable[[Trace], None]] = {
     "web lesson": pieces(iter_html),
 }
 BIG_VIEWS = ("JSON (compact)",)
-WEB_MAX = 10001
-"""The web lesson only up to this many nodes: its stepper states keep each running sum as text, which is
-quadratic in a node's number of parents (here n/4): at 100k nodes that is gigabytes."""
 
 
 def micrograd(source: str) -> object:
@@ -187,8 +184,6 @@ def streaming(sizes: list[int]) -> None:
     made = {size: trace(chain(size), **INPUTS, symbolic=False) for size in sizes}
     print(f"  {'view':<26} " + " ".join(f"{len(t.graph.numbered):>9,}" for t in made.values()))
     for name, view in VIEWS.items():
-        if name == "web lesson" and max(sizes) > WEB_MAX:
-            continue
         print(f"  {name:<26} " + " ".join(f"{peak(lambda t=t, v=view: v(t)):>9.1f}" for t in made.values()))  # type: ignore[misc]
 
 
@@ -275,7 +270,7 @@ def main() -> None:
     print(f"Python {platform.python_version()} on {platform.machine()}; medians of {args.rounds} rounds")
     kinds = ["expression", "program"] if args.programs else ["expression"]
     for size in args.sizes:
-        names = tuple(n for n in VIEWS if n != "web lesson" or size <= WEB_MAX)
+        names = tuple(VIEWS)
         for kind in kinds:
             views(kind, size, args.rounds, names, args.peak_max)
     for size in args.big:

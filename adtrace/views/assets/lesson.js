@@ -10,13 +10,26 @@
   root.classList.remove("adl-nojs");
   var standalone = root.hasAttribute("data-standalone");
   var data = JSON.parse(root.querySelector("script.adl-data").textContent);
-  var states = data.states;
-  var before = {};
-  states.forEach(function (s) {  /* running sums come as (characters kept from the state before, the rest) */
-    var now = {};
-    Object.keys(s[6]).forEach(function (i) { now[i] = (before[i] || "").slice(0, s[6][i][0]) + s[6][i][1]; });
-    s[6] = before = now;
+  var states = [];
+  var pieces = {};
+  root.querySelectorAll("script.adl-states").forEach(function (el) {
+    /* The states come in chunks, in order, written as the lesson was: each with the running sums' new pieces. */
+    var chunk = JSON.parse(el.textContent);
+    chunk.states.forEach(function (s) { states.push(s); });
+    Object.keys(chunk.sums).forEach(function (q) {
+      var seq = pieces[q] || (pieces[q] = []);
+      chunk.sums[q].forEach(function (p) { seq.push(p); });
+    });
   });
+  function sums(s) {
+    /* A state's running sums come as [sequence, shown]: the first `shown` pieces of the sequence (each term of a
+       sum is sent once, with the " + " before it), then the terms still to come. Made when the state is shown. */
+    var text = {};
+    Object.keys(s[6]).forEach(function (i) {
+      text[i] = pieces[s[6][i][0]].slice(0, s[6][i][1]).join("") + data.more;
+    });
+    return text;
+  }
   var stepper = root.querySelector(".adl-graph");
   var byNode = {};
   stepper.querySelectorAll("[data-node]").forEach(function (el) {
@@ -64,7 +77,7 @@
     k = Math.max(0, Math.min(states.length - 1, n));
     var s = states[k];
     var kind = s[0], node = s[1], parent = s[2], values = s[3], known = s[4], pass = data.passes[s[5]];
-    var running = s[6];
+    var running = sums(s);
     var shown = {};
     data.order.slice(0, values).forEach(function (i) { shown[i] = true; });
     var done = {};
@@ -87,7 +100,7 @@
     if (node !== null && byNode[node]) keepInView(byNode[node][0]);
     var hot = node !== null && parent !== null ? node + "-" + parent : null;
     edges.forEach(function (el) { el.classList.toggle("adl-hot", el.getAttribute("data-edge") === hot); });
-    setText(field("status"), s[7]);
+    setText(field("status"), data.step.replace("{k}", String(k + 1)).replace("{count}", String(states.length)) + s[7]);
     setText(field("formula"), s[8]);
     setText(field("explain"), s[9]);
     setText(field("partial"), s[10]);
