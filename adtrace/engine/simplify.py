@@ -33,7 +33,8 @@ from ..errors import AdtraceError, EvaluationError
 from ..expr import Apply, Const, Expr, Sym, show
 from ..primitives import BY_NAME, CONSTANTS, Primitive
 
-Number = Fraction | float
+Number = int | Fraction | float
+"""An exact number is an int when whole (cheap to add, multiply and hash), else a Fraction; a float otherwise."""
 
 ADD, SUB, MUL, DIV, POW, NEG = (BY_NAME[n] for n in ("add", "sub", "mul", "div", "pow", "neg"))
 _EXACT_FUNCTIONS = frozenset({"relu", "abs", "step", "sign", "max", "min"})
@@ -70,13 +71,15 @@ def size(expr: Expr) -> int:
 
 def const(value: Number) -> Const:
     """A number as a formula, printed exactly (`3`, `0.25`, `1/3`) or as Python's shortest float text."""
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return Const(float(value), str(value.numerator))
-        if _is_decimal(value.denominator, 2):
-            return Const(float(value), _float_text(float(value)))
-        return Const(float(value), f"{value.numerator}/{value.denominator}")
-    return Const(value, _float_text(value))
+    if isinstance(value, int):  # value / 1 is float(Fraction(value)): the same float, the same error past its range
+        return Const(value / 1, str(value))
+    if isinstance(value, float):
+        return Const(value, _float_text(value))
+    if value.denominator == 1:
+        return Const(float(value), str(value.numerator))
+    if _is_decimal(value.denominator, 2):
+        return Const(float(value), _float_text(float(value)))
+    return Const(float(value), f"{value.numerator}/{value.denominator}")
 
 
 def _float_text(value: float) -> str:
@@ -118,7 +121,7 @@ def _number(spelled: str, value: float) -> Number | None:
             return _tidy(sign * Fraction(text))
         return _tidy(value) if math.isfinite(value) else None
     if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
-        return Fraction(int(value))
+        return int(value)
     return None
 
 
@@ -132,19 +135,27 @@ def _exactly_small(text: str) -> bool:
 
 
 def _tidy(value: Number) -> Number:
-    """Keep exact fractions while they are small; fall back to floats when they grow."""
-    if isinstance(value, Fraction):
-        if value.denominator > 10**6 or abs(value.numerator) > 10**15:
-            try:
-                return float(value)
-            except OverflowError:  # beyond a float's range: stay exact rather than turn into inf
-                return value
+    """Keep exact numbers while they are small (a whole one as an int); fall back to floats when they grow."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EvaluationError("folding the constants of a formula overflows: they are too large for a float")
+        if value == int(value) and abs(value) < 2**53:
+            return int(value)
         return value
-    if not math.isfinite(value):
-        raise EvaluationError("folding the constants of a formula overflows: they are too large for a float")
-    if value == int(value) and abs(value) < 2**53:
-        return Fraction(int(value))
-    return value
+    if isinstance(value, int):
+        if -(10**15) <= value <= 10**15:
+            return value
+    elif value.denominator <= 10**6 and abs(value.numerator) <= 10**15:
+        return value.numerator if value.denominator == 1 else value
+    try:
+        return float(value)
+    except OverflowError:  # beyond a float's range: stay exact rather than turn into inf
+        return value
+
+
+def _inverse(value: Number) -> Number:
+    """1/value, exact for an exact value (1/2 of an int is a Fraction, not 0.5)."""
+    return Fraction(1, value) if isinstance(value, int) else 1 / value
 
 
 @lru_cache(maxsize=8192)
@@ -303,7 +314,7 @@ class Simplifier:
             if prim is DIV:
                 if c2 == 0:
                     return Apply(DIV, args)  # x/0 stays as written: it has no value to simplify to
-                c2 = _tidy(1 / c2)
+                c2 = _tidy(_inverse(c2))
                 f2 = [(b, -e) for b, e in f2]
             return self.build_product(_tidy(c1 * c2), [*f1, *f2])
         if prim is POW:
@@ -314,16 +325,17 @@ class Simplifier:
         n = number_of(exponent)
         b = number_of(base)
         if b == 1 or n == 0:
-            return const(Fraction(1))
+            return const(1)
         if b == 0 and n is None:  # 0^b = 0 where it is defined (b > 0), as the numeric power rule assumes
-            return const(Fraction(0))
+            return const(0)
         if n == 1:
             return base
         if n is not None and n == int(n) and -_MAX_POWER <= n <= _MAX_POWER:
             whole = int(n)
             coefficient, factors = self.factors(base)
             try:
-                raised = _tidy(coefficient**whole)
+                exact = Fraction(coefficient) if isinstance(coefficient, int) and whole < 0 else coefficient
+                raised = _tidy(exact**whole)  # an int to a negative power stays exact, as a Fraction
             except (ZeroDivisionError, OverflowError):
                 return Apply(POW, (base, exponent))
             return self.build_product(raised, [(f, _tidy(e * whole)) for f, e in factors])
@@ -338,7 +350,7 @@ class Simplifier:
                 value = node.prim.evaluate(*(known if exact else [float(v) for v in known]))
             except (ValueError, ZeroDivisionError, OverflowError):
                 return Apply(node.prim, args)
-            if isinstance(value, Fraction):
+            if isinstance(value, (int, Fraction)):
                 return const(_tidy(value))
             if math.isfinite(value) and (exact or value == int(value)):
                 return const(_tidy(Fraction(value)))
@@ -381,7 +393,7 @@ class Simplifier:
         return made
 
     def _read_factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
-        coefficient: Number = Fraction(1)
+        coefficient: Number = 1
         out: list[Factor] = []
         stack: list[tuple[Expr, int]] = [(expr, 1)]
         while stack:
@@ -391,7 +403,7 @@ class Simplifier:
                 if value == 0 and power < 0:
                     out.append((node, power))
                 else:
-                    coefficient = _tidy(coefficient * (value if power > 0 else 1 / value))
+                    coefficient = _tidy(coefficient * (value if power > 0 else _inverse(value)))
             elif isinstance(node, Apply) and node.prim is NEG:
                 coefficient = -coefficient
                 stack.append((node.args[0], power))
@@ -405,9 +417,9 @@ class Simplifier:
             elif isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB) and self.terms(node, 1)[0][0] < 0:
                 # a sum that starts with a minus has only negative terms: -(x + 1) as a factor
                 coefficient = -coefficient
-                out.append((self.build_sum(self.terms(node, -1)), Fraction(power)))
+                out.append((self.build_sum(self.terms(node, -1)), power))
             else:
-                out.append((node, Fraction(power)))
+                out.append((node, power))
         return coefficient, out
 
     # -- building the canonical formula back --------------------------
@@ -447,8 +459,8 @@ class Simplifier:
         magnitude = -coefficient if negative else coefficient
         if isinstance(magnitude, Fraction) and magnitude.denominator != 1 and not _is_decimal(magnitude.denominator):
             if magnitude.numerator != 1 or not kept:
-                top.append(const(Fraction(magnitude.numerator)))
-            bottom.append(const(Fraction(magnitude.denominator)))
+                top.append(const(magnitude.numerator))
+            bottom.append(const(magnitude.denominator))
         elif magnitude != 1 or not kept:
             top.append(const(magnitude))
         for _, base, exponent in kept:
@@ -456,16 +468,16 @@ class Simplifier:
             power: Number = exponent if exponent > 0 else -exponent
             target.append(base if power == 1 else Apply(POW, (base, const(power))))
         if negative:  # the sign goes on the first factor: -2·x, -x·y, -1/x
-            first = top[0] if top else const(Fraction(1))
+            first = top[0] if top else const(1)
             signed = const(-number) if (number := number_of(first)) is not None else Apply(NEG, (first,))
             top = [signed, *top[1:]]
-        result = _product(top) if top else const(Fraction(1))
+        result = _product(top) if top else const(1)
         if bottom:
             result = Apply(DIV, (result, _product(bottom)))
         return result
 
     def build_sum(self, terms: list[Term]) -> Expr:
-        constant: Number = Fraction(0)
+        constant: Number = 0
         combined: dict[str, tuple[Number, list[Factor]]] = {}
         for coefficient, factors in terms:
             if not factors:
@@ -476,7 +488,7 @@ class Simplifier:
             if k is None:
                 for base, _ in factors:
                     self.key(base)  # held, so the signature's ids stay its own
-                k = self._term_keys[signature] = self.key(self.build_product(Fraction(1), factors))
+                k = self._term_keys[signature] = self.key(self.build_product(1, factors))
             if k in combined:
                 combined[k] = (_tidy(combined[k][0] + coefficient), combined[k][1])
             else:
@@ -521,9 +533,12 @@ def _exact_sums(terms: list[Term]) -> bool:
     """Whether any partial sum of these coefficients stays an exact fraction that const() prints and
     number_of() reads back unchanged: integers, or decimals of at most six places, small enough that
     every partial sum has at most 15 significant digits (a float's repr then gives back the decimal)."""
-    total = Fraction(0)
+    total: int | Fraction = 0
     integers = True
     for coefficient, _ in terms:
+        if isinstance(coefficient, int):
+            total += abs(coefficient)
+            continue
         if not isinstance(coefficient, Fraction) or _EXACT_DENOMINATOR % coefficient.denominator:
             return False
         integers = integers and coefficient.denominator == 1

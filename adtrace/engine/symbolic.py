@@ -251,7 +251,7 @@ class _Builder:
     def reverse(self, seeds: dict[int, float], output: str | None) -> SymbolicPass:
         graph = self.graph
         n = len(graph.nodes)
-        zero = const(0)
+        zero: Expr = Const(0, "0")
         expanded: list[Expr] = [zero] * n
         adjoint: list[Expr] = [zero] * n
         closed: list[Expr] = [zero] * n
