@@ -71,10 +71,16 @@ def size(expr: Expr) -> int:
 
 def const(value: Number) -> Const:
     """A number as a formula, printed exactly (`3`, `0.25`, `1/3`) or as Python's shortest float text."""
-    if isinstance(value, int):  # value / 1 is float(Fraction(value)): the same float, the same error past its range
-        return Const(value / 1, str(value))
     if isinstance(value, float):
         return Const(value, _float_text(value))
+    return _exact(value)
+
+
+@lru_cache(maxsize=4096)
+def _exact(value: int | Fraction) -> Const:
+    """An exact number's formula, made once: the same object each time, so the memos by identity find it."""
+    if isinstance(value, int):  # value / 1 is float(Fraction(value)): the same float, the same error past its range
+        return Const(value / 1, str(value))
     if value.denominator == 1:
         return Const(float(value), str(value.numerator))
     if _is_decimal(value.denominator, 2):
@@ -183,6 +189,11 @@ class Simplifier:
 
     def __init__(self) -> None:
         self._keys: dict[int, tuple[Expr, str]] = {}
+        self._leaves: dict[Const, Expr] = {}
+        """Each number's canonical formula, by its text and value (as _number reads it)."""
+        self._symbols: dict[Sym, Sym] = {}
+        """One object per name, so formulas over the same names are made from the same parts (see combine)."""
+        self._combined: dict[tuple[int, ...], tuple[tuple[Expr, ...], Expr]] = {}
         self._simplified: dict[int, Expr] = {}
         """Results of this run, by identity (held here so ids stay unique): not walked again."""
         self._factors: dict[int, tuple[Expr, tuple[Number, list[Factor]]]] = {}
@@ -202,35 +213,43 @@ class Simplifier:
         return found[1]
 
     def run(self, expr: Expr) -> Expr:
+        if type(expr) is Const:
+            return self.leaf(expr)
         done: list[Expr] = []
         stack: list[tuple[Expr | _Chain, bool]] = [(expr, False)]
+        simplified = self._simplified
+        symbols = self._symbols
         while stack:
             node, expanded = stack.pop()
-            if isinstance(node, _Chain):
+            if type(node) is Const:
+                done.append(self.leaf(node))
+            elif type(node) is Sym:
+                done.append(symbols.setdefault(node, node))
+            elif type(node) is Apply:
+                if id(node) in simplified:
+                    done.append(node)
+                elif not expanded:
+                    chain = self._chain(node) if node.prim is ADD or node.prim is SUB else None
+                    if chain is not None:  # a sum of many terms: its operands, then the whole sum at once
+                        stack.append((chain, True))
+                        stack.extend([(arg, False) for arg in reversed(chain.operands)])
+                        continue
+                    stack.append((node, True))
+                    stack.extend([(arg, False) for arg in reversed(node.args)])
+                else:
+                    count = len(node.args)
+                    args = tuple(done[-count:])
+                    del done[-count:]
+                    result = self.combine(node, args)
+                    simplified[id(result)] = result
+                    done.append(result)
+            else:  # a chain whose operands are done
+                assert type(node) is _Chain
                 count = len(node.signs)
                 operands = done[-count:]
                 del done[-count:]
                 result = self.chain(node, operands)
-                self._simplified[id(result)] = result
-                done.append(result)
-            elif isinstance(node, Const):
-                done.append(self.leaf(node))
-            elif not isinstance(node, Apply) or id(node) in self._simplified:
-                done.append(node)
-            elif not expanded:
-                chain = self._chain(node)
-                if chain is not None:  # a sum of many terms: its operands, then the whole sum at once
-                    stack.append((chain, True))
-                    stack.extend((arg, False) for arg in reversed(chain.operands))
-                    continue
-                stack.append((node, True))
-                stack.extend((arg, False) for arg in reversed(node.args))
-            else:
-                count = len(node.args)
-                args = tuple(done[-count:])
-                del done[-count:]
-                result = self.combine(node, args)
-                self._simplified[id(result)] = result
+                simplified[id(result)] = result
                 done.append(result)
         return done[0]
 
@@ -285,6 +304,12 @@ class Simplifier:
 
     def leaf(self, node: Const) -> Expr:
         """A number in its canonical spelling; a constant folded by the graph ('pi/4') read as a formula."""
+        found = self._leaves.get(node)
+        if found is None:
+            found = self._leaves[node] = self._leaf(node)
+        return found
+
+    def _leaf(self, node: Const) -> Expr:
         if node.text in CONSTANTS:
             return node
         value = number_of(node)
@@ -303,7 +328,15 @@ class Simplifier:
 
     # -- one operation over simplified arguments -----------------------
     def combine(self, node: Apply, args: tuple[Expr, ...]) -> Expr:
-        prim = node.prim
+        """node's operation over simplified arguments; the same arguments (by identity) give the same result
+        object, so a formula made again from the same parts is made once and every memo by identity finds it."""
+        signature = (id(node.prim), *[id(a) for a in args])
+        found = self._combined.get(signature)
+        if found is None:  # the memo holds the arguments, so their ids stay their own
+            found = self._combined[signature] = (args, self._combine(node.prim, args))
+        return found[1]
+
+    def _combine(self, prim: Primitive, args: tuple[Expr, ...]) -> Expr:
         if prim is ADD or prim is SUB:
             return self.build_sum([*self.terms(args[0], 1), *self.terms(args[1], -1 if prim is SUB else 1)])
         if prim is NEG:
@@ -319,7 +352,7 @@ class Simplifier:
             return self.build_product(_tidy(c1 * c2), [*f1, *f2])
         if prim is POW:
             return self.power(args[0], args[1])
-        return self.function(node, args)
+        return self.function(prim, args)
 
     def power(self, base: Expr, exponent: Expr) -> Expr:
         n = number_of(exponent)
@@ -341,20 +374,20 @@ class Simplifier:
             return self.build_product(raised, [(f, _tidy(e * whole)) for f, e in factors])
         return Apply(POW, (base, exponent))
 
-    def function(self, node: Apply, args: tuple[Expr, ...]) -> Expr:
+    def function(self, prim: Primitive, args: tuple[Expr, ...]) -> Expr:
         numbers = [number_of(a) for a in args]
         known = [v for v in numbers if v is not None]
         if len(known) == len(args):
-            exact = node.prim.name in _EXACT_FUNCTIONS
+            exact = prim.name in _EXACT_FUNCTIONS
             try:
-                value = node.prim.evaluate(*(known if exact else [float(v) for v in known]))
+                value = prim.evaluate(*(known if exact else [float(v) for v in known]))
             except (ValueError, ZeroDivisionError, OverflowError):
-                return Apply(node.prim, args)
+                return Apply(prim, args)
             if isinstance(value, (int, Fraction)):
                 return const(_tidy(value))
             if math.isfinite(value) and (exact or value == int(value)):
                 return const(_tidy(Fraction(value)))
-        return Apply(node.prim, args)
+        return Apply(prim, args)
 
     # -- reading a simplified formula as terms and factors ------------
     def terms(self, expr: Expr, sign: int) -> list[Term]:
@@ -435,11 +468,9 @@ class Simplifier:
     def build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
         if coefficient == 0 or not factors:
             return const(coefficient)
-        for base, _ in factors:
-            self.key(base)  # holds every base, so the ids in the memo below stay its own
-        signature = (type(coefficient), coefficient, tuple((id(b), type(e), e) for b, e in factors))
+        signature = (type(coefficient), coefficient, tuple([(id(b), type(e), e) for b, e in factors]))
         found = self._products.get(signature)
-        if found is None:
+        if found is None:  # _build_product holds every base (in _keys), so the ids in the memo stay its own
             found = self._products[signature] = self._build_product(coefficient, factors)
         return found
 

@@ -34,7 +34,7 @@ from ..expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule
 from ..primitives import ARG_NAMES, BY_NAME
 from .forward import TOO_LARGE
 from .graph import Graph
-from .simplify import Simplifier, const, number_of, size
+from .simplify import Simplifier, const, number_of
 
 LIMIT = 40
 """A formula with more nodes than this keeps its name instead of being written out."""
@@ -227,7 +227,7 @@ class _Builder:
             else:
                 args = tuple(self.forward[a] for a in node.args)
                 form = self.simp.run(Apply(node.prim, args))
-                if size(form) > self.limit:
+                if _longer(form, self.limit):
                     self.forward_where[self.label(i)] = form
                     form = Sym(self.label(i))
             self.forward.append(form)
@@ -256,6 +256,8 @@ class _Builder:
         adjoint: list[Expr] = [zero] * n
         closed: list[Expr] = [zero] * n
         where: dict[str, Expr] = {}
+        named = [False] * n
+        """Whether adjoint[j] is longer than the limit: later formulas use its name."""
         for j in range(n - 1, -1, -1):
             node = graph.nodes[j]
             if node.is_const:
@@ -267,18 +269,33 @@ class _Builder:
                 in_w.append(seed)
                 in_x.append(seed)
             for p, pos in graph.parents[j]:
-                parent = adjoint[p] if size(adjoint[p]) <= self.limit else Sym(adjoint_name(self.label(p)))
+                parent = Sym(adjoint_name(self.label(p))) if named[p] else adjoint[p]
                 in_w.append(Apply(_MUL, (parent, self.partial_w(p, pos))))
                 in_x.append(Apply(_MUL, (closed[p], self.partial_x(p, pos))))
             expanded[j] = _sum(in_w) if in_w else zero
             adjoint[j] = self.simp.run(expanded[j])
+            named[j] = _longer(adjoint[j], self.limit)
             form = self.simp.run(_sum(in_x)) if in_x else zero
-            if not node.is_input and size(form) > self.limit:
+            if not node.is_input and _longer(form, self.limit):
                 name = adjoint_name(self.label(j))
                 where[name] = form
                 form = Sym(name)
             closed[j] = form
         return SymbolicPass(dict(seeds), output, expanded, adjoint, closed, where)
+
+
+def _longer(expr: Expr, limit: int) -> bool:
+    """size(expr) > limit, counting only until it is."""
+    count = 0
+    stack = [expr]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if type(node) is Apply:
+            stack.extend(node.args)
+    return False
 
 
 def _sum(items: list[Expr]) -> Expr:
