@@ -198,7 +198,7 @@ class Simplifier:
         """Results of this run, by identity (held here so ids stay unique): not walked again."""
         self._factors: dict[int, tuple[Expr, tuple[Number, list[Factor]]]] = {}
         self._terms: dict[tuple[int, int], tuple[Expr, list[Term]]] = {}
-        self._term_keys: dict[tuple[tuple[int, type, Number], ...], str] = {}
+        self._term_orders: dict[int, tuple[list[Factor], str, _Order]] = {}
         self._products: dict[tuple[type, Number, tuple[tuple[int, type, Number], ...]], Expr] = {}
         """Memos by identity (each holds what its ids refer to, or a base is held by _keys): a sum built
         term by term (a + b + c …, as a node with many parents gives it) reads the sum so far again at each
@@ -226,23 +226,36 @@ class Simplifier:
             elif type(node) is Sym:
                 done.append(symbols.setdefault(node, node))
             elif type(node) is Apply:
-                if id(node) in simplified:
+                if expanded:
+                    count = len(node.args)
+                    result = self.combine(node, tuple(done[-count:]))
+                    del done[-count:]
+                    simplified[id(result)] = result
+                    done.append(result)
+                elif id(node) in simplified:
                     done.append(node)
-                elif not expanded:
-                    chain = self._chain(node) if node.prim is ADD or node.prim is SUB else None
+                else:
+                    chain = self._chain(node) if (node.prim is ADD or node.prim is SUB) and self._nested(node) else None
                     if chain is not None:  # a sum of many terms: its operands, then the whole sum at once
                         stack.append((chain, True))
                         stack.extend([(arg, False) for arg in reversed(chain.operands)])
                         continue
-                    stack.append((node, True))
-                    stack.extend([(arg, False) for arg in reversed(node.args)])
-                else:
-                    count = len(node.args)
-                    args = tuple(done[-count:])
-                    del done[-count:]
-                    result = self.combine(node, args)
-                    simplified[id(result)] = result
-                    done.append(result)
+                    args: list[Expr] = []
+                    for arg in node.args:  # arguments with nothing to walk are taken at once
+                        if type(arg) is Const:
+                            args.append(self.leaf(arg))
+                        elif type(arg) is Sym:
+                            args.append(symbols.setdefault(arg, arg))
+                        elif id(arg) in simplified:
+                            args.append(arg)
+                        else:
+                            stack.append((node, True))
+                            stack.extend([(arg, False) for arg in reversed(node.args)])
+                            break
+                    else:
+                        result = self.combine(node, tuple(args))
+                        simplified[id(result)] = result
+                        done.append(result)
             else:  # a chain whose operands are done
                 assert type(node) is _Chain
                 count = len(node.signs)
@@ -254,6 +267,13 @@ class Simplifier:
         return done[0]
 
     # -- a sum of many terms, at once -----------------------------------
+    def _nested(self, node: Apply) -> bool:
+        """Whether a sum has a sum or difference still to simplify as an argument (else it is no chain)."""
+        for arg in node.args:
+            if type(arg) is Apply and (arg.prim is ADD or arg.prim is SUB) and id(arg) not in self._simplified:
+                return True
+        return False
+
     def _chain(self, node: Apply) -> _Chain | None:
         """A sum or difference of more than two operands read as one (a + b - c …), or None."""
         if node.prim is not ADD and node.prim is not SUB:
@@ -507,31 +527,32 @@ class Simplifier:
             result = Apply(DIV, (result, _product(bottom)))
         return result
 
+    def term_order(self, factors: list[Factor]) -> tuple[list[Factor], str, _Order]:
+        """A term's key (its factors printed, without the coefficient) and its place in a sum: polynomial terms
+        first, by falling degree, then the others; by the factor list's identity (the lists are shared, see
+        terms), held here so the id stays its own."""
+        k = self.key(self.build_product(1, factors))
+        polynomial = all(isinstance(b, Sym) and e == int(e) and e > 0 for b, e in factors)
+        degree = int(sum(e for _, e in factors)) if polynomial else 0
+        found = self._term_orders[id(factors)] = (factors, k, (0 if polynomial else 1, -degree, _natural(k)))
+        return found
+
     def build_sum(self, terms: list[Term]) -> Expr:
         constant: Number = 0
-        combined: dict[str, tuple[Number, list[Factor]]] = {}
+        combined: dict[str, tuple[Number, list[Factor], _Order]] = {}
+        orders = self._term_orders
         for coefficient, factors in terms:
             if not factors:
                 constant = _tidy(constant + coefficient)
                 continue
-            signature = tuple((id(b), type(e), e) for b, e in factors)
-            k = self._term_keys.get(signature)
-            if k is None:
-                for base, _ in factors:
-                    self.key(base)  # held, so the signature's ids stay its own
-                k = self._term_keys[signature] = self.key(self.build_product(1, factors))
-            if k in combined:
-                combined[k] = (_tidy(combined[k][0] + coefficient), combined[k][1])
+            _, k, order = orders.get(id(factors)) or self.term_order(factors)
+            found = combined.get(k)
+            if found is None:
+                combined[k] = (coefficient, factors, order)
             else:
-                combined[k] = (coefficient, factors)
-        parts: list[tuple[tuple[int, int, tuple[str | tuple[int, str, str], ...]], Number, list[Factor]]] = []
-        for k, (coefficient, factors) in combined.items():
-            if coefficient == 0:
-                continue
-            polynomial = all(isinstance(b, Sym) and e == int(e) and e > 0 for b, e in factors)
-            degree = int(sum(e for _, e in factors)) if polynomial else 0
-            parts.append(((0 if polynomial else 1, -degree, _natural(k)), coefficient, factors))
-        parts.sort(key=lambda item: item[0])
+                combined[k] = (_tidy(found[0] + coefficient), found[1], order)
+        parts = [(order, coefficient, factors) for coefficient, factors, order in combined.values() if coefficient != 0]
+        parts.sort(key=_first)
         if constant != 0 or not parts:
             parts.append(((2, 0, ()), constant, []))
         if parts[0][1] < 0:  # start with a positive term where there is one: 1 - y, not -y + 1
@@ -547,6 +568,14 @@ class Simplifier:
                 result = Apply(ADD, (result, self.build_product(coefficient, factors)))
         assert result is not None
         return result
+
+
+_Order = tuple[int, int, tuple[str | tuple[int, str, str], ...]]
+"""Where a term sorts in a sum (see Simplifier.term_order); the constant comes last, as (2, 0, ())."""
+
+
+def _first(part: tuple[_Order, Number, list[Factor]]) -> _Order:
+    return part[0]
 
 
 class _Chain(NamedTuple):

@@ -177,6 +177,9 @@ class _Builder:
         self.forward_where: dict[str, Expr] = {}
         self.partials_x: dict[tuple[int, int], Expr] = {}
         self.partials_w: dict[tuple[int, int], Expr] = {}
+        self.consts = [node.is_const for node in graph.nodes]
+        self.operands = [self.operand(i) for i in range(len(graph.nodes))]
+        """How each node appears in another's formula: its label, or a constant's text."""
 
     def run(self, passes: list[tuple[dict[int, float], str | None]]) -> SymbolicTrace:
         self.forward_forms()
@@ -234,19 +237,21 @@ class _Builder:
 
     def partial_x(self, p: int, pos: int) -> Expr:
         """∂wp/∂(argument pos) in terms of the inputs, simplified."""
-        if (p, pos) not in self.partials_x:
+        found = self.partials_x.get((p, pos))
+        if found is None:
             node = self.graph.nodes[p]
             mapping = {ARG_NAMES[m]: self.forward[a] for m, a in enumerate(node.args)}
-            self.partials_x[p, pos] = self.simp.run(substitute(partial_rule(node.prim, pos), mapping))
-        return self.partials_x[p, pos]
+            found = self.partials_x[p, pos] = self.simp.run(substitute(partial_rule(node.prim, pos), mapping))
+        return found
 
     def partial_w(self, p: int, pos: int) -> Expr:
         """∂wp/∂(argument pos) over node labels, as Trace.partial_formula gives it."""
-        if (p, pos) not in self.partials_w:
+        found = self.partials_w.get((p, pos))
+        if found is None:
             node = self.graph.nodes[p]
-            mapping = {ARG_NAMES[m]: self.operand(a) for m, a in enumerate(node.args)}
-            self.partials_w[p, pos] = substitute(partial_rule(node.prim, pos), mapping)
-        return self.partials_w[p, pos]
+            mapping = {ARG_NAMES[m]: self.operands[a] for m, a in enumerate(node.args)}
+            found = self.partials_w[p, pos] = substitute(partial_rule(node.prim, pos), mapping)
+        return found
 
     def reverse(self, seeds: dict[int, float], output: str | None) -> SymbolicPass:
         graph = self.graph
@@ -260,7 +265,7 @@ class _Builder:
         """Whether adjoint[j] is longer than the limit: later formulas use its name."""
         for j in range(n - 1, -1, -1):
             node = graph.nodes[j]
-            if node.is_const:
+            if self.consts[j]:
                 continue
             in_w: list[Expr] = []
             in_x: list[Expr] = []
@@ -286,8 +291,10 @@ class _Builder:
 
 def _longer(expr: Expr, limit: int) -> bool:
     """size(expr) > limit, counting only until it is."""
+    if type(expr) is not Apply:
+        return limit < 1
     count = 0
-    stack = [expr]
+    stack: list[Expr] = [expr]
     while stack:
         node = stack.pop()
         count += 1
