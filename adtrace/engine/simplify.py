@@ -108,12 +108,12 @@ def number_of(expr: Expr) -> Number | None:
     `pi` and `e` and folded constant texts such as `pi/4` are not plain numbers:
     they stay named, as a textbook leaves them.
     """
-    if isinstance(expr, Apply) and expr.prim is NEG:
+    if type(expr) is Const:
+        return _number(expr.text, expr.value)
+    if type(expr) is Apply and expr.prim is NEG:
         inner = number_of(expr.args[0])
         return None if inner is None else -inner
-    if not isinstance(expr, Const):
-        return None
-    return _number(expr.text, expr.value)
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -425,14 +425,17 @@ class Simplifier:
         stack: list[tuple[Expr, int]] = [(expr, sign)]
         while stack:
             node, s = stack.pop()
-            if isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB):
-                stack.append((node.args[1], -s if node.prim is SUB else s))
-                stack.append((node.args[0], s))
-            elif isinstance(node, Apply) and node.prim is NEG and not isinstance(node.args[0], Const):
-                stack.append((node.args[0], -s))
-            else:
-                coefficient, factors = self.factors(node)
-                out.append((_tidy(s * coefficient), factors))
+            if type(node) is Apply:
+                prim = node.prim
+                if prim is ADD or prim is SUB:
+                    stack.append((node.args[1], -s if prim is SUB else s))
+                    stack.append((node.args[0], s))
+                    continue
+                if prim is NEG and type(node.args[0]) is not Const:
+                    stack.append((node.args[0], -s))
+                    continue
+            coefficient, factors = self.factors(node)
+            out.append((_tidy(s * coefficient), factors))
         return out
 
     def factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
@@ -451,7 +454,10 @@ class Simplifier:
         stack: list[tuple[Expr, int]] = [(expr, 1)]
         while stack:
             node, power = stack.pop()
-            value = number_of(node)
+            if type(node) is Sym:
+                out.append((node, power))
+                continue
+            value = number_of(node) if type(node) is Const or (type(node) is Apply and node.prim is NEG) else None
             if value is not None:
                 if value == 0 and power < 0:
                     out.append((node, power))
@@ -525,6 +531,12 @@ class Simplifier:
         result = _product(top) if top else const(1)
         if bottom:
             result = Apply(DIV, (result, _product(bottom)))
+        whole = isinstance(coefficient, int) and all(isinstance(e, int) and type(b) is not Const for _, b, e in kept)
+        if kept and whole:
+            # what factors(result) would read back, the numerator's factors before the denominator's: a whole
+            # coefficient and whole powers print and read back exactly (a decimal or a float might not)
+            read = [(b, e) for _, b, e in kept if e > 0] + [(b, e) for _, b, e in kept if e < 0]
+            self._factors.setdefault(id(result), (result, (coefficient, read)))
         return result
 
     def term_order(self, factors: list[Factor]) -> tuple[list[Factor], str, _Order]:
