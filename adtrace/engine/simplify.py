@@ -27,7 +27,7 @@ import math
 import re
 from fractions import Fraction
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ..errors import AdtraceError, EvaluationError
 from ..expr import Apply, Const, Expr, Sym, show
@@ -140,6 +140,10 @@ def _exactly_small(text: str) -> bool:
     return len(digits) <= 3 and match.start() + int(digits or "0") <= _MAX_EXACT
 
 
+_WHOLE = 10**15
+"""The largest whole number kept exact (and printed in full); beyond it, a float."""
+
+
 def _tidy(value: Number) -> Number:
     """Keep exact numbers while they are small (a whole one as an int); fall back to floats when they grow."""
     if isinstance(value, float):
@@ -149,7 +153,7 @@ def _tidy(value: Number) -> Number:
             return int(value)
         return value
     if isinstance(value, int):
-        if -(10**15) <= value <= 10**15:
+        if -_WHOLE <= value <= _WHOLE:
             return value
     elif value.denominator <= 10**6 and abs(value.numerator) <= 10**15:
         return value.numerator if value.denominator == 1 else value
@@ -199,6 +203,9 @@ class Simplifier:
         self._factors: dict[int, tuple[Expr, tuple[Number, list[Factor]]]] = {}
         self._terms: dict[tuple[int, int], tuple[Expr, list[Term]]] = {}
         self._term_orders: dict[int, tuple[list[Factor], str, _Order]] = {}
+        self._bases: dict[int, tuple[Expr, str, _Place]] = {}
+        self._shapes: dict[int, tuple[list[Factor], tuple[tuple[int, type, Number], ...]]] = {}
+        """A factor list's part of a product's memo key, by the list's identity (the lists are shared)."""
         self._products: dict[tuple[type, Number, tuple[tuple[int, type, Number], ...]], Expr] = {}
         """Memos by identity (each holds what its ids refer to, or a base is held by _keys): a sum built
         term by term (a + b + c …, as a node with many parents gives it) reads the sum so far again at each
@@ -215,6 +222,14 @@ class Simplifier:
     def run(self, expr: Expr) -> Expr:
         if type(expr) is Const:
             return self.leaf(expr)
+        if type(expr) is Sym:
+            return self._symbols.setdefault(expr, expr)
+        if type(expr) is Apply and id(expr) not in self._simplified:
+            args = self._ready(expr.args)
+            if args is not None:  # one operation over arguments with nothing to walk: no stack
+                result = self.combine(expr, args)
+                self._simplified[id(result)] = result
+                return result
         done: list[Expr] = []
         stack: list[tuple[Expr | _Chain, bool]] = [(expr, False)]
         simplified = self._simplified
@@ -240,20 +255,12 @@ class Simplifier:
                         stack.append((chain, True))
                         stack.extend([(arg, False) for arg in reversed(chain.operands)])
                         continue
-                    args: list[Expr] = []
-                    for arg in node.args:  # arguments with nothing to walk are taken at once
-                        if type(arg) is Const:
-                            args.append(self.leaf(arg))
-                        elif type(arg) is Sym:
-                            args.append(symbols.setdefault(arg, arg))
-                        elif id(arg) in simplified:
-                            args.append(arg)
-                        else:
-                            stack.append((node, True))
-                            stack.extend([(arg, False) for arg in reversed(node.args)])
-                            break
-                    else:
-                        result = self.combine(node, tuple(args))
+                    ready = self._ready(node.args)
+                    if ready is None:
+                        stack.append((node, True))
+                        stack.extend([(arg, False) for arg in reversed(node.args)])
+                    else:  # arguments with nothing to walk are taken at once
+                        result = self.combine(node, ready)
                         simplified[id(result)] = result
                         done.append(result)
             else:  # a chain whose operands are done
@@ -265,6 +272,20 @@ class Simplifier:
                 simplified[id(result)] = result
                 done.append(result)
         return done[0]
+
+    def _ready(self, args: tuple[Expr, ...]) -> tuple[Expr, ...] | None:
+        """The arguments simplified, if none needs walking (numbers, symbols, results); else None."""
+        out: list[Expr] = []
+        for arg in args:
+            if type(arg) is Const:
+                out.append(self.leaf(arg))
+            elif type(arg) is Sym:
+                out.append(self._symbols.setdefault(arg, arg))
+            elif id(arg) in self._simplified:
+                out.append(arg)
+            else:
+                return None
+        return tuple(out)
 
     # -- a sum of many terms, at once -----------------------------------
     def _nested(self, node: Apply) -> bool:
@@ -350,7 +371,7 @@ class Simplifier:
     def combine(self, node: Apply, args: tuple[Expr, ...]) -> Expr:
         """node's operation over simplified arguments; the same arguments (by identity) give the same result
         object, so a formula made again from the same parts is made once and every memo by identity finds it."""
-        signature = (id(node.prim), *[id(a) for a in args])
+        signature = (id(node.prim), id(args[0]), id(args[1])) if len(args) == 2 else (id(node.prim), *map(id, args))
         found = self._combined.get(signature)
         if found is None:  # the memo holds the arguments, so their ids stay their own
             found = self._combined[signature] = (args, self._combine(node.prim, args))
@@ -369,7 +390,10 @@ class Simplifier:
                     return Apply(DIV, args)  # x/0 stays as written: it has no value to simplify to
                 c2 = _tidy(_inverse(c2))
                 f2 = [(b, -e) for b, e in f2]
-            return self.build_product(_tidy(c1 * c2), [*f1, *f2])
+            c = c1 * c2
+            if type(c) is not int or not -_WHOLE <= c <= _WHOLE:
+                c = _tidy(c)
+            return self.build_product(c, [*f1, *f2] if f1 and f2 else f1 or f2)
         if prim is POW:
             return self.power(args[0], args[1])
         return self.function(prim, args)
@@ -421,6 +445,9 @@ class Simplifier:
         return out
 
     def _read_terms(self, expr: Expr, sign: int) -> list[Term]:
+        if type(expr) is not Apply or (expr.prim is not ADD and expr.prim is not SUB and expr.prim is not NEG):
+            coefficient, factors = self.factors(expr)
+            return [(_tidy(sign * coefficient), factors)]
         out: list[Term] = []
         stack: list[tuple[Expr, int]] = [(expr, sign)]
         while stack:
@@ -494,22 +521,38 @@ class Simplifier:
     def build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
         if coefficient == 0 or not factors:
             return const(coefficient)
-        signature = (type(coefficient), coefficient, tuple([(id(b), type(e), e) for b, e in factors]))
+        shape = self._shapes.get(id(factors))
+        if shape is None or shape[0] is not factors:
+            shape = self._shapes[id(factors)] = (factors, tuple([(id(b), type(e), e) for b, e in factors]))
+        signature = (type(coefficient), coefficient, shape[1])
         found = self._products.get(signature)
         if found is None:  # _build_product holds every base (in _keys), so the ids in the memo stay its own
             found = self._products[signature] = self._build_product(coefficient, factors)
         return found
 
+    def _base(self, base: Expr) -> tuple[Expr, str, _Place]:
+        """A base's key and its place in a product (numbers, named constants, symbols, functions, sums; each
+        in natural order), made once per base (held here, so its id stays its own)."""
+        k = self.key(base)
+        found = self._bases[id(base)] = (base, k, (self.rank(base), _natural(k)))
+        return found
+
     def _build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
-        gathered: dict[str, tuple[Expr, Number]] = {}
-        for base, exponent in factors:
-            k = self.key(base)
-            if k in gathered:
-                gathered[k] = (gathered[k][0], _tidy(gathered[k][1] + exponent))
-            else:
-                gathered[k] = (base, exponent)
-        kept: list[tuple[str, Expr, Number]] = [(k, b, e) for k, (b, e) in gathered.items() if e != 0]
-        kept.sort(key=lambda item: (self.rank(item[1]), _natural(item[0])))
+        bases = self._bases
+        kept: list[tuple[_Place, Expr, Number]]
+        if len(factors) == 1:  # nothing to gather or to sort
+            base, exponent = factors[0]
+            kept = [((bases.get(id(base)) or self._base(base))[2], base, exponent)] if exponent != 0 else []
+        else:
+            gathered: dict[str, tuple[_Place, Expr, Number]] = {}
+            for base, exponent in factors:
+                _, k, order = bases.get(id(base)) or self._base(base)
+                found = gathered.get(k)
+                gathered[k] = (
+                    (order, base, exponent) if found is None else (found[0], found[1], _tidy(found[2] + exponent))
+                )
+            kept = [item for item in gathered.values() if item[2] != 0]
+            kept.sort(key=_first)
         top: list[Expr] = []
         bottom: list[Expr] = []
         negative = coefficient < 0
@@ -520,10 +563,13 @@ class Simplifier:
             bottom.append(const(magnitude.denominator))
         elif magnitude != 1 or not kept:
             top.append(const(magnitude))
+        whole = isinstance(coefficient, int)
         for _, base, exponent in kept:
-            target = top if exponent > 0 else bottom
-            power: Number = exponent if exponent > 0 else -exponent
-            target.append(base if power == 1 else Apply(POW, (base, const(power))))
+            if exponent > 0:
+                top.append(base if exponent == 1 else Apply(POW, (base, const(exponent))))
+            else:
+                bottom.append(base if exponent == -1 else Apply(POW, (base, const(-exponent))))
+            whole = whole and isinstance(exponent, int) and type(base) is not Const
         if negative:  # the sign goes on the first factor: -2·x, -x·y, -1/x
             first = top[0] if top else const(1)
             signed = const(-number) if (number := number_of(first)) is not None else Apply(NEG, (first,))
@@ -531,7 +577,6 @@ class Simplifier:
         result = _product(top) if top else const(1)
         if bottom:
             result = Apply(DIV, (result, _product(bottom)))
-        whole = isinstance(coefficient, int) and all(isinstance(e, int) and type(b) is not Const for _, b, e in kept)
         if kept and whole:
             # what factors(result) would read back, the numerator's factors before the denominator's: a whole
             # coefficient and whole powers print and read back exactly (a decimal or a float might not)
@@ -582,12 +627,18 @@ class Simplifier:
         return result
 
 
-_Order = tuple[int, int, tuple[str | tuple[int, str, str], ...]]
+_T = TypeVar("_T")
+_Natural = tuple[str | tuple[int, str, str], ...]
+"""A key in natural order (see _natural)."""
+_Place = tuple[int, _Natural]
+"""Where a base sorts in a product: its rank, then its key in natural order."""
+_Order = tuple[int, int, _Natural]
 """Where a term sorts in a sum (see Simplifier.term_order); the constant comes last, as (2, 0, ())."""
 
 
-def _first(part: tuple[_Order, Number, list[Factor]]) -> _Order:
-    return part[0]
+def _first(item: tuple[_T, Any, Any]) -> _T:
+    """What a list of (order, …) sorts by: its order alone (the rest may not compare)."""
+    return item[0]
 
 
 class _Chain(NamedTuple):

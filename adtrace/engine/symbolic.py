@@ -177,6 +177,7 @@ class _Builder:
         self.forward_where: dict[str, Expr] = {}
         self.partials_x: dict[tuple[int, int], Expr] = {}
         self.partials_w: dict[tuple[int, int], Expr] = {}
+        self.lengths: dict[int, tuple[Expr, bool]] = {}
         self.consts = [node.is_const for node in graph.nodes]
         self.operands = [self.operand(i) for i in range(len(graph.nodes))]
         """How each node appears in another's formula: its label, or a constant's text."""
@@ -230,10 +231,20 @@ class _Builder:
             else:
                 args = tuple(self.forward[a] for a in node.args)
                 form = self.simp.run(Apply(node.prim, args))
-                if _longer(form, self.limit):
+                if self.longer(form):
                     self.forward_where[self.label(i)] = form
                     form = Sym(self.label(i))
             self.forward.append(form)
+
+    def longer(self, expr: Expr) -> bool:
+        """Whether a formula has more nodes than the limit; a formula met again (the simplifier shares them) is
+        looked up."""
+        if type(expr) is not Apply:
+            return self.limit < 1
+        found = self.lengths.get(id(expr))
+        if found is None:  # held, so the id stays its own
+            found = self.lengths[id(expr)] = (expr, _longer(expr, self.limit))
+        return found[1]
 
     def partial_x(self, p: int, pos: int) -> Expr:
         """∂wp/∂(argument pos) in terms of the inputs, simplified."""
@@ -263,9 +274,10 @@ class _Builder:
         where: dict[str, Expr] = {}
         named = [False] * n
         """Whether adjoint[j] is longer than the limit: later formulas use its name."""
+        run, longer, nodes, parents, consts = self.simp.run, self.longer, graph.nodes, graph.parents, self.consts
+        partials_w, partials_x = self.partials_w, self.partials_x
         for j in range(n - 1, -1, -1):
-            node = graph.nodes[j]
-            if self.consts[j]:
+            if consts[j]:
                 continue
             in_w: list[Expr] = []
             in_x: list[Expr] = []
@@ -273,15 +285,15 @@ class _Builder:
                 seed = const(seeds[j])
                 in_w.append(seed)
                 in_x.append(seed)
-            for p, pos in graph.parents[j]:
+            for p, pos in parents[j]:
                 parent = Sym(adjoint_name(self.label(p))) if named[p] else adjoint[p]
-                in_w.append(Apply(_MUL, (parent, self.partial_w(p, pos))))
-                in_x.append(Apply(_MUL, (closed[p], self.partial_x(p, pos))))
+                in_w.append(Apply(_MUL, (parent, partials_w.get((p, pos)) or self.partial_w(p, pos))))
+                in_x.append(Apply(_MUL, (closed[p], partials_x.get((p, pos)) or self.partial_x(p, pos))))
             expanded[j] = _sum(in_w) if in_w else zero
-            adjoint[j] = self.simp.run(expanded[j])
-            named[j] = _longer(adjoint[j], self.limit)
-            form = self.simp.run(_sum(in_x)) if in_x else zero
-            if not node.is_input and _longer(form, self.limit):
+            adjoint[j] = run(expanded[j])
+            named[j] = longer(adjoint[j])
+            form = run(_sum(in_x)) if in_x else zero
+            if not nodes[j].is_input and longer(form):
                 name = adjoint_name(self.label(j))
                 where[name] = form
                 form = Sym(name)
@@ -291,8 +303,6 @@ class _Builder:
 
 def _longer(expr: Expr, limit: int) -> bool:
     """size(expr) > limit, counting only until it is."""
-    if type(expr) is not Apply:
-        return limit < 1
     count = 0
     stack: list[Expr] = [expr]
     while stack:
@@ -306,6 +316,8 @@ def _longer(expr: Expr, limit: int) -> bool:
 
 
 def _sum(items: list[Expr]) -> Expr:
+    if len(items) == 1:
+        return items[0]
     result = items[0]
     for item in items[1:]:
         result = Apply(_ADD, (result, item))
