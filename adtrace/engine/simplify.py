@@ -197,7 +197,7 @@ class Simplifier:
         """Each number's canonical formula, by its text and value (as _number reads it)."""
         self._symbols: dict[Sym, Sym] = {}
         """One object per name, so formulas over the same names are made from the same parts (see combine)."""
-        self._combined: dict[tuple[int, ...], tuple[tuple[Expr, ...], Expr]] = {}
+        self._combined: dict[tuple[int, ...], tuple[Primitive, tuple[Expr, ...], Expr]] = {}
         self._simplified: dict[int, Expr] = {}
         """Results of this run, by identity (held here so ids stay unique): not walked again."""
         self._factors: dict[int, tuple[Expr, tuple[Number, list[Factor]]]] = {}
@@ -373,9 +373,9 @@ class Simplifier:
         object, so a formula made again from the same parts is made once and every memo by identity finds it."""
         signature = (id(node.prim), id(args[0]), id(args[1])) if len(args) == 2 else (id(node.prim), *map(id, args))
         found = self._combined.get(signature)
-        if found is None:  # the memo holds the arguments, so their ids stay their own
-            found = self._combined[signature] = (args, self._combine(node.prim, args))
-        return found[1]
+        if found is None:  # the memo holds the operation and the arguments, so their ids stay their own
+            found = self._combined[signature] = (node.prim, args, self._combine(node.prim, args))
+        return found[2]
 
     def _combine(self, prim: Primitive, args: tuple[Expr, ...]) -> Expr:
         if prim is ADD or prim is SUB:
