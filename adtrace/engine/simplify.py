@@ -27,13 +27,14 @@ import math
 import re
 from fractions import Fraction
 from functools import lru_cache
-from typing import NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from ..errors import AdtraceError, EvaluationError
 from ..expr import Apply, Const, Expr, Sym, show
 from ..primitives import BY_NAME, CONSTANTS, Primitive
 
-Number = Fraction | float
+Number = int | Fraction | float
+"""An exact number is an int when whole (cheap to add, multiply and hash), else a Fraction; a float otherwise."""
 
 ADD, SUB, MUL, DIV, POW, NEG = (BY_NAME[n] for n in ("add", "sub", "mul", "div", "pow", "neg"))
 _EXACT_FUNCTIONS = frozenset({"relu", "abs", "step", "sign", "max", "min"})
@@ -70,13 +71,21 @@ def size(expr: Expr) -> int:
 
 def const(value: Number) -> Const:
     """A number as a formula, printed exactly (`3`, `0.25`, `1/3`) or as Python's shortest float text."""
-    if isinstance(value, Fraction):
-        if value.denominator == 1:
-            return Const(float(value), str(value.numerator))
-        if _is_decimal(value.denominator, 2):
-            return Const(float(value), _float_text(float(value)))
-        return Const(float(value), f"{value.numerator}/{value.denominator}")
-    return Const(value, _float_text(value))
+    if isinstance(value, float):
+        return Const(value, _float_text(value))
+    return _exact(value)
+
+
+@lru_cache(maxsize=4096)
+def _exact(value: int | Fraction) -> Const:
+    """An exact number's formula, made once: the same object each time, so the memos by identity find it."""
+    if isinstance(value, int):  # value / 1 is float(Fraction(value)): the same float, the same error past its range
+        return Const(value / 1, str(value))
+    if value.denominator == 1:
+        return Const(float(value), str(value.numerator))
+    if _is_decimal(value.denominator, 2):
+        return Const(float(value), _float_text(float(value)))
+    return Const(float(value), f"{value.numerator}/{value.denominator}")
 
 
 def _float_text(value: float) -> str:
@@ -99,12 +108,12 @@ def number_of(expr: Expr) -> Number | None:
     `pi` and `e` and folded constant texts such as `pi/4` are not plain numbers:
     they stay named, as a textbook leaves them.
     """
-    if isinstance(expr, Apply) and expr.prim is NEG:
+    if type(expr) is Const:
+        return _number(expr.text, expr.value)
+    if type(expr) is Apply and expr.prim is NEG:
         inner = number_of(expr.args[0])
         return None if inner is None else -inner
-    if not isinstance(expr, Const):
-        return None
-    return _number(expr.text, expr.value)
+    return None
 
 
 @lru_cache(maxsize=4096)
@@ -118,7 +127,7 @@ def _number(spelled: str, value: float) -> Number | None:
             return _tidy(sign * Fraction(text))
         return _tidy(value) if math.isfinite(value) else None
     if math.isfinite(value) and value == int(value) and abs(value) < 2**53:
-        return Fraction(int(value))
+        return int(value)
     return None
 
 
@@ -131,20 +140,32 @@ def _exactly_small(text: str) -> bool:
     return len(digits) <= 3 and match.start() + int(digits or "0") <= _MAX_EXACT
 
 
+_WHOLE = 10**15
+"""The largest whole number kept exact (and printed in full); beyond it, a float."""
+
+
 def _tidy(value: Number) -> Number:
-    """Keep exact fractions while they are small; fall back to floats when they grow."""
-    if isinstance(value, Fraction):
-        if value.denominator > 10**6 or abs(value.numerator) > 10**15:
-            try:
-                return float(value)
-            except OverflowError:  # beyond a float's range: stay exact rather than turn into inf
-                return value
+    """Keep exact numbers while they are small (a whole one as an int); fall back to floats when they grow."""
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise EvaluationError("folding the constants of a formula overflows: they are too large for a float")
+        if value == int(value) and abs(value) < 2**53:
+            return int(value)
         return value
-    if not math.isfinite(value):
-        raise EvaluationError("folding the constants of a formula overflows: they are too large for a float")
-    if value == int(value) and abs(value) < 2**53:
-        return Fraction(int(value))
-    return value
+    if isinstance(value, int):
+        if -_WHOLE <= value <= _WHOLE:
+            return value
+    elif value.denominator <= 10**6 and abs(value.numerator) <= 10**15:
+        return value.numerator if value.denominator == 1 else value
+    try:
+        return float(value)
+    except OverflowError:  # beyond a float's range: stay exact rather than turn into inf
+        return value
+
+
+def _inverse(value: Number) -> Number:
+    """1/value, exact for an exact value (1/2 of an int is a Fraction, not 0.5)."""
+    return Fraction(1, value) if isinstance(value, int) else 1 / value
 
 
 @lru_cache(maxsize=8192)
@@ -172,11 +193,19 @@ class Simplifier:
 
     def __init__(self) -> None:
         self._keys: dict[int, tuple[Expr, str]] = {}
+        self._leaves: dict[Const, Expr] = {}
+        """Each number's canonical formula, by its text and value (as _number reads it)."""
+        self._symbols: dict[Sym, Sym] = {}
+        """One object per name, so formulas over the same names are made from the same parts (see combine)."""
+        self._combined: dict[tuple[int, ...], tuple[Primitive, tuple[Expr, ...], Expr]] = {}
         self._simplified: dict[int, Expr] = {}
         """Results of this run, by identity (held here so ids stay unique): not walked again."""
         self._factors: dict[int, tuple[Expr, tuple[Number, list[Factor]]]] = {}
         self._terms: dict[tuple[int, int], tuple[Expr, list[Term]]] = {}
-        self._term_keys: dict[tuple[tuple[int, type, Number], ...], str] = {}
+        self._term_orders: dict[int, tuple[list[Factor], str, _Order]] = {}
+        self._bases: dict[int, tuple[Expr, str, _Place]] = {}
+        self._shapes: dict[int, tuple[list[Factor], tuple[tuple[int, type, Number], ...]]] = {}
+        """A factor list's part of a product's memo key, by the list's identity (the lists are shared)."""
         self._products: dict[tuple[type, Number, tuple[tuple[int, type, Number], ...]], Expr] = {}
         """Memos by identity (each holds what its ids refer to, or a base is held by _keys): a sum built
         term by term (a + b + c …, as a node with many parents gives it) reads the sum so far again at each
@@ -191,39 +220,81 @@ class Simplifier:
         return found[1]
 
     def run(self, expr: Expr) -> Expr:
+        if type(expr) is Const:
+            return self.leaf(expr)
+        if type(expr) is Sym:
+            return self._symbols.setdefault(expr, expr)
+        if type(expr) is Apply and id(expr) not in self._simplified:
+            args = self._ready(expr.args)
+            if args is not None:  # one operation over arguments with nothing to walk: no stack
+                result = self.combine(expr, args)
+                self._simplified[id(result)] = result
+                return result
         done: list[Expr] = []
         stack: list[tuple[Expr | _Chain, bool]] = [(expr, False)]
+        simplified = self._simplified
+        symbols = self._symbols
         while stack:
             node, expanded = stack.pop()
-            if isinstance(node, _Chain):
+            if type(node) is Const:
+                done.append(self.leaf(node))
+            elif type(node) is Sym:
+                done.append(symbols.setdefault(node, node))
+            elif type(node) is Apply:
+                if expanded:
+                    count = len(node.args)
+                    result = self.combine(node, tuple(done[-count:]))
+                    del done[-count:]
+                    simplified[id(result)] = result
+                    done.append(result)
+                elif id(node) in simplified:
+                    done.append(node)
+                else:
+                    chain = self._chain(node) if (node.prim is ADD or node.prim is SUB) and self._nested(node) else None
+                    if chain is not None:  # a sum of many terms: its operands, then the whole sum at once
+                        stack.append((chain, True))
+                        stack.extend([(arg, False) for arg in reversed(chain.operands)])
+                        continue
+                    ready = self._ready(node.args)
+                    if ready is None:
+                        stack.append((node, True))
+                        stack.extend([(arg, False) for arg in reversed(node.args)])
+                    else:  # arguments with nothing to walk are taken at once
+                        result = self.combine(node, ready)
+                        simplified[id(result)] = result
+                        done.append(result)
+            else:  # a chain whose operands are done
+                assert type(node) is _Chain
                 count = len(node.signs)
                 operands = done[-count:]
                 del done[-count:]
                 result = self.chain(node, operands)
-                self._simplified[id(result)] = result
-                done.append(result)
-            elif isinstance(node, Const):
-                done.append(self.leaf(node))
-            elif not isinstance(node, Apply) or id(node) in self._simplified:
-                done.append(node)
-            elif not expanded:
-                chain = self._chain(node)
-                if chain is not None:  # a sum of many terms: its operands, then the whole sum at once
-                    stack.append((chain, True))
-                    stack.extend((arg, False) for arg in reversed(chain.operands))
-                    continue
-                stack.append((node, True))
-                stack.extend((arg, False) for arg in reversed(node.args))
-            else:
-                count = len(node.args)
-                args = tuple(done[-count:])
-                del done[-count:]
-                result = self.combine(node, args)
-                self._simplified[id(result)] = result
+                simplified[id(result)] = result
                 done.append(result)
         return done[0]
 
+    def _ready(self, args: tuple[Expr, ...]) -> tuple[Expr, ...] | None:
+        """The arguments simplified, if none needs walking (numbers, symbols, results); else None."""
+        out: list[Expr] = []
+        for arg in args:
+            if type(arg) is Const:
+                out.append(self.leaf(arg))
+            elif type(arg) is Sym:
+                out.append(self._symbols.setdefault(arg, arg))
+            elif id(arg) in self._simplified:
+                out.append(arg)
+            else:
+                return None
+        return tuple(out)
+
     # -- a sum of many terms, at once -----------------------------------
+    def _nested(self, node: Apply) -> bool:
+        """Whether a sum has a sum or difference still to simplify as an argument (else it is no chain)."""
+        for arg in node.args:
+            if type(arg) is Apply and (arg.prim is ADD or arg.prim is SUB) and id(arg) not in self._simplified:
+                return True
+        return False
+
     def _chain(self, node: Apply) -> _Chain | None:
         """A sum or difference of more than two operands read as one (a + b - c …), or None."""
         if node.prim is not ADD and node.prim is not SUB:
@@ -274,6 +345,12 @@ class Simplifier:
 
     def leaf(self, node: Const) -> Expr:
         """A number in its canonical spelling; a constant folded by the graph ('pi/4') read as a formula."""
+        found = self._leaves.get(node)
+        if found is None:
+            found = self._leaves[node] = self._leaf(node)
+        return found
+
+    def _leaf(self, node: Const) -> Expr:
         if node.text in CONSTANTS:
             return node
         value = number_of(node)
@@ -292,7 +369,15 @@ class Simplifier:
 
     # -- one operation over simplified arguments -----------------------
     def combine(self, node: Apply, args: tuple[Expr, ...]) -> Expr:
-        prim = node.prim
+        """node's operation over simplified arguments; the same arguments (by identity) give the same result
+        object, so a formula made again from the same parts is made once and every memo by identity finds it."""
+        signature = (id(node.prim), id(args[0]), id(args[1])) if len(args) == 2 else (id(node.prim), *map(id, args))
+        found = self._combined.get(signature)
+        if found is None:  # the memo holds the operation and the arguments, so their ids stay their own
+            found = self._combined[signature] = (node.prim, args, self._combine(node.prim, args))
+        return found[2]
+
+    def _combine(self, prim: Primitive, args: tuple[Expr, ...]) -> Expr:
         if prim is ADD or prim is SUB:
             return self.build_sum([*self.terms(args[0], 1), *self.terms(args[1], -1 if prim is SUB else 1)])
         if prim is NEG:
@@ -303,46 +388,50 @@ class Simplifier:
             if prim is DIV:
                 if c2 == 0:
                     return Apply(DIV, args)  # x/0 stays as written: it has no value to simplify to
-                c2 = _tidy(1 / c2)
+                c2 = _tidy(_inverse(c2))
                 f2 = [(b, -e) for b, e in f2]
-            return self.build_product(_tidy(c1 * c2), [*f1, *f2])
+            c = c1 * c2
+            if type(c) is not int or not -_WHOLE <= c <= _WHOLE:
+                c = _tidy(c)
+            return self.build_product(c, [*f1, *f2] if f1 and f2 else f1 or f2)
         if prim is POW:
             return self.power(args[0], args[1])
-        return self.function(node, args)
+        return self.function(prim, args)
 
     def power(self, base: Expr, exponent: Expr) -> Expr:
         n = number_of(exponent)
         b = number_of(base)
         if b == 1 or n == 0:
-            return const(Fraction(1))
+            return const(1)
         if b == 0 and n is None:  # 0^b = 0 where it is defined (b > 0), as the numeric power rule assumes
-            return const(Fraction(0))
+            return const(0)
         if n == 1:
             return base
         if n is not None and n == int(n) and -_MAX_POWER <= n <= _MAX_POWER:
             whole = int(n)
             coefficient, factors = self.factors(base)
             try:
-                raised = _tidy(coefficient**whole)
+                exact = Fraction(coefficient) if isinstance(coefficient, int) and whole < 0 else coefficient
+                raised = _tidy(exact**whole)  # an int to a negative power stays exact, as a Fraction
             except (ZeroDivisionError, OverflowError):
                 return Apply(POW, (base, exponent))
             return self.build_product(raised, [(f, _tidy(e * whole)) for f, e in factors])
         return Apply(POW, (base, exponent))
 
-    def function(self, node: Apply, args: tuple[Expr, ...]) -> Expr:
+    def function(self, prim: Primitive, args: tuple[Expr, ...]) -> Expr:
         numbers = [number_of(a) for a in args]
         known = [v for v in numbers if v is not None]
         if len(known) == len(args):
-            exact = node.prim.name in _EXACT_FUNCTIONS
+            exact = prim.name in _EXACT_FUNCTIONS
             try:
-                value = node.prim.evaluate(*(known if exact else [float(v) for v in known]))
+                value = prim.evaluate(*(known if exact else [float(v) for v in known]))
             except (ValueError, ZeroDivisionError, OverflowError):
-                return Apply(node.prim, args)
-            if isinstance(value, Fraction):
+                return Apply(prim, args)
+            if isinstance(value, (int, Fraction)):
                 return const(_tidy(value))
             if math.isfinite(value) and (exact or value == int(value)):
                 return const(_tidy(Fraction(value)))
-        return Apply(node.prim, args)
+        return Apply(prim, args)
 
     # -- reading a simplified formula as terms and factors ------------
     def terms(self, expr: Expr, sign: int) -> list[Term]:
@@ -356,18 +445,24 @@ class Simplifier:
         return out
 
     def _read_terms(self, expr: Expr, sign: int) -> list[Term]:
+        if type(expr) is not Apply or (expr.prim is not ADD and expr.prim is not SUB and expr.prim is not NEG):
+            coefficient, factors = self.factors(expr)
+            return [(_tidy(sign * coefficient), factors)]
         out: list[Term] = []
         stack: list[tuple[Expr, int]] = [(expr, sign)]
         while stack:
             node, s = stack.pop()
-            if isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB):
-                stack.append((node.args[1], -s if node.prim is SUB else s))
-                stack.append((node.args[0], s))
-            elif isinstance(node, Apply) and node.prim is NEG and not isinstance(node.args[0], Const):
-                stack.append((node.args[0], -s))
-            else:
-                coefficient, factors = self.factors(node)
-                out.append((_tidy(s * coefficient), factors))
+            if type(node) is Apply:
+                prim = node.prim
+                if prim is ADD or prim is SUB:
+                    stack.append((node.args[1], -s if prim is SUB else s))
+                    stack.append((node.args[0], s))
+                    continue
+                if prim is NEG and type(node.args[0]) is not Const:
+                    stack.append((node.args[0], -s))
+                    continue
+            coefficient, factors = self.factors(node)
+            out.append((_tidy(s * coefficient), factors))
         return out
 
     def factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
@@ -381,17 +476,20 @@ class Simplifier:
         return made
 
     def _read_factors(self, expr: Expr) -> tuple[Number, list[Factor]]:
-        coefficient: Number = Fraction(1)
+        coefficient: Number = 1
         out: list[Factor] = []
         stack: list[tuple[Expr, int]] = [(expr, 1)]
         while stack:
             node, power = stack.pop()
-            value = number_of(node)
+            if type(node) is Sym:
+                out.append((node, power))
+                continue
+            value = number_of(node) if type(node) is Const or (type(node) is Apply and node.prim is NEG) else None
             if value is not None:
                 if value == 0 and power < 0:
                     out.append((node, power))
                 else:
-                    coefficient = _tidy(coefficient * (value if power > 0 else 1 / value))
+                    coefficient = _tidy(coefficient * (value if power > 0 else _inverse(value)))
             elif isinstance(node, Apply) and node.prim is NEG:
                 coefficient = -coefficient
                 stack.append((node.args[0], power))
@@ -405,9 +503,9 @@ class Simplifier:
             elif isinstance(node, Apply) and (node.prim is ADD or node.prim is SUB) and self.terms(node, 1)[0][0] < 0:
                 # a sum that starts with a minus has only negative terms: -(x + 1) as a factor
                 coefficient = -coefficient
-                out.append((self.build_sum(self.terms(node, -1)), Fraction(power)))
+                out.append((self.build_sum(self.terms(node, -1)), power))
             else:
-                out.append((node, Fraction(power)))
+                out.append((node, power))
         return coefficient, out
 
     # -- building the canonical formula back --------------------------
@@ -423,72 +521,95 @@ class Simplifier:
     def build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
         if coefficient == 0 or not factors:
             return const(coefficient)
-        for base, _ in factors:
-            self.key(base)  # holds every base, so the ids in the memo below stay its own
-        signature = (type(coefficient), coefficient, tuple((id(b), type(e), e) for b, e in factors))
+        shape = self._shapes.get(id(factors))
+        if shape is None or shape[0] is not factors:
+            shape = self._shapes[id(factors)] = (factors, tuple([(id(b), type(e), e) for b, e in factors]))
+        signature = (type(coefficient), coefficient, shape[1])
         found = self._products.get(signature)
-        if found is None:
+        if found is None:  # _build_product holds every base (in _keys), so the ids in the memo stay its own
             found = self._products[signature] = self._build_product(coefficient, factors)
         return found
 
+    def _base(self, base: Expr) -> tuple[Expr, str, _Place]:
+        """A base's key and its place in a product (numbers, named constants, symbols, functions, sums; each
+        in natural order), made once per base (held here, so its id stays its own)."""
+        k = self.key(base)
+        found = self._bases[id(base)] = (base, k, (self.rank(base), _natural(k)))
+        return found
+
     def _build_product(self, coefficient: Number, factors: list[Factor]) -> Expr:
-        gathered: dict[str, tuple[Expr, Number]] = {}
-        for base, exponent in factors:
-            k = self.key(base)
-            if k in gathered:
-                gathered[k] = (gathered[k][0], _tidy(gathered[k][1] + exponent))
-            else:
-                gathered[k] = (base, exponent)
-        kept: list[tuple[str, Expr, Number]] = [(k, b, e) for k, (b, e) in gathered.items() if e != 0]
-        kept.sort(key=lambda item: (self.rank(item[1]), _natural(item[0])))
+        bases = self._bases
+        kept: list[tuple[_Place, Expr, Number]]
+        if len(factors) == 1:  # nothing to gather or to sort
+            base, exponent = factors[0]
+            kept = [((bases.get(id(base)) or self._base(base))[2], base, exponent)] if exponent != 0 else []
+        else:
+            gathered: dict[str, tuple[_Place, Expr, Number]] = {}
+            for base, exponent in factors:
+                _, k, order = bases.get(id(base)) or self._base(base)
+                found = gathered.get(k)
+                gathered[k] = (
+                    (order, base, exponent) if found is None else (found[0], found[1], _tidy(found[2] + exponent))
+                )
+            kept = [item for item in gathered.values() if item[2] != 0]
+            kept.sort(key=_first)
         top: list[Expr] = []
         bottom: list[Expr] = []
         negative = coefficient < 0
         magnitude = -coefficient if negative else coefficient
         if isinstance(magnitude, Fraction) and magnitude.denominator != 1 and not _is_decimal(magnitude.denominator):
             if magnitude.numerator != 1 or not kept:
-                top.append(const(Fraction(magnitude.numerator)))
-            bottom.append(const(Fraction(magnitude.denominator)))
+                top.append(const(magnitude.numerator))
+            bottom.append(const(magnitude.denominator))
         elif magnitude != 1 or not kept:
             top.append(const(magnitude))
+        whole = isinstance(coefficient, int)
         for _, base, exponent in kept:
-            target = top if exponent > 0 else bottom
-            power: Number = exponent if exponent > 0 else -exponent
-            target.append(base if power == 1 else Apply(POW, (base, const(power))))
+            if exponent > 0:
+                top.append(base if exponent == 1 else Apply(POW, (base, const(exponent))))
+            else:
+                bottom.append(base if exponent == -1 else Apply(POW, (base, const(-exponent))))
+            whole = whole and isinstance(exponent, int) and type(base) is not Const
         if negative:  # the sign goes on the first factor: -2·x, -x·y, -1/x
-            first = top[0] if top else const(Fraction(1))
+            first = top[0] if top else const(1)
             signed = const(-number) if (number := number_of(first)) is not None else Apply(NEG, (first,))
             top = [signed, *top[1:]]
-        result = _product(top) if top else const(Fraction(1))
+        result = _product(top) if top else const(1)
         if bottom:
             result = Apply(DIV, (result, _product(bottom)))
+        if kept and whole:
+            # what factors(result) would read back, the numerator's factors before the denominator's: a whole
+            # coefficient and whole powers print and read back exactly (a decimal or a float might not)
+            read = [(b, e) for _, b, e in kept if e > 0] + [(b, e) for _, b, e in kept if e < 0]
+            self._factors.setdefault(id(result), (result, (coefficient, read)))
         return result
 
+    def term_order(self, factors: list[Factor]) -> tuple[list[Factor], str, _Order]:
+        """A term's key (its factors printed, without the coefficient) and its place in a sum: polynomial terms
+        first, by falling degree, then the others; by the factor list's identity (the lists are shared, see
+        terms), held here so the id stays its own."""
+        k = self.key(self.build_product(1, factors))
+        polynomial = all(isinstance(b, Sym) and e == int(e) and e > 0 for b, e in factors)
+        degree = int(sum(e for _, e in factors)) if polynomial else 0
+        found = self._term_orders[id(factors)] = (factors, k, (0 if polynomial else 1, -degree, _natural(k)))
+        return found
+
     def build_sum(self, terms: list[Term]) -> Expr:
-        constant: Number = Fraction(0)
-        combined: dict[str, tuple[Number, list[Factor]]] = {}
+        constant: Number = 0
+        combined: dict[str, tuple[Number, list[Factor], _Order]] = {}
+        orders = self._term_orders
         for coefficient, factors in terms:
             if not factors:
                 constant = _tidy(constant + coefficient)
                 continue
-            signature = tuple((id(b), type(e), e) for b, e in factors)
-            k = self._term_keys.get(signature)
-            if k is None:
-                for base, _ in factors:
-                    self.key(base)  # held, so the signature's ids stay its own
-                k = self._term_keys[signature] = self.key(self.build_product(Fraction(1), factors))
-            if k in combined:
-                combined[k] = (_tidy(combined[k][0] + coefficient), combined[k][1])
+            _, k, order = orders.get(id(factors)) or self.term_order(factors)
+            found = combined.get(k)
+            if found is None:
+                combined[k] = (coefficient, factors, order)
             else:
-                combined[k] = (coefficient, factors)
-        parts: list[tuple[tuple[int, int, tuple[str | tuple[int, str, str], ...]], Number, list[Factor]]] = []
-        for k, (coefficient, factors) in combined.items():
-            if coefficient == 0:
-                continue
-            polynomial = all(isinstance(b, Sym) and e == int(e) and e > 0 for b, e in factors)
-            degree = int(sum(e for _, e in factors)) if polynomial else 0
-            parts.append(((0 if polynomial else 1, -degree, _natural(k)), coefficient, factors))
-        parts.sort(key=lambda item: item[0])
+                combined[k] = (_tidy(found[0] + coefficient), found[1], order)
+        parts = [(order, coefficient, factors) for coefficient, factors, order in combined.values() if coefficient != 0]
+        parts.sort(key=_first)
         if constant != 0 or not parts:
             parts.append(((2, 0, ()), constant, []))
         if parts[0][1] < 0:  # start with a positive term where there is one: 1 - y, not -y + 1
@@ -506,6 +627,20 @@ class Simplifier:
         return result
 
 
+_T = TypeVar("_T")
+_Natural = tuple[str | tuple[int, str, str], ...]
+"""A key in natural order (see _natural)."""
+_Place = tuple[int, _Natural]
+"""Where a base sorts in a product: its rank, then its key in natural order."""
+_Order = tuple[int, int, _Natural]
+"""Where a term sorts in a sum (see Simplifier.term_order); the constant comes last, as (2, 0, ())."""
+
+
+def _first(item: tuple[_T, Any, Any]) -> _T:
+    """What a list of (order, …) sorts by: its order alone (the rest may not compare)."""
+    return item[0]
+
+
 class _Chain(NamedTuple):
     """A sum of many operands: each with its sign, and the order the two-at-a-time sums would take them."""
 
@@ -521,9 +656,12 @@ def _exact_sums(terms: list[Term]) -> bool:
     """Whether any partial sum of these coefficients stays an exact fraction that const() prints and
     number_of() reads back unchanged: integers, or decimals of at most six places, small enough that
     every partial sum has at most 15 significant digits (a float's repr then gives back the decimal)."""
-    total = Fraction(0)
+    total: int | Fraction = 0
     integers = True
     for coefficient, _ in terms:
+        if isinstance(coefficient, int):
+            total += abs(coefficient)
+            continue
         if not isinstance(coefficient, Fraction) or _EXACT_DENOMINATOR % coefficient.denominator:
             return False
         integers = integers and coefficient.denominator == 1

@@ -34,7 +34,7 @@ from ..expr import Apply, Const, Expr, Sym, evaluate, fold, number, partial_rule
 from ..primitives import ARG_NAMES, BY_NAME
 from .forward import TOO_LARGE
 from .graph import Graph
-from .simplify import Simplifier, const, number_of, size
+from .simplify import Simplifier, const, number_of
 
 LIMIT = 40
 """A formula with more nodes than this keeps its name instead of being written out."""
@@ -179,6 +179,10 @@ class _Builder:
         self.forward_where: dict[str, Expr] = {}
         self.partials_x: dict[tuple[int, int], Expr] = {}
         self.partials_w: dict[tuple[int, int], Expr] = {}
+        self.lengths: dict[int, tuple[Expr, bool]] = {}
+        self.consts = [node.is_const for node in graph.nodes]
+        self.operands = [self.operand(i) for i in range(len(graph.nodes))]
+        """How each node appears in another's formula: its label, or a constant's text."""
 
     def run(self, passes: list[tuple[dict[int, float], str | None]]) -> SymbolicTrace:
         self.forward_forms()
@@ -229,38 +233,53 @@ class _Builder:
             else:
                 args = tuple(self.forward[a] for a in node.args)
                 form = self.simp.run(Apply(node.prim, args))
-                if size(form) > self.limit:
+                if self.longer(form):
                     self.forward_where[self.label(i)] = form
                     form = Sym(self.label(i))
             self.forward.append(form)
 
+    def longer(self, expr: Expr) -> bool:
+        """Whether a formula has more nodes than the limit; a formula met again (the simplifier shares them) is
+        looked up."""
+        if type(expr) is not Apply:
+            return self.limit < 1
+        found = self.lengths.get(id(expr))
+        if found is None:  # held, so the id stays its own
+            found = self.lengths[id(expr)] = (expr, _longer(expr, self.limit))
+        return found[1]
+
     def partial_x(self, p: int, pos: int) -> Expr:
         """∂wp/∂(argument pos) in terms of the inputs, simplified."""
-        if (p, pos) not in self.partials_x:
+        found = self.partials_x.get((p, pos))
+        if found is None:
             node = self.graph.nodes[p]
             mapping = {ARG_NAMES[m]: self.forward[a] for m, a in enumerate(node.args)}
-            self.partials_x[p, pos] = self.simp.run(substitute(partial_rule(node.prim, pos), mapping))
-        return self.partials_x[p, pos]
+            found = self.partials_x[p, pos] = self.simp.run(substitute(partial_rule(node.prim, pos), mapping))
+        return found
 
     def partial_w(self, p: int, pos: int) -> Expr:
         """∂wp/∂(argument pos) over node labels, as Trace.partial_formula gives it."""
-        if (p, pos) not in self.partials_w:
+        found = self.partials_w.get((p, pos))
+        if found is None:
             node = self.graph.nodes[p]
-            mapping = {ARG_NAMES[m]: self.operand(a) for m, a in enumerate(node.args)}
-            self.partials_w[p, pos] = substitute(partial_rule(node.prim, pos), mapping)
-        return self.partials_w[p, pos]
+            mapping = {ARG_NAMES[m]: self.operands[a] for m, a in enumerate(node.args)}
+            found = self.partials_w[p, pos] = substitute(partial_rule(node.prim, pos), mapping)
+        return found
 
     def reverse(self, seeds: dict[int, float], output: str | None) -> SymbolicPass:
         graph = self.graph
         n = len(graph.nodes)
-        zero = const(0)
+        zero: Expr = Const(0, "0")
         expanded: list[Expr] = [zero] * n
         adjoint: list[Expr] = [zero] * n
         closed: list[Expr] = [zero] * n
         where: dict[str, Expr] = {}
+        named = [False] * n
+        """Whether adjoint[j] is longer than the limit: later formulas use its name."""
+        run, longer, nodes, parents, consts = self.simp.run, self.longer, graph.nodes, graph.parents, self.consts
+        partials_w, partials_x = self.partials_w, self.partials_x
         for j in range(n - 1, -1, -1):
-            node = graph.nodes[j]
-            if node.is_const:
+            if consts[j]:
                 continue
             in_w: list[Expr] = []
             in_x: list[Expr] = []
@@ -268,14 +287,15 @@ class _Builder:
                 seed = const(seeds[j])
                 in_w.append(seed)
                 in_x.append(seed)
-            for p, pos in graph.parents[j]:
-                parent = adjoint[p] if size(adjoint[p]) <= self.limit else Sym(adjoint_name(self.label(p)))
-                in_w.append(Apply(_MUL, (parent, self.partial_w(p, pos))))
-                in_x.append(Apply(_MUL, (closed[p], self.partial_x(p, pos))))
+            for p, pos in parents[j]:
+                parent = Sym(adjoint_name(self.label(p))) if named[p] else adjoint[p]
+                in_w.append(Apply(_MUL, (parent, partials_w.get((p, pos)) or self.partial_w(p, pos))))
+                in_x.append(Apply(_MUL, (closed[p], partials_x.get((p, pos)) or self.partial_x(p, pos))))
             expanded[j] = _sum(in_w) if in_w else zero
-            adjoint[j] = self.simp.run(expanded[j])
-            form = self.simp.run(_sum(in_x)) if in_x else zero
-            if not node.is_input and size(form) > self.limit:
+            adjoint[j] = run(expanded[j])
+            named[j] = longer(adjoint[j])
+            form = run(_sum(in_x)) if in_x else zero
+            if not nodes[j].is_input and longer(form):
                 name = adjoint_name(self.label(j))
                 where[name] = form
                 form = Sym(name)
@@ -283,7 +303,23 @@ class _Builder:
         return SymbolicPass(dict(seeds), output, expanded, adjoint, closed, where)
 
 
+def _longer(expr: Expr, limit: int) -> bool:
+    """size(expr) > limit, counting only until it is."""
+    count = 0
+    stack: list[Expr] = [expr]
+    while stack:
+        node = stack.pop()
+        count += 1
+        if count > limit:
+            return True
+        if type(node) is Apply:
+            stack.extend(node.args)
+    return False
+
+
 def _sum(items: list[Expr]) -> Expr:
+    if len(items) == 1:
+        return items[0]
     result = items[0]
     for item in items[1:]:
         result = Apply(_ADD, (result, item))
