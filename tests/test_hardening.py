@@ -223,3 +223,19 @@ def test_json_definitions_and_partials_write_named_constants_out() -> None:
     partials = [t["partial_symbolic"] for s in data["steps"] for t in s["terms"]]
     assert "sin(1)*2" in partials and "cos(1)*2" in partials
     assert not any("c*" in p for p in partials)
+
+
+def test_an_exact_number_past_a_float_in_the_symbolic_layer_leaves_the_layer_out() -> None:
+    """(1e15*x)^30 holds 10^450 in its closed form: the numbers are fine, the layer is left out and says why."""
+    t = trace("(1e15*x)^30", x=1e-20)
+    assert t.symbolic is None
+    assert "too large for a floating-point number" in t.symbolic_note
+    assert math.isclose(t.gradient["x"], 30 * 1e15 * (1e-5) ** 29, rel_tol=1e-12)
+
+
+def test_an_exact_number_past_a_float_in_a_symbolic_trace_is_a_clear_error() -> None:
+    with pytest.raises(
+        AdtraceError, match=r"too large for a floating-point number.*give every input a value"
+    ) as caught:
+        trace("(1e15*x)^30")
+    assert caught.value.span is not None

@@ -17,7 +17,8 @@ from .graph import Graph, Node
 
 _FAILURES = (ValueError, ZeroDivisionError, OverflowError)
 _INFINITE_PARTIAL = "it is infinite, or too large for a floating-point number"
-TOO_LARGE = "the result is too large for a floating-point number (about 1.8e308 at most)"
+TOO_LARGE_NUMBER = "too large for a floating-point number (about 1.8e308 at most)"
+TOO_LARGE = f"the result is {TOO_LARGE_NUMBER}"
 _CONST = itemgetter(Node._fields.index("const"))
 """Node.const: every node's constant (0.0 for the rest) read at once, the start of the values list."""
 

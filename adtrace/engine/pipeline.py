@@ -12,11 +12,11 @@ import gc
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, ParamSpec, TypeVar
 
-from ..errors import InputValueError, OptionError
+from ..errors import EvaluationError, InputValueError, OptionError
 from ..expr import number
 from ..language.parser import suggest
 from ..language.values import coerce
-from .forward import forward, tangents
+from .forward import TOO_LARGE_NUMBER, forward, tangents
 from .graph import MAX_DEPTH_DEFAULT, MAX_ITERATIONS_DEFAULT, MAX_NODES_DEFAULT, Graph, Limits
 from .reverse import adjoints
 from .tape import build
@@ -153,7 +153,10 @@ def trace(
         from .symbolic import build as build_symbolic
 
         if len(graph.numbered) <= MAX_NODES:
-            layer = build_symbolic(graph, {}, [(p.seeds, p.output) for p in reverse], notation)
+            try:
+                layer = build_symbolic(graph, {}, [(p.seeds, p.output) for p in reverse], notation)
+            except OverflowError:  # an exact number in a formula past a float's range, (1e15*x)^30: numbers still fine
+                note = f"symbolic layer left out: a number in its formulas is {TOO_LARGE_NUMBER}"
         else:
             note = f"symbolic layer left out: the graph has {len(graph.numbered)} nodes (more than {MAX_NODES})"
     result = Trace(
@@ -218,7 +221,15 @@ def _symbolic_trace(
         passes: list[tuple[dict[int, float], str | None]] = [(reverse_seeds, None)]
     else:
         passes = [({o.node: 1.0}, o.name) for o in graph.outputs]
-    layer = build_symbolic(graph, known, passes, notation)
+    try:
+        layer = build_symbolic(graph, known, passes, notation)
+    except OverflowError:
+        out = graph.outputs[0].node
+        raise EvaluationError(
+            f"a number in the formulas is {TOO_LARGE_NUMBER}: give every input a value to trace it with numbers",
+            graph.span(out),
+            graph.source,
+        ) from None
     values = known_values(graph, known)
     no_partials: list[tuple[float, ...]] = [()] * len(graph.nodes)
     return Trace(graph, known, values, no_partials, {}, mode, (), (), {}, notation, warnings, layer)
