@@ -142,10 +142,9 @@ class Row:
 
     def ansi(self, start: int, end: int, system: str) -> str:
         """The same text with the ANSI codes rich would write for those segments (see `Body`)."""
-        base = self.style
-        if self._all is None and not (self._own or start) and end == self.mark_end == len(self.plain):
-            assert self.mark is not None
-            return self.mark.ansi(self.plain, base, system)  # the common row: only marks, drawn whole
+        base, plain, mark = self.style, self.plain, self.mark
+        if mark is not None and not self._own and self.mark_end == len(plain) and _cut_at_spaces(plain, start, end):
+            return mark.ansi(plain[start:end], base, system)  # the common row, or a piece of it: only marks
         out = []
         for text, style in self.runs(start, end):
             pre, post = _codes(base, style, system)
@@ -157,6 +156,12 @@ class Row:
         if width <= 0 or self.width <= width:
             return [(0, len(self.plain))]
         return _wrap(self.plain, width, min(self.indent, width // 2))
+
+
+def _cut_at_spaces(plain: str, start: int, end: int) -> bool:
+    """Whether plain[start:end] is cut from its row at spaces (as a wrap cuts it, but for a word longer than the
+    line): no mark (never a space in one) then crosses the cut, and the pattern finds the same marks in the piece."""
+    return (start == 0 or plain[start - 1] == " ") and (end == len(plain) or plain[end] == " ")
 
 
 _SINGLE = frozenset(chr(c) for c in range(0x20, 0x7F))
@@ -315,9 +320,13 @@ class Body:
         out: list[str] = []
         for row in self.rows:
             text = row.plain
+            width = row.width
+            if width <= inner:  # most rows: one line
+                out.append(f"{left}{row.ansi(0, len(text), system)}{' ' * (inner - width)}{right}")
+                continue
             for k, (start, end) in enumerate(row.pieces(inner)):
                 pad = min(row.indent, inner // 2) if k else 0
-                used = pad + (row.width if k == 0 and end == len(text) else cell_width(text[start:end]))
+                used = pad + cell_width(text[start:end])
                 out.append(f"{left}{' ' * pad}{row.ansi(start, end, system)}{' ' * max(0, inner - used)}{right}")
         return "".join(out)
 
