@@ -103,34 +103,18 @@ def reverse_step(
     head_num: list[Math] = [seed_num(seed)] if seed is not None else []
     if len(terms) <= EAGER:  # the common step: every level made at once, in one walk of the terms
         partials: Sequence[PartialUse] = tuple([partial_use(trace, t.parent, t.position, j) for t in terms])
-        by_symbol, by_rule, by_number = [*head], [*head], [*head_num]
-        for t, u in zip(terms, partials, strict=True):
-            parent, partial = adjoint(trace.label(t.parent)), _expr(u.formula)
-            by_symbol.append(Prod((parent, u.symbol)))
-            by_rule.append(product(parent, partial))
-            by_number.append(product(num(t.parent_adjoint, digits), trace.with_values(partial, digits)))
+        pairs = list(zip(terms, partials, strict=True))
         lines = [
-            Line("symbols", Sum(tuple(by_symbol))),
-            Line("rules", Sum(tuple(by_rule))),
-            Line("numbers", Sum(tuple(by_number))),
+            Line("symbols", Sum((*head, *[_by_symbol(trace, t, u) for t, u in pairs]))),
+            Line("rules", Sum((*head, *[_by_rule(trace, t, u) for t, u in pairs]))),
+            Line("numbers", Sum((*head_num, *[_by_number(trace, t, u, digits) for t, u in pairs]))),
         ]
     else:  # thousands of parents: each level made when printed, each partial once (a view may print head and tail)
-        partials = Kept(len(terms), lambda k: partial_use(trace, terms[k].parent, terms[k].position, j))
-
-        def symbol(k: int) -> Math:
-            return Prod((adjoint(trace.label(terms[k].parent)), partials[k].symbol))
-
-        def rule(k: int) -> Math:
-            return product(adjoint(trace.label(terms[k].parent)), _expr(partials[k].formula))
-
-        def number(k: int) -> Math:
-            t = terms[k]
-            return product(num(t.parent_adjoint, digits), trace.with_values(_expr(partials[k].formula), digits))
-
+        kept = partials = Kept(len(terms), lambda k: partial_use(trace, terms[k].parent, terms[k].position, j))
         lines = [
-            Line("symbols", _sum(head, len(terms), symbol)),
-            Line("rules", _sum(head, len(terms), rule)),
-            Line("numbers", _sum(head_num, len(terms), number)),
+            Line("symbols", _sum(head, len(terms), lambda k: _by_symbol(trace, terms[k], kept[k]))),
+            Line("rules", _sum(head, len(terms), lambda k: _by_rule(trace, terms[k], kept[k]))),
+            Line("numbers", _sum(head_num, len(terms), lambda k: _by_number(trace, terms[k], kept[k], digits))),
         ]
 
     def products(k: int) -> Math:
@@ -160,6 +144,21 @@ def reverse_step(
     )
 
 
+def _by_symbol(trace: Trace, t: TraceTerm, u: PartialUse) -> Math:
+    """A term of a reverse step in symbols: w̄p·∂wp/∂wj."""
+    return Prod((adjoint(trace.label(t.parent)), u.symbol))
+
+
+def _by_rule(trace: Trace, t: TraceTerm, u: PartialUse) -> Math:
+    """The same term with its local partial's rule filled in: w̄p·cos(wj)."""
+    return product(adjoint(trace.label(t.parent)), _expr(u.formula))
+
+
+def _by_number(trace: Trace, t: TraceTerm, u: PartialUse, digits: int) -> Math:
+    """The same term in numbers: 2·cos(0.5)."""
+    return product(num(t.parent_adjoint, digits), trace.with_values(_expr(u.formula), digits))
+
+
 def _terms(
     trace: Trace,
     rpass: ReversePass,
@@ -175,17 +174,14 @@ def _terms(
     products = (*head_num, *(num(t.product, digits) for t in terms))
     out: list[Term] = []
     for k, (t, u) in enumerate(zip(terms, partials, strict=True)):
-        p = trace.label(t.parent)
         out.append(
             Term(
                 t.parent,
                 t.position,
                 (
-                    Line("symbols", Prod((adjoint(p), u.symbol))),
-                    Line("rules", product(adjoint(p), _expr(u.formula))),
-                    Line(
-                        "numbers", product(num(t.parent_adjoint, digits), trace.with_values(_expr(u.formula), digits))
-                    ),
+                    Line("symbols", _by_symbol(trace, t, u)),
+                    Line("rules", _by_rule(trace, t, u)),
+                    Line("numbers", _by_number(trace, t, u, digits)),
                     Line("value", num(t.product, digits)),
                 ),
                 t.product,
